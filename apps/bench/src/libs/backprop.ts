@@ -1,0 +1,79 @@
+import { Dense, Sequential } from "@backprop/layers";
+import { setBackend, useBackend, type KernelBackend, type Matrix } from "@backprop/linalg";
+import { sgd } from "@backprop/optimizers";
+import type { Dataset } from "../data.js";
+
+/*
+ * Ours: the public API a user would write (Sequential + Dense + sgd), float32 like the peers.
+ * Each entry selects its kernel backend for the duration of its run and restores the previous one.
+ */
+
+/** Runs `fn` with `backend` active. */
+function withBackend<T>(backend: KernelBackend, fn: () => T): T {
+  const previous = setBackend(backend);
+  try {
+    return fn();
+  } finally {
+    setBackend(previous);
+  }
+}
+
+/** The kernel backend of a row: resolved once by name. */
+export function backendNamed(name: "typescript" | "wasm"): KernelBackend {
+  const previous = useBackend(name);
+  return setBackend(previous);
+}
+
+function mlp(sizes: readonly number[], act: "relu" | "sigmoid", outAct: "softmax" | "sigmoid"): Sequential {
+  const layers: Dense[] = [];
+  for (let i = 1; i < sizes.length; i++) {
+    const last = i === sizes.length - 1;
+    layers.push(
+      new Dense({
+        units: sizes[i] as number,
+        activation: last ? outAct : act,
+        ...(i === 1 ? { inputDim: sizes[0] as number } : {}),
+      }),
+    );
+  }
+  return new Sequential(layers, { dtype: "float32", seed: 1 });
+}
+
+/** W1: one epoch of `fit` (batch 64, no shuffle) on the MNIST-shaped data. */
+export function oursTrain(backend: KernelBackend, d: Dataset, batchSize: number) {
+  const model = mlp([784, 128, 10], "relu", "softmax");
+  model.compile({ loss: "categoricalCrossentropy", optimizer: sgd({ lr: 0.01 }) });
+  return {
+    run() {
+      withBackend(backend, () => model.fit(d.x, d.y, { epochs: 1, batchSize, shuffle: false }));
+    },
+  };
+}
+
+/** W2: `epochs` full-batch epochs of a small sigmoid net (MSE for XOR, softmax + CE for Iris). */
+export function oursTiny(backend: KernelBackend, d: Dataset, sizes: readonly number[], epochs: number) {
+  const softmax = (sizes[sizes.length - 1] as number) > 1;
+  const model = mlp(sizes, "sigmoid", softmax ? "softmax" : "sigmoid");
+  model.compile({
+    loss: softmax ? "categoricalCrossentropy" : "meanSquaredError",
+    optimizer: sgd({ lr: softmax ? 0.1 : 0.5 }),
+  });
+  return {
+    run() {
+      withBackend(backend, () => model.fit(d.x, d.y, { epochs, batchSize: d.x.rows, shuffle: false }));
+    },
+  };
+}
+
+/** W3: `predict` on all rows of `x` in one batch, `iterations` times. */
+export function oursInfer(backend: KernelBackend, x: Matrix, iterations: number) {
+  const model = mlp([784, 128, 10], "relu", "softmax");
+  model.compile({ loss: "categoricalCrossentropy", optimizer: sgd({ lr: 0.01 }) });
+  return {
+    run() {
+      withBackend(backend, () => {
+        for (let i = 0; i < iterations; i++) model.predict(x, { batchSize: x.rows });
+      });
+    },
+  };
+}

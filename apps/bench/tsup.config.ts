@@ -1,0 +1,12 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: ["src/main.ts"],
+  format: ["esm"],
+  sourcemap: true,
+  clean: true,
+  target: "es2022",
+  platform: "node",
+  // The peers stay external: they are loaded from node_modules, as a user would load them.
+  external: [/^@tensorflow\//, "brain.js", /^@backprop\//],
+});

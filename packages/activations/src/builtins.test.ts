@@ -1,0 +1,153 @@
+import { isBackpropError, type FloatArray } from "@backprop/linalg";
+import { scalarGradCheck } from "@backprop/testing";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Activation } from "./activation.js";
+import { builtinActivations } from "./builtins.js";
+import { elu } from "./elu.js";
+import { gaussian } from "./gaussian.js";
+import { gelu } from "./gelu.js";
+import { hardSigmoid } from "./hard-sigmoid.js";
+import { hardTanh } from "./hard-tanh.js";
+import { identity } from "./identity.js";
+import { leakyRelu } from "./leaky-relu.js";
+import { mish } from "./mish.js";
+import { relu } from "./relu.js";
+import { relu6 } from "./relu6.js";
+import { selu } from "./selu.js";
+import { sigmoid } from "./sigmoid.js";
+import { silu } from "./silu.js";
+import { sinusoid } from "./sinusoid.js";
+import { softplus } from "./softplus.js";
+import { softsign } from "./softsign.js";
+import { tanh } from "./tanh.js";
+
+/** Every built-in, with the configured ones at their defaults and at a non-default config. */
+const ALL: readonly (readonly [string, Activation])[] = [
+  ["identity", identity],
+  ["sigmoid", sigmoid],
+  ["tanh", tanh],
+  ["relu", relu],
+  ["leakyRelu()", leakyRelu()],
+  ["leakyRelu(0.2)", leakyRelu({ alpha: 0.2 })],
+  ["elu()", elu()],
+  ["elu(0.5)", elu({ alpha: 0.5 })],
+  ["selu", selu],
+  ["gelu()", gelu()],
+  ["gelu(tanh)", gelu({ approximate: true })],
+  ["softplus", softplus],
+  ["softsign", softsign],
+  ["silu", silu],
+  ["mish", mish],
+  ["hardSigmoid", hardSigmoid],
+  ["hardTanh", hardTanh],
+  ["relu6", relu6],
+  ["sinusoid", sinusoid],
+  ["gaussian", gaussian],
+];
+
+// Spread over the interesting range; no point within h of a kink (0, ±1, ±3, 6), which are
+// checked explicitly in each activation's own test.
+const POINTS = [-5.3, -3.7, -2.2, -1.45, -0.8, -0.35, -0.05, 0.07, 0.3, 0.9, 1.6, 2.4, 3.9, 5.1];
+
+// Kinks, extremes, subnormals and NaN: the vectorised forms must agree here too.
+const SPECIAL = [0, -0, 1, -1, 3, -3, 6, -6, 1000, -1000, 1e-310, -1e-310, 40, -40, 1e308, -1e308, Number.NaN];
+
+describe("every built-in", () => {
+  it("is in the registry under its own name", () => {
+    const factories = builtinActivations();
+    for (const [label, act] of ALL) {
+      const factory = factories[act.name];
+      expect(factory, label).toBeTypeOf("function");
+      expect(factory?.(act.config).name, label).toBe(act.name);
+    }
+  });
+
+  it.each(ALL)("%s: df matches central differences (float64, h = 1e-5, rel < 1e-6)", (_label, act) => {
+    const result = scalarGradCheck(act.f, (x) => act.df(x, act.f(x)), POINTS);
+    expect(result.maxRelativeError, JSON.stringify(result)).toBeLessThan(1e-6);
+  });
+
+  it.each(ALL)("%s: f and df stay finite at ±1000 and ±1e308", (_label, act) => {
+    for (const x of [1000, -1000, 1e308, -1e308]) {
+      const y = act.f(x);
+      expect(Number.isFinite(y), `f(${x}) = ${y}`).toBe(true);
+      const d = act.df(x, y);
+      expect(Number.isFinite(d), `df(${x}) = ${d}`).toBe(true);
+    }
+    const x64 = new Float64Array([1000, -1000, 1e308, -1e308]);
+    const y64 = new Float64Array(4);
+    const g64 = new Float64Array(4).fill(1);
+    act.apply(x64, y64);
+    act.backward(x64, y64, g64, g64);
+    expect(y64.every(Number.isFinite) && g64.every(Number.isFinite), `${y64} / ${g64}`).toBe(true);
+    const x32 = new Float32Array([1000, -1000, 3e38, -3e38]);
+    const y32 = new Float32Array(4);
+    act.apply(x32.subarray(0, 2), y32.subarray(0, 2));
+    expect(y32.subarray(0, 2).every(Number.isFinite)).toBe(true);
+  });
+
+  it.each(ALL)("%s: apply/backward equal f and grad·df on Float64Array and Float32Array", (_label, act) => {
+    const values = [...POINTS, ...SPECIAL];
+    for (const Ctor of [Float64Array, Float32Array]) {
+      const round = Ctor === Float32Array ? Math.fround : (v: number) => v;
+      const x: FloatArray = new Ctor(values);
+      const y: FloatArray = new Ctor(x.length);
+      const grad: FloatArray = new Ctor(values.map((_, i) => ((i % 5) - 2) * 0.75 + 0.1));
+      const dx: FloatArray = new Ctor(x.length);
+      act.apply(x, y);
+      act.backward(x, y, grad, dx);
+      for (let i = 0; i < x.length; i++) {
+        const xi = x[i] as number;
+        expect(Object.is(y[i], round(act.f(xi))), `${Ctor.name} f(${xi}): ${y[i]}`).toBe(true);
+        const expected = round((grad[i] as number) * act.df(xi, y[i] as number));
+        expect(Object.is(dx[i], expected), `${Ctor.name} df(${xi}): ${dx[i]} vs ${expected}`).toBe(true);
+      }
+      // in place: dst aliasing src (apply) and grad (backward) gives the same numbers
+      const inPlace = Ctor.from(x);
+      act.apply(inPlace, inPlace);
+      expect(Array.from(inPlace)).toEqual(Array.from(y));
+      const gradInPlace = Ctor.from(grad);
+      act.backward(x, y, gradInPlace, gradInPlace);
+      expect(Array.from(gradInPlace)).toEqual(Array.from(dx));
+    }
+  });
+
+  it.each(ALL)("%s: apply == f and backward == grad·df for random arrays (fast-check)", (_label, act) => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.double(), fc.double({ min: -10, max: 10, noNaN: true })), { maxLength: 40 }),
+        (pairs) => {
+          const x = new Float64Array(pairs.map((p) => p[0]));
+          const grad = new Float64Array(pairs.map((p) => p[1]));
+          const y = new Float64Array(x.length);
+          const dx = new Float64Array(x.length);
+          act.apply(x, y);
+          act.backward(x, y, grad, dx);
+          return pairs.every(
+            ([xi, gi], i) => Object.is(y[i], act.f(xi)) && Object.is(dx[i], gi * act.df(xi, act.f(xi))),
+          );
+        },
+      ),
+      { seed: 20240601, numRuns: 200 },
+    );
+  });
+
+  it.each(ALL)("%s: apply/backward reject arrays of different lengths", (_label, act) => {
+    const x = new Float64Array(3);
+    expect(() => act.apply(x, new Float64Array(2))).toThrow(/lengths differ/);
+    try {
+      act.backward(x, new Float64Array(3), new Float64Array(4), new Float64Array(3));
+      expect.unreachable();
+    } catch (e) {
+      expect(isBackpropError(e) && e.code).toBe("SHAPE_MISMATCH");
+      expect((e as Error).message).toContain(`${act.name}.backward`);
+    }
+  });
+
+  it.each(ALL)("%s: is frozen, config included", (_label, act) => {
+    expect(Object.isFrozen(act)).toBe(true);
+    expect(Object.isFrozen(act.config)).toBe(true);
+    expect(JSON.parse(JSON.stringify(act.config))).toEqual(act.config);
+  });
+});

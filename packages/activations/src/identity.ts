@@ -1,0 +1,25 @@
+import type { Activation } from "./activation.js";
+import { EMPTY_CONFIG, makeActivation } from "./make-activation.js";
+
+/**
+ * The identity, f(x) = x, f'(x) = 1: a layer with no nonlinearity (regression outputs).
+ *
+ * Registered as `"identity"`; `"linear"` (the Keras name) resolves to it too.
+ *
+ * @example
+ * ```ts
+ * identity.f(-2.5); // -2.5
+ * ```
+ */
+export const identity: Activation = /* @__PURE__ */ makeActivation({
+  name: "identity",
+  config: EMPTY_CONFIG,
+  f: (x) => x,
+  df: () => 1,
+  apply(src, dst) {
+    if (dst !== src) dst.set(src);
+  },
+  backward(_x, _y, grad, dst) {
+    if (dst !== grad) dst.set(grad);
+  },
+});

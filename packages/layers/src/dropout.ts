@@ -1,0 +1,133 @@
+import { BackpropError, Matrix, type JsonObject, type Param, type Rng } from "@backprop/linalg";
+import { BufferPool } from "./buffer-pool.js";
+import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection } from "./layer.js";
+
+/** Options of {@link Dropout}. */
+export interface DropoutConfig {
+  /** Fraction of inputs set to zero during training, in [0, 1). */
+  readonly rate: number;
+  /** Layer name, assigned by the model when omitted. */
+  readonly name?: string;
+}
+
+/**
+ * Inverted dropout: while training, each input is zeroed with probability `rate` and the rest
+ * are scaled by `1/(1 − rate)`, so inference is the identity. The mask comes from a generator
+ * forked from the model's at build time, so a seed reproduces every mask.
+ *
+ * @see Srivastava et al. 2014, "Dropout: A Simple Way to Prevent Neural Networks from Overfitting"
+ * @example
+ * ```ts
+ * new Sequential([new Dense({ units: 64, inputDim: 784, activation: "relu" }), new Dropout({ rate: 0.2 }), new Dense({ units: 10, activation: "softmax" })]);
+ * ```
+ */
+export class Dropout implements Layer {
+  /** Registry name of this layer type. */
+  readonly className = "dropout";
+  /** Layer name. */
+  name: string;
+  /** Drop probability. */
+  readonly rate: number;
+  private rng: Rng | undefined;
+  private width = -1;
+  private maskPool: BufferPool | undefined;
+  private yPool: BufferPool | undefined;
+  private dxPool: BufferPool | undefined;
+  private lastMask: Matrix | undefined;
+  private lastX: Matrix | undefined;
+  private lastY: Matrix | undefined;
+
+  constructor(config: DropoutConfig) {
+    const rate = (config as DropoutConfig | undefined)?.rate;
+    if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) {
+      throw new BackpropError("INVALID_CONFIG", `Dropout.rate: must be in [0, 1) (got ${JSON.stringify(rate)})`);
+    }
+    this.rate = rate;
+    this.name = config.name ?? "dropout";
+  }
+
+  /** Whether the layer has its generator and width. */
+  get built(): boolean {
+    return this.rng !== undefined;
+  }
+
+  /** Forks its own generator from the model's. */
+  build(ctx: BuildContext): void {
+    this.rng = ctx.rng.fork();
+    this.width = ctx.inputDim;
+    this.maskPool = new BufferPool(ctx.inputDim, ctx.dtype);
+    this.yPool = new BufferPool(ctx.inputDim, ctx.dtype);
+    this.dxPool = new BufferPool(ctx.inputDim, ctx.dtype);
+  }
+
+  /** Same as the input width. */
+  outputDim(inputDim: number): number {
+    return inputDim;
+  }
+
+  /** Identity at inference; masked and rescaled while training. */
+  forward(x: Matrix, ctx: ForwardContext = {}): Matrix {
+    if (!this.rng || !this.maskPool || !this.yPool || x.cols !== this.width) {
+      throw new BackpropError("SHAPE_MISMATCH", `${this.name}: input has ${x.cols} columns (expected ${this.width})`);
+    }
+    this.lastX = x;
+    if (ctx.training !== true || this.rate === 0) {
+      this.lastMask = undefined;
+      this.lastY = x;
+      return x;
+    }
+    const mask = this.maskPool.get(x.rows);
+    const y = this.yPool.get(x.rows);
+    const keep = 1 / (1 - this.rate);
+    const md = mask.data;
+    const xd = x.data;
+    const yd = y.data;
+    for (let i = 0; i < md.length; i++) {
+      const m = this.rng.uniform() < this.rate ? 0 : keep;
+      md[i] = m;
+      yd[i] = (xd[i] as number) * m;
+    }
+    this.lastMask = mask;
+    this.lastY = y;
+    return y;
+  }
+
+  /** dL/dx = dL/dy ⊙ mask. */
+  backward(dy: Matrix, _ctx?: BackwardContext): Matrix {
+    if (!this.lastMask || !this.dxPool) return dy;
+    const dx = this.dxPool.get(dy.rows);
+    const md = this.lastMask.data;
+    const dyd = dy.data;
+    const dxd = dx.data;
+    for (let i = 0; i < dxd.length; i++) dxd[i] = (dyd[i] as number) * (md[i] as number);
+    return dx;
+  }
+
+  /** The generator state, so a checkpoint can resume the same masks. */
+  getRng(): Rng | undefined {
+    return this.rng;
+  }
+
+  /** None. */
+  params(): readonly Param[] {
+    return [];
+  }
+
+  /** 0: no weights. */
+  regularizationLoss(): number {
+    return 0;
+  }
+
+  /** `{ name, rate }`. */
+  getConfig(): JsonObject {
+    return { name: this.name, rate: this.rate };
+  }
+
+  /** Input and output of the last forward pass. */
+  inspect(): LayerInspection {
+    return {
+      ...(this.lastX ? { input: this.lastX } : {}),
+      ...(this.lastY ? { output: this.lastY } : {}),
+    };
+  }
+}

@@ -1,0 +1,105 @@
+export { Dense, type DenseConfig, type DenseWeights } from "./dense.js";
+export { ActivationLayer, type ActivationLayerConfig } from "./activation-layer.js";
+export { Dropout, type DropoutConfig } from "./dropout.js";
+export type {
+  Layer,
+  ForwardContext,
+  BackwardContext,
+  BuildContext,
+  LayerInspection,
+} from "./layer.js";
+export type { ActivationSpec, LayerActivation } from "./layer-activation.js";
+export type { RegularizerConfig } from "./regularizer.js";
+export {
+  Sequential,
+  type SequentialOptions,
+  type CompileOptions,
+  type FitOptions,
+  type History,
+  type BatchOptions,
+  type OptimizerSpec,
+} from "./sequential.js";
+export {
+  earlyStopping,
+  type Callback,
+  type Logs,
+  type EarlyStoppingConfig,
+  type EarlyStoppingCallback,
+} from "./callbacks.js";
+export type { StepTrace, LayerTrace, ParamTrace } from "./trace.js";
+export { registerLayer, layerFromConfig, listLayers, type LayerFactory } from "./layer-registry.js";
+export {
+  referenceExample,
+  referenceModel,
+  type ReferenceValues,
+  type ReferenceModelOptions,
+} from "./reference/reference-example.js";
+export {
+  softmax,
+  meanSquaredError,
+  halfSumSquaredError,
+  meanAbsoluteError,
+  huber,
+  binaryCrossentropy,
+  categoricalCrossentropy,
+  sparseCategoricalCrossentropy,
+  getLoss,
+  resolveLoss,
+  registerLoss,
+  unregisterLoss,
+  lossNames,
+  type Loss,
+  type LossFactory,
+  type LossSpec,
+  type HuberOptions,
+  type BinaryCrossentropyOptions,
+  type CrossentropyOptions,
+  type CrossentropyConfig,
+  type EmptyOptions,
+} from "./losses/index.js";
+export {
+  zeros,
+  ones,
+  constant,
+  randomUniform,
+  randomNormal,
+  truncatedNormal,
+  varianceScaling,
+  glorotUniform,
+  glorotNormal,
+  heUniform,
+  heNormal,
+  lecunUniform,
+  lecunNormal,
+  getInitializer,
+  resolveInitializer,
+  registerInitializer,
+  unregisterInitializer,
+  initializerNames,
+  type Initializer,
+  type InitializerFactory,
+  type InitializerSpec,
+  type ConstantOptions,
+  type RandomUniformOptions,
+  type NormalOptions,
+  type VarianceScalingOptions,
+  type FanMode,
+  type VarianceScalingDistribution,
+} from "./initializers/index.js";
+export {
+  accuracy,
+  binaryAccuracy,
+  categoricalAccuracy,
+  sparseCategoricalAccuracy,
+  meanSquaredErrorMetric,
+  meanAbsoluteErrorMetric,
+  getMetric,
+  resolveMetric,
+  registerMetric,
+  unregisterMetric,
+  metricNames,
+  type Metric,
+  type MetricFactory,
+  type MetricSpec,
+  type BinaryAccuracyOptions,
+} from "./metrics/index.js";

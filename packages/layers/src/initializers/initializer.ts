@@ -1,0 +1,17 @@
+import type { JsonObject, Matrix, Rng } from "@backprop/linalg";
+
+/**
+ * Fills a weight matrix with its initial values.
+ *
+ * `fanIn`/`fanOut` follow Keras: for a Dense kernel of shape in×out, fanIn = in and fanOut = out;
+ * for a 1×n bias both are taken from the matrix shape. Randomness comes only from the `rng`
+ * passed in, so the same seed gives the same weights.
+ */
+export interface Initializer {
+  /** Registry key, e.g. `"glorotUniform"`. */
+  readonly name: string;
+  /** Hyperparameters, e.g. `{ value: 0.1 }` for `constant`. */
+  readonly config: Readonly<JsonObject>;
+  /** Fills `target` in place (row-major order of draws) and returns it. */
+  init(target: Matrix, rng: Rng, fan: { readonly fanIn: number; readonly fanOut: number }): Matrix;
+}

@@ -1,0 +1,135 @@
+import type { Matrix, Param } from "@backprop/linalg";
+import type { Optimizer } from "@backprop/optimizers";
+import type { Layer } from "./layer.js";
+import type { Loss } from "./losses/index.js";
+
+/** One parameter during a traced step. */
+export interface ParamTrace {
+  /** Stable name, e.g. `"layers.0.kernel"`. */
+  readonly name: string;
+  /** Whether the optimizer was allowed to change it. */
+  readonly trainable: boolean;
+  /** Value before the step (rows × cols; a kernel is in×out). */
+  readonly before: number[][];
+  /** dLoss/dParam. */
+  readonly gradient: number[][];
+  /** Value after the step. */
+  readonly after: number[][];
+}
+
+/** One layer during a traced step; every matrix has one row per sample. */
+export interface LayerTrace {
+  /** Position in the model. */
+  readonly index: number;
+  /** Layer name, e.g. `"dense_0"`. */
+  readonly name: string;
+  /** Layer type, e.g. `"dense"`. */
+  readonly className: string;
+  /** Activation name, if the layer has one. */
+  readonly activation?: string;
+  /** The layer's input. */
+  readonly input: number[][];
+  /** Pre-activation ("net") values: `x·W + b`. */
+  readonly preActivation?: number[][];
+  /** Output ("out") values. */
+  readonly output: number[][];
+  /** dLoss/dOutput. For the last layer this is the loss gradient ("error" in the literature). */
+  readonly outputGradient?: number[][];
+  /** δ = dLoss/dNet. */
+  readonly delta?: number[][];
+  /** The layer's parameters before, their gradients, and after. */
+  readonly params: readonly ParamTrace[];
+}
+
+/** Every number of one training step, for people (walkthroughs, docs, the demo). */
+export interface StepTrace {
+  /** The loss's registry name. */
+  readonly lossName: string;
+  /** The optimizer's registry name and the learning rate it used. */
+  readonly optimizer: { readonly name: string; readonly learningRate: number };
+  /** The inputs of the batch. */
+  readonly input: number[][];
+  /** The targets of the batch. */
+  readonly target: number[][];
+  /** The model's output before the step. */
+  readonly prediction: number[][];
+  /** The loss before the step (with regularization). */
+  readonly loss: number;
+  /** The loss on the same batch after the step. */
+  readonly lossAfter: number;
+  /** Per layer, first to last. */
+  readonly layers: readonly LayerTrace[];
+}
+
+/** What {@link captureStep} needs from the model. */
+export interface StepHooks {
+  readonly layers: readonly Layer[];
+  readonly params: readonly Param[];
+  readonly loss: Loss;
+  readonly optimizer: Optimizer;
+  readonly x: Matrix;
+  readonly y: Matrix;
+  /** Runs one training step (forward, backward, update) and returns its loss and output. */
+  readonly step: () => { loss: number; yPred: Matrix };
+  /** Forward pass in inference mode. */
+  readonly forward: () => Matrix;
+  /** Current regularization penalty. */
+  readonly regularization: () => number;
+}
+
+const copy = (m: Matrix | undefined): number[][] | undefined => (m ? m.toArray() : undefined);
+
+/**
+ * Runs one step through `hooks.step` and copies out every intermediate value. Internal: the
+ * public entry is `Sequential.traceStep`.
+ */
+export function captureStep(hooks: StepHooks): StepTrace {
+  const learningRate = hooks.optimizer.learningRate;
+  const before = new Map(hooks.params.map((p) => [p.name, p.value.toArray()]));
+  const { loss, yPred } = hooks.step();
+  const prediction = yPred.toArray();
+  const last = hooks.layers.length - 1;
+  const layers = hooks.layers.map((layer, index): LayerTrace => {
+    const seen = layer.inspect();
+    let outputGradient = copy(seen.outputGradient);
+    if (index === last && outputGradient === undefined && seen.output) {
+      // NOTE: with softmax fused into cross-entropy the model never forms dLoss/dOutput; compute it
+      // here, off the training path, so the trace still shows the "error" of the output layer.
+      const g = seen.output.clone();
+      hooks.loss.gradient(seen.output, hooks.y, g);
+      outputGradient = g.toArray();
+    }
+    const config = layer.getConfig();
+    const activation = (config["activation"] as { name?: string } | undefined)?.name;
+    return {
+      index,
+      name: layer.name,
+      className: layer.className,
+      ...(activation ? { activation } : {}),
+      input: copy(seen.input) ?? [],
+      ...(seen.preActivation ? { preActivation: seen.preActivation.toArray() } : {}),
+      output: copy(seen.output) ?? [],
+      ...(outputGradient ? { outputGradient } : {}),
+      ...(seen.delta ? { delta: seen.delta.toArray() } : {}),
+      params: layer.params().map((p) => ({
+        name: p.name,
+        trainable: p.trainable,
+        before: before.get(p.name) ?? [],
+        gradient: p.grad.toArray(),
+        after: p.value.toArray(),
+      })),
+    };
+  });
+  const yAfter = hooks.forward();
+  const lossAfter = hooks.loss.compute(yAfter, hooks.y) + hooks.regularization();
+  return {
+    lossName: hooks.loss.name,
+    optimizer: { name: hooks.optimizer.name, learningRate },
+    input: hooks.x.toArray(),
+    target: hooks.y.toArray(),
+    prediction,
+    loss,
+    lossAfter,
+    layers,
+  };
+}

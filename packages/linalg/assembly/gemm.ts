@@ -1,0 +1,315 @@
+// AssemblyScript source of the WASM SIMD kernels (compiled by scripts/build-wasm.mjs).
+//
+// C = op(A)·op(B) (or C += …) on row-major arrays that the caller has placed in linear memory.
+// op(A)(i, p) = A[i*ai + p*ap]: ai = k, ap = 1 untransposed; ai = 1, ap = m transposed. Either way
+// one element of op(A) is a scalar load that we broadcast, so A is never copied.
+// op(B) is packed, eight columns (f32) or four (f64) at a time, into a zero-padded k×8 panel so the
+// micro-kernel streams it contiguously from L1 whatever B's layout; untransposed B with full blocks
+// and a short A skips the packing (it would cost as much as the product).
+//
+// Each lane accumulates over p in increasing order starting from C (NN/TN) or from 0 (NT, adding
+// C at the end), which is exactly the order of the TypeScript backend, so float64 results agree
+// bit for bit with it (no FMA: mul then add, both rounded, as in JavaScript).
+
+// float32 multiply-add: fused where the build enables relaxed SIMD (one instruction instead of two,
+// ~1.4× the throughput), else mul then add. float64 never fuses, to stay bit-exact.
+// @ts-ignore: decorator
+@inline function madd(s: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(s, b, acc);
+  return f32x4.add(acc, f32x4.mul(s, b));
+}
+
+// ---------------------------------------------------------------------------------------------
+// float32: 4×8 register tile (8 f32x4 accumulators)
+
+function packF32(transB: bool, n: i32, k: i32, b: usize, j: i32, w: i32, panel: usize): void {
+  if (!transB && w == 8) {
+    // The common case is a plain 32-byte copy per row; keep it vectorised, packing is overhead.
+    let src = b + (<usize>j << 2);
+    const stride = <usize>n << 2;
+    for (let p = 0; p < k; p++) {
+      const dst = panel + (<usize>p << 5);
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+      src += stride;
+    }
+    return;
+  }
+  for (let p = 0; p < k; p++) {
+    const dst = panel + (<usize>p << 5);
+    v128.store(dst, f32x4.splat(0));
+    v128.store(dst, f32x4.splat(0), 16);
+    if (transB) {
+      for (let jj = 0; jj < w; jj++) store<f32>(dst + (<usize>jj << 2), load<f32>(b + ((<usize>(j + jj) * k + p) << 2)));
+    } else {
+      const src = b + ((<usize>p * n + j) << 2);
+      for (let jj = 0; jj < w; jj++) store<f32>(dst + (<usize>jj << 2), load<f32>(src + (<usize>jj << 2)));
+    }
+  }
+}
+
+// One 4×8 tile. Rows past m repeat row m-1 (valid memory, result discarded); columns past n read
+// the panel's zero padding.
+function tileF32(
+  i: i32, h: i32, j: i32, w: i32, m: i32, n: i32, k: i32,
+  a: usize, ai: i32, ap: i32, bp: usize, ldb: usize, c: usize, accumulate: bool, addLast: bool,
+): void {
+  const r1 = min(i + 1, m - 1);
+  const r2 = min(i + 2, m - 1);
+  const r3 = min(i + 3, m - 1);
+  let a0 = a + (<usize>(i * ai) << 2);
+  let a1 = a + (<usize>(r1 * ai) << 2);
+  let a2 = a + (<usize>(r2 * ai) << 2);
+  let a3 = a + (<usize>(r3 * ai) << 2);
+  const astep = <usize>ap << 2;
+  const full = h == 4 && w == 8;
+  const c0 = c + ((<usize>i * n + j) << 2);
+  const rowBytes = <usize>n << 2;
+
+  let x00 = f32x4.splat(0), x01 = f32x4.splat(0);
+  let x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+  let x20 = f32x4.splat(0), x21 = f32x4.splat(0);
+  let x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+  if (accumulate && !addLast) {
+    if (full) {
+      x00 = v128.load(c0); x01 = v128.load(c0, 16);
+      x10 = v128.load(c0 + rowBytes); x11 = v128.load(c0 + rowBytes, 16);
+      x20 = v128.load(c0 + 2 * rowBytes); x21 = v128.load(c0 + 2 * rowBytes, 16);
+      x30 = v128.load(c0 + 3 * rowBytes); x31 = v128.load(c0 + 3 * rowBytes, 16);
+    } else {
+      const t = memory.data(128, 16);
+      readTileF32(c0, rowBytes, h, w, t);
+      x00 = v128.load(t); x01 = v128.load(t, 16);
+      x10 = v128.load(t, 32); x11 = v128.load(t, 48);
+      x20 = v128.load(t, 64); x21 = v128.load(t, 80);
+      x30 = v128.load(t, 96); x31 = v128.load(t, 112);
+    }
+  }
+  let bq = bp;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(bq);
+    const b1 = v128.load(bq, 16);
+    bq += ldb;
+    let s = v128.load32_splat(a0);
+    x00 = madd(s, b0, x00);
+    x01 = madd(s, b1, x01);
+    s = v128.load32_splat(a1);
+    x10 = madd(s, b0, x10);
+    x11 = madd(s, b1, x11);
+    s = v128.load32_splat(a2);
+    x20 = madd(s, b0, x20);
+    x21 = madd(s, b1, x21);
+    s = v128.load32_splat(a3);
+    x30 = madd(s, b0, x30);
+    x31 = madd(s, b1, x31);
+    a0 += astep; a1 += astep; a2 += astep; a3 += astep;
+  }
+  if (accumulate && addLast) {
+    const t = memory.data(128, 16);
+    readTileF32(c0, rowBytes, h, w, t);
+    x00 = f32x4.add(v128.load(t), x00); x01 = f32x4.add(v128.load(t, 16), x01);
+    x10 = f32x4.add(v128.load(t, 32), x10); x11 = f32x4.add(v128.load(t, 48), x11);
+    x20 = f32x4.add(v128.load(t, 64), x20); x21 = f32x4.add(v128.load(t, 80), x21);
+    x30 = f32x4.add(v128.load(t, 96), x30); x31 = f32x4.add(v128.load(t, 112), x31);
+  }
+  if (full) {
+    v128.store(c0, x00); v128.store(c0, x01, 16);
+    v128.store(c0 + rowBytes, x10); v128.store(c0 + rowBytes, x11, 16);
+    v128.store(c0 + 2 * rowBytes, x20); v128.store(c0 + 2 * rowBytes, x21, 16);
+    v128.store(c0 + 3 * rowBytes, x30); v128.store(c0 + 3 * rowBytes, x31, 16);
+  } else {
+    const t = memory.data(128, 16);
+    v128.store(t, x00); v128.store(t, x01, 16);
+    v128.store(t, x10, 32); v128.store(t, x11, 48);
+    v128.store(t, x20, 64); v128.store(t, x21, 80);
+    v128.store(t, x30, 96); v128.store(t, x31, 112);
+    for (let r = 0; r < h; r++) {
+      for (let q = 0; q < w; q++) {
+        store<f32>(c0 + <usize>r * rowBytes + (<usize>q << 2), load<f32>(t + (<usize>(r * 8 + q) << 2)));
+      }
+    }
+  }
+}
+
+function readTileF32(c0: usize, rowBytes: usize, h: i32, w: i32, t: usize): void {
+  for (let r = 0; r < 4; r++) {
+    for (let q = 0; q < 8; q++) {
+      const v: f32 = r < h && q < w ? load<f32>(c0 + <usize>r * rowBytes + (<usize>q << 2)) : 0;
+      store<f32>(t + (<usize>(r * 8 + q) << 2), v);
+    }
+  }
+}
+
+/** float32 GEMM; `panel` is scratch of at least k·32 bytes, 16-byte aligned. */
+export function gemmF32(
+  transA: bool, transB: bool, m: i32, n: i32, k: i32,
+  a: usize, b: usize, c: usize, accumulate: bool, panel: usize,
+): void {
+  const ai = transA ? 1 : k;
+  const ap = transA ? m : 1;
+  if (k == 0) {
+    if (!accumulate) memory.fill(c, 0, <usize>m * n * 4);
+    return;
+  }
+  const direct = !transB && m < 16;
+  for (let j = 0; j < n; j += 8) {
+    const w = min(8, n - j);
+    let bp: usize = panel;
+    let ldb: usize = 32;
+    if (direct && w == 8) {
+      bp = b + (<usize>j << 2);
+      ldb = <usize>n << 2;
+    } else {
+      packF32(transB, n, k, b, j, w, panel);
+    }
+    for (let i = 0; i < m; i += 4) {
+      tileF32(i, min(4, m - i), j, w, m, n, k, a, ai, ap, bp, ldb, c, accumulate, transB);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// float64: 4×4 register tile (8 f64x2 accumulators), same structure
+
+function packF64(transB: bool, n: i32, k: i32, b: usize, j: i32, w: i32, panel: usize): void {
+  if (!transB && w == 4) {
+    let src = b + (<usize>j << 3);
+    const stride = <usize>n << 3;
+    for (let p = 0; p < k; p++) {
+      const dst = panel + (<usize>p << 5);
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+      src += stride;
+    }
+    return;
+  }
+  for (let p = 0; p < k; p++) {
+    const dst = panel + (<usize>p << 5);
+    v128.store(dst, f64x2.splat(0));
+    v128.store(dst, f64x2.splat(0), 16);
+    if (transB) {
+      for (let jj = 0; jj < w; jj++) store<f64>(dst + (<usize>jj << 3), load<f64>(b + ((<usize>(j + jj) * k + p) << 3)));
+    } else {
+      const src = b + ((<usize>p * n + j) << 3);
+      for (let jj = 0; jj < w; jj++) store<f64>(dst + (<usize>jj << 3), load<f64>(src + (<usize>jj << 3)));
+    }
+  }
+}
+
+function readTileF64(c0: usize, rowBytes: usize, h: i32, w: i32, t: usize): void {
+  for (let r = 0; r < 4; r++) {
+    for (let q = 0; q < 4; q++) {
+      const v: f64 = r < h && q < w ? load<f64>(c0 + <usize>r * rowBytes + (<usize>q << 3)) : 0;
+      store<f64>(t + (<usize>(r * 4 + q) << 3), v);
+    }
+  }
+}
+
+function tileF64(
+  i: i32, h: i32, j: i32, w: i32, m: i32, n: i32, k: i32,
+  a: usize, ai: i32, ap: i32, bp: usize, ldb: usize, c: usize, accumulate: bool, addLast: bool,
+): void {
+  const r1 = min(i + 1, m - 1);
+  const r2 = min(i + 2, m - 1);
+  const r3 = min(i + 3, m - 1);
+  let a0 = a + (<usize>(i * ai) << 3);
+  let a1 = a + (<usize>(r1 * ai) << 3);
+  let a2 = a + (<usize>(r2 * ai) << 3);
+  let a3 = a + (<usize>(r3 * ai) << 3);
+  const astep = <usize>ap << 3;
+  const full = h == 4 && w == 4;
+  const c0 = c + ((<usize>i * n + j) << 3);
+  const rowBytes = <usize>n << 3;
+
+  let x00 = f64x2.splat(0), x01 = f64x2.splat(0);
+  let x10 = f64x2.splat(0), x11 = f64x2.splat(0);
+  let x20 = f64x2.splat(0), x21 = f64x2.splat(0);
+  let x30 = f64x2.splat(0), x31 = f64x2.splat(0);
+  if (accumulate && !addLast) {
+    if (full) {
+      x00 = v128.load(c0); x01 = v128.load(c0, 16);
+      x10 = v128.load(c0 + rowBytes); x11 = v128.load(c0 + rowBytes, 16);
+      x20 = v128.load(c0 + 2 * rowBytes); x21 = v128.load(c0 + 2 * rowBytes, 16);
+      x30 = v128.load(c0 + 3 * rowBytes); x31 = v128.load(c0 + 3 * rowBytes, 16);
+    } else {
+      const t = memory.data(128, 16);
+      readTileF64(c0, rowBytes, h, w, t);
+      x00 = v128.load(t); x01 = v128.load(t, 16);
+      x10 = v128.load(t, 32); x11 = v128.load(t, 48);
+      x20 = v128.load(t, 64); x21 = v128.load(t, 80);
+      x30 = v128.load(t, 96); x31 = v128.load(t, 112);
+    }
+  }
+  let bq = bp;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(bq);
+    const b1 = v128.load(bq, 16);
+    bq += ldb;
+    let s = v128.load64_splat(a0);
+    x00 = f64x2.add(x00, f64x2.mul(s, b0));
+    x01 = f64x2.add(x01, f64x2.mul(s, b1));
+    s = v128.load64_splat(a1);
+    x10 = f64x2.add(x10, f64x2.mul(s, b0));
+    x11 = f64x2.add(x11, f64x2.mul(s, b1));
+    s = v128.load64_splat(a2);
+    x20 = f64x2.add(x20, f64x2.mul(s, b0));
+    x21 = f64x2.add(x21, f64x2.mul(s, b1));
+    s = v128.load64_splat(a3);
+    x30 = f64x2.add(x30, f64x2.mul(s, b0));
+    x31 = f64x2.add(x31, f64x2.mul(s, b1));
+    a0 += astep; a1 += astep; a2 += astep; a3 += astep;
+  }
+  if (accumulate && addLast) {
+    const t = memory.data(128, 16);
+    readTileF64(c0, rowBytes, h, w, t);
+    x00 = f64x2.add(v128.load(t), x00); x01 = f64x2.add(v128.load(t, 16), x01);
+    x10 = f64x2.add(v128.load(t, 32), x10); x11 = f64x2.add(v128.load(t, 48), x11);
+    x20 = f64x2.add(v128.load(t, 64), x20); x21 = f64x2.add(v128.load(t, 80), x21);
+    x30 = f64x2.add(v128.load(t, 96), x30); x31 = f64x2.add(v128.load(t, 112), x31);
+  }
+  if (full) {
+    v128.store(c0, x00); v128.store(c0, x01, 16);
+    v128.store(c0 + rowBytes, x10); v128.store(c0 + rowBytes, x11, 16);
+    v128.store(c0 + 2 * rowBytes, x20); v128.store(c0 + 2 * rowBytes, x21, 16);
+    v128.store(c0 + 3 * rowBytes, x30); v128.store(c0 + 3 * rowBytes, x31, 16);
+  } else {
+    const t = memory.data(128, 16);
+    v128.store(t, x00); v128.store(t, x01, 16);
+    v128.store(t, x10, 32); v128.store(t, x11, 48);
+    v128.store(t, x20, 64); v128.store(t, x21, 80);
+    v128.store(t, x30, 96); v128.store(t, x31, 112);
+    for (let r = 0; r < h; r++) {
+      for (let q = 0; q < w; q++) {
+        store<f64>(c0 + <usize>r * rowBytes + (<usize>q << 3), load<f64>(t + (<usize>(r * 4 + q) << 3)));
+      }
+    }
+  }
+}
+
+/** float64 GEMM; `panel` is scratch of at least k·32 bytes, 16-byte aligned. */
+export function gemmF64(
+  transA: bool, transB: bool, m: i32, n: i32, k: i32,
+  a: usize, b: usize, c: usize, accumulate: bool, panel: usize,
+): void {
+  const ai = transA ? 1 : k;
+  const ap = transA ? m : 1;
+  if (k == 0) {
+    if (!accumulate) memory.fill(c, 0, <usize>m * n * 8);
+    return;
+  }
+  const direct = !transB && m < 16;
+  for (let j = 0; j < n; j += 4) {
+    const w = min(4, n - j);
+    let bp: usize = panel;
+    let ldb: usize = 32;
+    if (direct && w == 4) {
+      bp = b + (<usize>j << 3);
+      ldb = <usize>n << 3;
+    } else {
+      packF64(transB, n, k, b, j, w, panel);
+    }
+    for (let i = 0; i < m; i += 4) {
+      tileF64(i, min(4, m - i), j, w, m, n, k, a, ai, ap, bp, ldb, c, accumulate, transB);
+    }
+  }
+}

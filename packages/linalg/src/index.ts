@@ -1,0 +1,39 @@
+export { Matrix, shapeString } from "./matrix.js";
+export { allocate, dtypeOf, isDType, type DType, type FloatArray } from "./dtype.js";
+export {
+  matmul,
+  addRowVector,
+  sumColumns,
+  map,
+  add,
+  sub,
+  hadamard,
+  axpy,
+  scale,
+  sum,
+  sumSquares,
+  argmaxRows,
+  transpose,
+  allClose,
+  type MatmulOptions,
+  type CloseOptions,
+} from "./ops.js";
+export { getBackend, setBackend, useBackend, type KernelBackend, type BackendName } from "./backend.js";
+export { typescriptBackend } from "./typescript-backend.js";
+export {
+  createWasmBackend,
+  isWasmSimdSupported,
+  type WasmBackend,
+  type WasmBackendOptions,
+} from "./wasm-backend.js";
+export { Rng, type RngState } from "./rng.js";
+export { Param } from "./param.js";
+export { Registry, type RegisterOptions } from "./registry.js";
+export {
+  BackpropError,
+  ShapeMismatchError,
+  isBackpropError,
+  type ErrorCode,
+  type BackpropErrorOptions,
+} from "./errors.js";
+export type { Json, JsonObject } from "./json.js";

@@ -1,0 +1,324 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { DType } from "./dtype.js";
+import { BackpropError, ShapeMismatchError } from "./errors.js";
+import { Matrix } from "./matrix.js";
+import {
+  add,
+  addRowVector,
+  allClose,
+  argmaxRows,
+  axpy,
+  hadamard,
+  map,
+  scale,
+  sub,
+  sum,
+  sumColumns,
+  sumSquares,
+  transpose,
+} from "./ops.js";
+
+// Every literal below is exactly representable in float32, so both dtypes expect the same numbers.
+const DTYPES: readonly DType[] = ["float32", "float64"];
+
+function expectShapeError(fn: () => unknown, ...shapes: string[]): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(ShapeMismatchError);
+  const err = caught as BackpropError;
+  expect(err.code).toBe("SHAPE_MISMATCH");
+  for (const s of shapes) expect(err.message).toContain(s);
+}
+
+describe.each(DTYPES)("elementwise kernels in %s", (dtype) => {
+  const m = (rows: number[][]) => Matrix.fromArray(rows, dtype);
+  const a = () =>
+    m([
+      [1, -2, 3],
+      [0.5, 4, -0.25],
+    ]);
+  const b = () =>
+    m([
+      [2, 2, -1],
+      [8, 0.5, 4],
+    ]);
+
+  it("addRowVector adds the vector to every row", () => {
+    const out = addRowVector(a(), m([[10, 20, 30]]));
+    expect(out.dtype).toBe(dtype);
+    expect(out.toArray()).toEqual([
+      [11, 18, 33],
+      [10.5, 24, 29.75],
+    ]);
+    const x = a();
+    expect(addRowVector(x, m([[1, 1, 1]]), x)).toBe(x);
+    expect(x.toArray()).toEqual([
+      [2, -1, 4],
+      [1.5, 5, 0.75],
+    ]);
+  });
+
+  it("addRowVector checks the vector and the output", () => {
+    expectShapeError(() => addRowVector(a(), m([[1, 2]])), "1×3", "2×3", "1×2");
+    expectShapeError(() => addRowVector(a(), m([[1], [2], [3]])), "3×1");
+    expectShapeError(() => addRowVector(a(), m([[1, 2, 3]]), Matrix.zeros(3, 2, dtype)), "3×2", "2×3");
+  });
+
+  it("sumColumns sums each column, overwriting or accumulating", () => {
+    expect(sumColumns(a()).toArray()).toEqual([[1.5, 2, 2.75]]);
+    const out = m([[100, 200, 300]]);
+    expect(sumColumns(a(), out)).toBe(out);
+    expect(out.toArray()).toEqual([[1.5, 2, 2.75]]);
+    sumColumns(b(), out, true);
+    expect(out.toArray()).toEqual([[11.5, 4.5, 5.75]]);
+    expect(sumColumns(Matrix.zeros(0, 2, dtype)).toArray()).toEqual([[0, 0]]);
+    expectShapeError(() => sumColumns(a(), Matrix.zeros(1, 2, dtype)), "1×2", "1×3");
+    expectShapeError(() => sumColumns(a(), Matrix.zeros(3, 1, dtype)), "3×1");
+  });
+
+  it("map applies a function, in place when out is the input", () => {
+    expect(map(a(), (x) => 2 * x + 1).toArray()).toEqual([
+      [3, -3, 7],
+      [2, 9, 0.5],
+    ]);
+    const x = a();
+    expect(map(x, Math.abs, x)).toBe(x);
+    expect(x.toArray()).toEqual([
+      [1, 2, 3],
+      [0.5, 4, 0.25],
+    ]);
+    expectShapeError(() => map(a(), Math.abs, Matrix.zeros(3, 2, dtype)), "3×2", "2×3");
+  });
+
+  it("add, sub and hadamard", () => {
+    expect(add(a(), b()).toArray()).toEqual([
+      [3, 0, 2],
+      [8.5, 4.5, 3.75],
+    ]);
+    expect(sub(a(), b()).toArray()).toEqual([
+      [-1, -4, 4],
+      [-7.5, 3.5, -4.25],
+    ]);
+    expect(hadamard(a(), b()).toArray()).toEqual([
+      [2, -4, -3],
+      [4, 2, -1],
+    ]);
+    const x = a();
+    expect(sub(x, b(), x)).toBe(x);
+    expect(x.toArray()).toEqual([
+      [-1, -4, 4],
+      [-7.5, 3.5, -4.25],
+    ]);
+    const y = b();
+    hadamard(a(), y, y);
+    expect(y.toArray()).toEqual([
+      [2, -4, -3],
+      [4, 2, -1],
+    ]);
+    expect(add(a(), b()).dtype).toBe(dtype);
+  });
+
+  it("add, sub and hadamard check shapes", () => {
+    const wrong = Matrix.zeros(3, 2, dtype);
+    for (const op of [add, sub, hadamard]) {
+      expectShapeError(() => op(a(), wrong), "2×3", "3×2");
+      expectShapeError(() => op(a(), b(), wrong), "3×2", "2×3");
+    }
+  });
+
+  it("axpy adds a multiple in place", () => {
+    const y = b();
+    expect(axpy(-2, a(), y)).toBe(y);
+    expect(y.toArray()).toEqual([
+      [0, 6, -7],
+      [7, -7.5, 4.5],
+    ]);
+    expectShapeError(() => axpy(1, a(), Matrix.zeros(2, 2, dtype)), "x is 2×3", "y is 2×2");
+  });
+
+  it("scale multiplies by a scalar", () => {
+    expect(scale(a(), -4).toArray()).toEqual([
+      [-4, 8, -12],
+      [-2, -16, 1],
+    ]);
+    const x = a();
+    scale(x, 0.5, x);
+    expect(x.toArray()).toEqual([
+      [0.5, -1, 1.5],
+      [0.25, 2, -0.125],
+    ]);
+    expectShapeError(() => scale(a(), 2, Matrix.zeros(1, 6, dtype)), "1×6", "2×3");
+  });
+
+  it("sum and sumSquares reduce everything", () => {
+    expect(sum(a())).toBe(6.25);
+    expect(sumSquares(a())).toBe(1 + 4 + 9 + 0.25 + 16 + 0.0625);
+    expect(sum(Matrix.zeros(0, 3, dtype))).toBe(0);
+    expect(sumSquares(Matrix.zeros(3, 0, dtype))).toBe(0);
+  });
+
+  it("argmaxRows picks the first maximum of each row", () => {
+    const x = m([
+      [1, 3, 3],
+      [5, 5, 1],
+      [-1, -2, -1],
+      [0, 0, 0.5],
+      [-4, -3, -8],
+    ]);
+    expect(Array.from(argmaxRows(x))).toEqual([1, 0, 0, 2, 1]);
+    const out = new Int32Array(5).fill(-1);
+    expect(argmaxRows(x, out)).toBe(out);
+    expect(Array.from(out)).toEqual([1, 0, 0, 2, 1]);
+    expect(Array.from(argmaxRows(m([[7]])))).toEqual([0]);
+    expectShapeError(() => argmaxRows(x, new Int32Array(4)), "length 4", "expected 5");
+  });
+
+  it("transpose swaps rows and columns", () => {
+    const t = transpose(a());
+    expect(t.shape).toEqual([3, 2]);
+    expect(t.dtype).toBe(dtype);
+    expect(t.toArray()).toEqual([
+      [1, 0.5],
+      [-2, 4],
+      [3, -0.25],
+    ]);
+    const out = Matrix.zeros(3, 2, dtype);
+    expect(transpose(a(), out)).toBe(out);
+    expect(out.toArray()).toEqual(t.toArray());
+    expect(transpose(m([[1, 2, 3]])).toArray()).toEqual([[1], [2], [3]]);
+    expect(transpose(Matrix.zeros(0, 4, dtype)).shape).toEqual([4, 0]);
+    expectShapeError(() => transpose(a(), Matrix.zeros(2, 3, dtype)), "2×3", "3×2");
+  });
+
+  it("transpose refuses to write over its input", () => {
+    const sq = m([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(() => transpose(sq, sq)).toThrow(/out must not be the input/);
+    // A view of the same memory is the same input.
+    const big = Matrix.zeros(4, 2, dtype);
+    expect(() => transpose(big.rowSlice(0, 2), big.rowSlice(1, 3))).toThrow(/out must not be the input/);
+    // Disjoint rows of one buffer are fine.
+    const x = big.rowSlice(0, 2).copyFrom(sq);
+    transpose(x, big.rowSlice(2, 4));
+    expect(big.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [1, 3],
+      [2, 4],
+    ]);
+    const one = m([[5]]);
+    expect(transpose(one, one).toArray()).toEqual([[5]]);
+  });
+});
+
+describe("allClose", () => {
+  const v = (...xs: number[]) => Matrix.rowVector(xs);
+
+  it("uses |a - b| ≤ atol + rtol·|b| with defaults rtol 1e-5, atol 1e-8", () => {
+    expect(allClose(v(1, 2), v(1, 2))).toBe(true);
+    expect(allClose(v(1), v(1 + 5e-6))).toBe(true);
+    expect(allClose(v(1), v(1 + 2e-5))).toBe(false);
+    expect(allClose(v(0), v(5e-9))).toBe(true);
+    expect(allClose(v(0), v(5e-8))).toBe(false);
+    // The bound scales with |b| only, as in NumPy.
+    expect(allClose(v(0), v(1e-3), { rtol: 1, atol: 0 })).toBe(true);
+    expect(allClose(v(1e-3), v(0), { rtol: 1, atol: 0 })).toBe(false);
+  });
+
+  it("honours explicit tolerances", () => {
+    expect(allClose(v(1, 100), v(1.01, 101), { rtol: 0.02 })).toBe(true);
+    expect(allClose(v(1, 100), v(1.01, 103), { rtol: 0.02 })).toBe(false);
+    expect(allClose(v(10), v(10.4), { rtol: 0, atol: 0.5 })).toBe(true);
+    expect(allClose(v(10), v(10.6), { rtol: 0, atol: 0.5 })).toBe(false);
+    expect(allClose(v(3), v(3), { rtol: 0, atol: 0 })).toBe(true);
+    expect(allClose(v(3), v(3 + 2 ** -50), { rtol: 0, atol: 0 })).toBe(false);
+  });
+
+  it("never calls NaN close, even to itself", () => {
+    expect(allClose(v(Number.NaN), v(Number.NaN))).toBe(false);
+    expect(allClose(v(1, Number.NaN), v(1, 2), { atol: 1e300 })).toBe(false);
+    expect(allClose(v(1, 2), v(1, Number.NaN), { atol: 1e300 })).toBe(false);
+  });
+
+  it("matches an infinity only with the same infinity", () => {
+    const inf = Number.POSITIVE_INFINITY;
+    expect(allClose(v(inf, -inf), v(inf, -inf))).toBe(true);
+    expect(allClose(v(inf), v(-inf))).toBe(false);
+    expect(allClose(v(1), v(inf))).toBe(false);
+    expect(allClose(v(-inf), v(1e308))).toBe(false);
+  });
+
+  it("is false for different shapes and compares across dtypes", () => {
+    expect(allClose(v(1, 2), Matrix.fromArray([[1], [2]]))).toBe(false);
+    expect(allClose(Matrix.zeros(0, 2), Matrix.zeros(0, 3))).toBe(false);
+    expect(allClose(Matrix.zeros(0, 2), Matrix.zeros(0, 2))).toBe(true);
+    const f32 = Matrix.rowVector([0.1, 1 / 3], "float32");
+    expect(allClose(f32, v(0.1, 1 / 3))).toBe(true);
+    expect(allClose(f32, v(0.1, 1 / 3), { rtol: 1e-12, atol: 0 })).toBe(false);
+  });
+
+  it("is reflexive for every finite matrix (property)", () => {
+    const finite = fc.double({ min: -1e300, max: 1e300, noNaN: true });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 5 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.constantFrom<DType>("float32", "float64"),
+        fc.infiniteStream(finite),
+        (rows, cols, dtype, values) => {
+          const x = Matrix.fromFlat(rows, cols, [...values.take(rows * cols)], dtype);
+          return allClose(x, x, { rtol: 0, atol: 0 }) && allClose(x, x.clone());
+        },
+      ),
+      { seed: 20240501, numRuns: 200 },
+    );
+  });
+
+  it("fails as soon as one element is NaN (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ noNaN: true }), { minLength: 1, maxLength: 12 }),
+        fc.nat(),
+        (values, at) => {
+          const x = Matrix.rowVector(values);
+          const y = x.clone();
+          y.data[at % values.length] = Number.NaN;
+          return !allClose(x, y, { atol: Number.MAX_VALUE }) && !allClose(y, x, { atol: Number.MAX_VALUE });
+        },
+      ),
+      { seed: 7, numRuns: 200 },
+    );
+  });
+});
+
+describe("transpose (property)", () => {
+  it("transpose(transpose(A)) is A, bit for bit", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 9 }),
+        fc.integer({ min: 0, max: 9 }),
+        fc.constantFrom<DType>("float32", "float64"),
+        fc.infiniteStream(fc.double()),
+        (rows, cols, dtype, values) => {
+          const x = Matrix.fromFlat(rows, cols, [...values.take(rows * cols)], dtype);
+          const t = transpose(x);
+          const back = transpose(t);
+          expect(t.shape).toEqual([cols, rows]);
+          for (let i = 0; i < rows; i++) {
+            for (let j = 0; j < cols; j++) expect(Object.is(t.get(j, i), x.get(i, j))).toBe(true);
+          }
+          expect(back.shape).toEqual([rows, cols]);
+          expect(Array.from(back.data)).toEqual(Array.from(x.data));
+        },
+      ),
+      { seed: 99, numRuns: 200 },
+    );
+  });
+});

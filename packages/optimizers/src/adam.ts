@@ -1,0 +1,75 @@
+import { defineOptimizer, type CommonOptimizerOptions, type OptimizerFactory } from "./define-optimizer.js";
+
+/**
+ * Options of {@link adam}.
+ *
+ * @example
+ * ```ts
+ * const options: AdamOptions = { lr: 3e-4, beta2: 0.99, amsgrad: true };
+ * ```
+ */
+export interface AdamOptions extends CommonOptimizerOptions {
+  /** Decay β₁ of the first moment, in [0, 1). Default 0.9. */
+  readonly beta1?: number;
+  /** Decay β₂ of the second moment, in [0, 1). Default 0.999. */
+  readonly beta2?: number;
+  /** Added to the denominator, outside the square root, ≥ 0. Default 1e-8. */
+  readonly eps?: number;
+  /** L2 penalty λ added to the gradient (coupled; see {@link adamw} for decoupled), ≥ 0. Default 0. */
+  readonly weightDecay?: number;
+  /** Use the running maximum of the second moment (AMSGrad). Default false. */
+  readonly amsgrad?: boolean;
+}
+
+/**
+ * Adam: bias-corrected running averages of the gradient and its square.
+ *
+ * Per element, at the parameter's t-th update (Kingma & Ba, Algorithm 1; PyTorch `Adam`):
+ * ```
+ * g ← g + λ·p
+ * m ← β₁·m + (1 − β₁)·g
+ * v ← β₂·v + (1 − β₂)·g²
+ * v̄ ← amsgrad ? max(v̄, v) : v
+ * p ← p − η · (m / (1 − β₁ᵗ)) / (√(v̄ / (1 − β₂ᵗ)) + ε)
+ * ```
+ * AMSGrad keeps the bias correction, as PyTorch does. Defaults: lr 0.001, beta1 0.9,
+ * beta2 0.999, eps 1e-8, weightDecay 0, amsgrad false. Slots: `expAvg` (m), `expAvgSq` (v),
+ * `maxExpAvgSq` (v̄, amsgrad only).
+ *
+ * @see Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization", https://arxiv.org/abs/1412.6980
+ * @see Reddi, Kale & Kumar 2018, "On the Convergence of Adam and Beyond" (AMSGrad), https://openreview.net/forum?id=ryQu7f-RZ
+ * @example
+ * ```ts
+ * const opt = adam({ lr: 3e-4, amsgrad: true });
+ * ```
+ */
+export const adam: OptimizerFactory<AdamOptions> = /* @__PURE__ */ defineOptimizer({
+  name: "adam",
+  defaults: { lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false },
+  ranges: {
+    beta1: { min: 0, max: 1, maxExclusive: true },
+    beta2: { min: 0, max: 1, maxExclusive: true },
+    eps: { min: 0 },
+    weightDecay: { min: 0 },
+  },
+  slots: ["expAvg", "expAvgSq", { name: "maxExpAvgSq", when: (hp) => hp.amsgrad }],
+  update({ value, grad, slots, lr, t, hp }) {
+    const { beta1, beta2, eps, weightDecay: wd, amsgrad } = hp;
+    const { expAvg, expAvgSq, maxExpAvgSq } = slots;
+    const stepSize = lr / (1 - beta1 ** t);
+    const sqrtCorrection2 = Math.sqrt(1 - beta2 ** t);
+    for (let i = 0; i < value.length; i++) {
+      const p = value[i] as number;
+      const g = (grad[i] as number) + wd * p;
+      const m = beta1 * (expAvg[i] as number) + (1 - beta1) * g;
+      let v = beta2 * (expAvgSq[i] as number) + (1 - beta2) * g * g;
+      expAvg[i] = m;
+      expAvgSq[i] = v;
+      if (amsgrad) {
+        v = Math.max(maxExpAvgSq[i] as number, v);
+        maxExpAvgSq[i] = v;
+      }
+      value[i] = p - (stepSize * m) / (Math.sqrt(v) / sqrtCorrection2 + eps);
+    }
+  },
+});

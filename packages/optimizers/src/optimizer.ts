@@ -1,0 +1,92 @@
+import type { Json, JsonObject, Param } from "@backprop/linalg";
+
+/**
+ * A saved optimizer: its name and config, the step count and, per parameter name, the slot
+ * arrays (momentum, first/second moments, …) as plain numbers so it serializes to JSON.
+ *
+ * @example
+ * ```ts
+ * const state: OptimizerState = opt.stateDict();
+ * // { name: "sgd", config: { lr: 0.1, momentum: 0.9, … }, step: 3,
+ * //   slots: { "layers.0.kernel": { momentumBuffer: [ … ] } }, extra: { paramSteps: { … } } }
+ * ```
+ */
+export interface OptimizerState {
+  readonly name: string;
+  readonly config: Readonly<JsonObject>;
+  /** Number of `step` calls so far (drives bias correction and schedules). */
+  readonly step: number;
+  /** `slots[paramName][slotName]` = the slot's values, row-major. */
+  readonly slots: Readonly<Record<string, Readonly<Record<string, readonly number[]>>>>;
+  /**
+   * Anything else needed to resume exactly. Optimizers from {@link defineOptimizer} store
+   * `paramSteps: { [paramName]: updates applied }` here (bias correction counts per parameter,
+   * as in PyTorch); without it every parameter resumes at `step`.
+   */
+  readonly extra?: Readonly<Record<string, Json>>;
+}
+
+/**
+ * An update rule over parameters and their gradients.
+ *
+ * `step` reads each trainable `Param.grad` and updates `Param.value` in place; parameters with
+ * `trainable = false` are skipped. State is kept per `Param.name`, created on first sight.
+ *
+ * @example
+ * ```ts
+ * const opt = adam({ lr: 1e-3 });
+ * for (const batch of batches) {
+ *   model.forward(batch.x); model.backward(dLoss);
+ *   opt.step(model.params());
+ * }
+ * const checkpoint = JSON.stringify(opt.stateDict());
+ * ```
+ */
+export interface Optimizer {
+  /** Registry key, e.g. `"adam"`. */
+  readonly name: string;
+  /**
+   * Hyperparameters, e.g. `{ lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, … }`; a scheduled
+   * `lr` is stored as the schedule's `{ name, config }`.
+   */
+  readonly config: Readonly<JsonObject>;
+  /** Number of steps taken. */
+  readonly iterations: number;
+  /** The learning rate the next step will use (after any schedule). */
+  readonly learningRate: number;
+  /** Applies one update to every trainable param. */
+  step(params: readonly Param[]): void;
+  /** Everything needed to resume: config, step count, slots. */
+  stateDict(): OptimizerState;
+  /**
+   * Restores a state from {@link Optimizer.stateDict}; checks names and slot lengths against the
+   * params it will later see and throws a typed error on mismatch. The optimizer keeps its own
+   * config (so a run can resume with, say, a new `lr`); use `optimizerFromState` to rebuild the
+   * saved one.
+   */
+  loadStateDict(state: OptimizerState): void;
+}
+
+/**
+ * What a model file stores to name an optimizer: `{ name, config }`.
+ * @example
+ * ```ts
+ * const stored: OptimizerConfig = { name: "adam", config: { lr: 3e-4 } };
+ * ```
+ */
+export interface OptimizerConfig {
+  /** Registry name, e.g. `"adam"`. */
+  readonly name: string;
+  /** Hyperparameters; omitted or `{}` means the defaults. */
+  readonly config?: JsonObject;
+}
+
+/**
+ * Anything {@link resolveOptimizer} accepts: a registered name, a stored `{ name, config }`, or
+ * an optimizer object.
+ * @example
+ * ```ts
+ * const specs: OptimizerSpec[] = ["sgd", { name: "adam", config: { lr: 1e-3 } }, rmsprop()];
+ * ```
+ */
+export type OptimizerSpec = string | OptimizerConfig | Optimizer;

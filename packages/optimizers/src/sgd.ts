@@ -1,0 +1,67 @@
+import { BackpropError } from "@backprop/linalg";
+import { defineOptimizer, type CommonOptimizerOptions, type OptimizerFactory } from "./define-optimizer.js";
+
+/**
+ * Options of {@link sgd}.
+ *
+ * @example
+ * ```ts
+ * const options: SgdOptions = { lr: 0.1, momentum: 0.9, nesterov: true };
+ * ```
+ */
+export interface SgdOptions extends CommonOptimizerOptions {
+  /** Momentum factor μ, in [0, 1]. Default 0 (plain SGD, no buffer allocated). */
+  readonly momentum?: number;
+  /** Use Nesterov momentum (needs momentum > 0). Default false. */
+  readonly nesterov?: boolean;
+  /** L2 penalty λ added to the gradient, ≥ 0. Default 0. */
+  readonly weightDecay?: number;
+}
+
+/**
+ * Stochastic gradient descent with optional (Nesterov) momentum and L2 weight decay.
+ *
+ * Per element, with gradient g, parameter p, learning rate η (PyTorch `SGD`, dampening 0):
+ * ```
+ * g ← g + λ·p
+ * b ← μ·b + g                     (b starts at 0, so the first b is g)
+ * d ← nesterov ? g + μ·b : b      (d = g when μ = 0)
+ * p ← p − η·d
+ * ```
+ * Defaults: lr 0.01, momentum 0, nesterov false, weightDecay 0. Slot: `momentumBuffer` (only
+ * when momentum > 0).
+ *
+ * @see Sutskever, Martens, Dahl & Hinton 2013, "On the importance of initialization and momentum in deep learning", https://proceedings.mlr.press/v28/sutskever13.html
+ * @example
+ * ```ts
+ * const opt = sgd({ lr: 0.1, momentum: 0.9, nesterov: true });
+ * opt.step(model.params());
+ * ```
+ */
+export const sgd: OptimizerFactory<SgdOptions> = /* @__PURE__ */ defineOptimizer({
+  name: "sgd",
+  defaults: { lr: 0.01, momentum: 0, nesterov: false, weightDecay: 0 },
+  ranges: { momentum: { min: 0, max: 1 }, weightDecay: { min: 0 } },
+  validate(hp) {
+    if (hp.nesterov && hp.momentum === 0) {
+      throw new BackpropError("INVALID_CONFIG", "sgd: nesterov needs momentum (got momentum 0, expected > 0)", {
+        hint: "pass e.g. { momentum: 0.9, nesterov: true }",
+      });
+    }
+  },
+  slots: [{ name: "momentumBuffer", when: (hp) => hp.momentum !== 0 }],
+  update({ value, grad, slots, lr, hp }) {
+    const { momentum: mu, nesterov, weightDecay: wd } = hp;
+    const buf = slots.momentumBuffer;
+    for (let i = 0; i < value.length; i++) {
+      const p = value[i] as number;
+      let d = (grad[i] as number) + wd * p;
+      if (mu !== 0) {
+        const b = mu * (buf[i] as number) + d;
+        buf[i] = b;
+        d = nesterov ? d + mu * b : b;
+      }
+      value[i] = p - lr * d;
+    }
+  },
+});

@@ -1,0 +1,2 @@
+export { gradCheck, scalarGradCheck, type GradCheckResult } from "./grad-check.js";
+export { expectClose } from "./close.js";
