@@ -218,6 +218,8 @@ describe("defineOptimizer", () => {
     // Defaults are validated like options, when the first optimizer is built (not at import).
     const inconsistent = defineOptimizer({ name: "x", defaults: { lr: 1, beta: 2 }, ranges: { beta: { min: 0, max: 1 } }, update });
     expect(() => inconsistent()).toThrow(/x: invalid beta \(got 2/);
+    const capped = defineOptimizer({ name: "x", defaults: { lr: 0.1 }, ranges: { lr: { max: 1 } }, update });
+    expect(() => capped({ lr: 2 })).toThrow(/x: invalid lr \(got 2, expected a finite number in \[0, 1\]\)/);
     expect(codeOf(() => defineOptimizer({ name: "x", defaults: { lr: 1 } } as never))).toBe("INVALID_ARGUMENT");
   });
 });

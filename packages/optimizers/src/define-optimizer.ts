@@ -112,7 +112,7 @@ export interface OptimizerDefinition<C extends Hyperparameters, S extends string
   readonly defaults: C & { readonly lr: number };
   /** Per-parameter state arrays, allocated on first sight of a parameter. Default none. */
   readonly slots?: readonly SlotSpec<C, S>[];
-  /** Allowed interval of each numeric hyperparameter (`lr` is always ≥ 0). */
+  /** Allowed interval of each numeric hyperparameter; a numeric `lr` is always ≥ 0 besides. */
   readonly ranges?: { readonly [K in keyof C]?: HyperparameterRange };
   /** Cross-key checks; throw `BackpropError("INVALID_CONFIG", …)` to reject a config. */
   readonly validate?: (hp: HyperparameterValues<C>) => void;
@@ -236,7 +236,7 @@ export function defineOptimizer<C extends Hyperparameters, const S extends strin
   const create = (options: unknown): Optimizer => {
     const where = def.name;
     const o = readOptions(where, options, allowed);
-    const lr = resolveLearningRate(where, o.lr === undefined ? defaults.lr : o.lr);
+    const lr = resolveLearningRate(where, o.lr === undefined ? defaults.lr : o.lr, { min: 0, ...ranges.lr });
     const hp: Record<string, number | boolean> = {};
     for (const key of keys) {
       const fallback = defaults[key];
@@ -295,8 +295,8 @@ function checkDefinition(def: unknown): void {
   }
 }
 
-function resolveLearningRate(where: string, lr: unknown): number | Schedule {
-  if (typeof lr === "number") return checkNumber(where, "lr", lr, { min: 0 });
+function resolveLearningRate(where: string, lr: unknown, range: HyperparameterRange): number | Schedule {
+  if (typeof lr === "number") return checkNumber(where, "lr", lr, range);
   if (isSchedule(lr) || (isPlainObject(lr) && typeof lr.name === "string")) {
     const schedule = resolveSchedule(lr as ScheduleSpec);
     const first = schedule.at(0);
