@@ -1,4 +1,4 @@
-import { BackpropError, Matrix, type JsonObject, type Param, type Rng } from "@backprop/linalg";
+import { BackpropError, Matrix, type Json, type JsonObject, type Param, type Rng, type RngState } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
 import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection } from "./layer.js";
 
@@ -103,9 +103,22 @@ export class Dropout implements Layer {
     return dx;
   }
 
-  /** The generator state, so a checkpoint can resume the same masks. */
+  /** The layer's own generator (after build). */
   getRng(): Rng | undefined {
     return this.rng;
+  }
+
+  /** The generator state, so a checkpoint resumes the same masks. */
+  getState(): Json | undefined {
+    return this.rng ? [...this.rng.getState()] : undefined;
+  }
+
+  /** Restores the generator state saved by {@link Dropout.getState}. */
+  setState(state: Json): void {
+    if (!this.rng) {
+      throw new BackpropError("NOT_BUILT", `${this.name}.setState: the layer is not built`);
+    }
+    this.rng.setState(state as unknown as RngState);
   }
 
   /** None. */

@@ -15,6 +15,8 @@ export {
   type SequentialOptions,
   type CompileOptions,
   type FitOptions,
+  type FitAsyncOptions,
+  type TrainingState,
   type History,
   type BatchOptions,
   type OptimizerSpec,

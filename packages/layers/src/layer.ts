@@ -1,4 +1,4 @@
-import type { DType, JsonObject, Matrix, Param, Rng } from "@backprop/linalg";
+import type { DType, Json, JsonObject, Matrix, Param, Rng } from "@backprop/linalg";
 
 /** What a layer's forward pass needs to know about the call. */
 export interface ForwardContext {
@@ -73,4 +73,8 @@ export interface Layer {
   getConfig(): JsonObject;
   /** The values of the last forward/backward pass. */
   inspect(): LayerInspection;
+  /** Non-weight state a checkpoint must keep (e.g. a dropout generator), if any. */
+  getState?(): Json | undefined;
+  /** Restores what {@link Layer.getState} returned. */
+  setState?(state: Json): void;
 }

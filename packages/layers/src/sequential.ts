@@ -4,8 +4,10 @@ import {
   Rng,
   shapeString,
   type DType,
+  type Json,
   type JsonObject,
   type Param,
+  type RngState,
 } from "@backprop/linalg";
 import { resolveOptimizer, type Optimizer } from "@backprop/optimizers";
 import { ActivationLayer } from "./activation-layer.js";
@@ -58,6 +60,27 @@ export interface FitOptions {
   readonly earlyStopping?: EarlyStoppingConfig;
   /** Epoch to start from (when resuming). Default 0. */
   readonly initialEpoch?: number;
+}
+
+/** Options of {@link Sequential.fitAsync}: those of `fit`, plus how often to give the event loop a turn. */
+export interface FitAsyncOptions extends FitOptions {
+  /** Yield to the event loop after every `"epoch"` (default) or every `"batch"`. */
+  readonly yieldEvery?: "epoch" | "batch";
+}
+
+/**
+ * Where training stands, besides the weights and the optimizer: what a checkpoint needs so that
+ * `fit` resumes exactly as if it had never stopped.
+ */
+export interface TrainingState {
+  /** Epochs completed; pass it as `initialEpoch` to continue. */
+  readonly epoch: number;
+  /** Optimizer steps taken by this model. */
+  readonly iterations: number;
+  /** The model generator's state (shuffling). */
+  readonly rng: RngState;
+  /** Non-weight state of layers that have it (dropout generators), by layer name. */
+  readonly layers: Readonly<Record<string, Json>>;
 }
 
 /** What {@link Sequential.fit} returns: one entry per epoch of every logged value (Keras' `History`). */
@@ -164,6 +187,7 @@ export class Sequential {
   private gradPool: BufferPool | undefined;
   private fusedPool: BufferPool | undefined;
   private steps = 0;
+  private epochsDone = 0;
 
   constructor(layers: readonly Layer[] = [], options: SequentialOptions = {}) {
     const dtype = options.dtype ?? "float32";
@@ -234,6 +258,50 @@ export class Sequential {
   /** Number of optimizer steps taken by this model. */
   get iterations(): number {
     return this.steps;
+  }
+
+  /** Number of epochs completed by `fit` (the `initialEpoch` to resume from). */
+  get epoch(): number {
+    return this.epochsDone;
+  }
+
+  /** Where training stands: epoch, step, generator states. Save it with the weights and optimizer state. */
+  getTrainingState(): TrainingState {
+    const layers: Record<string, Json> = {};
+    for (const layer of this.stack) {
+      const state = layer.getState?.();
+      if (state !== undefined) layers[layer.name] = state;
+    }
+    return { epoch: this.epochsDone, iterations: this.steps, rng: this.rng.getState(), layers };
+  }
+
+  /**
+   * Restores a {@link TrainingState} (after `build`), so the next `fit` with
+   * `initialEpoch: state.epoch` continues exactly.
+   * @throws BackpropError `INVALID_STATE` when it does not fit this model
+   */
+  setTrainingState(state: TrainingState): void {
+    if (typeof state !== "object" || state === null) {
+      throw new BackpropError("INVALID_STATE", `${this.name}.setTrainingState: expected { epoch, iterations, rng, layers }`);
+    }
+    const { epoch, iterations } = state;
+    if (!Number.isSafeInteger(epoch) || epoch < 0 || !Number.isSafeInteger(iterations) || iterations < 0) {
+      throw new BackpropError(
+        "INVALID_STATE",
+        `${this.name}.setTrainingState: epoch and iterations must be integers ≥ 0 (got ${String(epoch)}, ${String(iterations)})`,
+      );
+    }
+    this.build();
+    for (const [name, layerState] of Object.entries(state.layers ?? {})) {
+      const layer = this.stack.find((l) => l.name === name);
+      if (!layer?.setState) {
+        throw new BackpropError("INVALID_STATE", `${this.name}.setTrainingState: no layer "${name}" with state in this model`);
+      }
+      layer.setState(layerState);
+    }
+    this.rng.setState(state.rng);
+    this.epochsDone = epoch;
+    this.steps = iterations;
   }
 
   /**
@@ -433,9 +501,33 @@ export class Sequential {
   /**
    * Trains for `epochs - initialEpoch` epochs of shuffled mini-batches and returns the history.
    * Validation (if any) runs after each epoch. Throws `NON_FINITE` naming the step if the loss or a
-   * gradient stops being finite.
+   * gradient stops being finite. Synchronous; see {@link Sequential.fitAsync} to keep a UI or
+   * signal handlers responsive.
    */
   fit(x: Matrix, y: Matrix, options: FitOptions = {}): History {
+    const loop = this.trainLoop(x, y, options);
+    for (;;) {
+      const next = loop.next();
+      if (next.done) return next.value;
+    }
+  }
+
+  /**
+   * {@link Sequential.fit}, giving the event loop a turn after every epoch (or batch), so a page
+   * stays responsive and a Ctrl-C handler can set `stopTraining`. Same numbers as `fit`.
+   */
+  async fitAsync(x: Matrix, y: Matrix, options: FitAsyncOptions = {}): Promise<History> {
+    const every = options.yieldEvery ?? "epoch";
+    const loop = this.trainLoop(x, y, options);
+    for (;;) {
+      const next = loop.next();
+      if (next.done) return next.value;
+      if (next.value === every) await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    }
+  }
+
+  /** The training loop, pausing after each batch and each epoch; `fit` and `fitAsync` drive it. */
+  private *trainLoop(x: Matrix, y: Matrix, options: FitOptions): Generator<"batch" | "epoch", History, void> {
     const where = `${this.name}.fit`;
     const { loss } = this.compiled("fit");
     const data = this.prepare("fit", x, y);
@@ -476,7 +568,6 @@ export class Sequential {
     for (const cb of callbacks) cb.setModel?.(this);
 
     const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
     const xPool = new BufferPool(trainX.cols, this.dtype);
     const yPool = new BufferPool(trainY.cols, this.dtype);
     const history: History = { epoch: [], history: {} };
@@ -486,8 +577,12 @@ export class Sequential {
     let lastLogs: Logs = {};
     for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
       callbacks.forEach((cb) => cb.onEpochBegin?.(epoch, {}));
+      // NOTE: the order restarts from 0…n-1 every epoch so it depends on the generator state alone:
+      // a run resumed from a checkpoint draws the same batches as one that never stopped.
+      for (let i = 0; i < n; i++) order[i] = i;
       if (shuffle) this.rng.shuffle(order);
       let lossSum = 0;
+      let seen = 0;
       metricSums.fill(0);
       let batch = 0;
       for (let start = 0; start < n && !this.stopTraining; start += batchSize, batch++) {
@@ -499,6 +594,7 @@ export class Sequential {
         callbacks.forEach((cb) => cb.onBatchBegin?.(batch, { size: rows }));
         const { loss: batchLoss, yPred } = this.step(bx, by, where, epoch, batch);
         lossSum += batchLoss * rows;
+        seen += rows;
         const batchLogs: Logs = callbacks.length > 0 ? { loss: batchLoss, size: rows } : {};
         this.metricFns.forEach((m, i) => {
           const v = m.compute(yPred, by);
@@ -506,7 +602,9 @@ export class Sequential {
           if (callbacks.length > 0) batchLogs[m.name] = v;
         });
         callbacks.forEach((cb) => cb.onBatchEnd?.(batch, batchLogs));
+        yield "batch";
       }
+      if (seen < n) break; // stopped mid-epoch: the epoch is not complete, so it is not logged
       const logs: Logs = { loss: lossSum / n };
       this.metricFns.forEach((m, i) => {
         logs[m.name] = (metricSums[i] as number) / n;
@@ -515,10 +613,12 @@ export class Sequential {
         const val = this.evaluateWith(loss, valX, valY, batchSize);
         for (const [key, value] of Object.entries(val)) logs[`val_${key}`] = value;
       }
+      this.epochsDone = epoch + 1;
       history.epoch.push(epoch);
       for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
       callbacks.forEach((cb) => cb.onEpochEnd?.(epoch, logs));
       lastLogs = logs;
+      yield "epoch";
     }
     callbacks.forEach((cb) => cb.onTrainEnd?.(lastLogs));
     return history;
