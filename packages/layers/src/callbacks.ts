@@ -11,11 +11,17 @@ export type Logs = Record<string, number>;
 export interface Callback {
   /** Receives the model before training starts. */
   setModel?(model: Sequential): void;
+  /** Before the first epoch. */
   onTrainBegin?(logs: Logs): void;
+  /** After the last epoch (or the one where training stopped), with that epoch's logs. */
   onTrainEnd?(logs: Logs): void;
+  /** Before each epoch (0-based). */
   onEpochBegin?(epoch: number, logs: Logs): void;
+  /** After each epoch, with its mean loss, metrics and `val_` values. */
   onEpochEnd?(epoch: number, logs: Logs): void;
+  /** Before each batch (0-based within the epoch); `logs.size` is the batch's sample count. */
   onBatchBegin?(batch: number, logs: Logs): void;
+  /** After each batch's update, with its loss, metrics and `size`. */
   onBatchEnd?(batch: number, logs: Logs): void;
 }
 

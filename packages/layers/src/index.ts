@@ -10,6 +10,7 @@ export type {
 } from "./layer.js";
 export type { ActivationSpec, LayerActivation } from "./layer-activation.js";
 export type { RegularizerConfig } from "./regularizer.js";
+export type { NamedConfig } from "./named-config.js";
 export {
   Sequential,
   type SequentialOptions,
@@ -34,6 +35,8 @@ export {
   referenceExample,
   referenceModel,
   type ReferenceValues,
+  type ReferenceExample,
+  type ReferenceSetup,
   type ReferenceModelOptions,
 } from "./reference/reference-example.js";
 export {

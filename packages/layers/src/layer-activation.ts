@@ -1,18 +1,27 @@
 import { resolveActivation, type Activation } from "@backprop/activations";
 import { BackpropError, type Json, type JsonObject, type Matrix } from "@backprop/linalg";
 import { softmax } from "./losses/index.js";
+import type { NamedConfig } from "./named-config.js";
 
 /**
  * How a layer's activation may be given: a registry name (`"relu"`), a `{ name, config }` pair as
- * stored in model files, an {@link Activation} object, or `"softmax"` (row-wise, not elementwise:
+ * stored in model files, an `Activation` object (from `@backprop/activations`), or `"softmax"` (row-wise, not elementwise:
  * handled by the layer itself and fused with cross-entropy by the model).
  */
-export type ActivationSpec = string | { readonly name: string; readonly config?: JsonObject } | Activation;
+export type ActivationSpec = string | NamedConfig | Activation;
 
 /** A resolved activation of a layer: elementwise, or the row-wise softmax. */
 export type LayerActivation =
-  | { readonly kind: "elementwise"; readonly activation: Activation }
-  | { readonly kind: "softmax" };
+  | {
+      /** Applied to each element on its own. */
+      readonly kind: "elementwise";
+      /** The function and its derivative. */
+      readonly activation: Activation;
+    }
+  | {
+      /** The row-wise softmax. */
+      readonly kind: "softmax";
+    };
 
 /** Resolves an {@link ActivationSpec}; unknown names throw the registry's error. */
 export function resolveLayerActivation(where: string, spec: ActivationSpec | undefined): LayerActivation {

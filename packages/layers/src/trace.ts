@@ -46,7 +46,12 @@ export interface StepTrace {
   /** The loss's registry name. */
   readonly lossName: string;
   /** The optimizer's registry name and the learning rate it used. */
-  readonly optimizer: { readonly name: string; readonly learningRate: number };
+  readonly optimizer: {
+    /** Registry name, e.g. `"sgd"`. */
+    readonly name: string;
+    /** The learning rate of this step. */
+    readonly learningRate: number;
+  };
   /** The inputs of the batch. */
   readonly input: number[][];
   /** The targets of the batch. */

@@ -140,6 +140,60 @@ function readTileF32(c0: usize, rowBytes: usize, h: i32, w: i32, t: usize): void
   }
 }
 
+// One row of op(A) times untransposed B (batch-1 inference): y = a·B over 32 columns at a time, so
+// eight independent f32x4 accumulators hide the multiply-add latency; B is read in place, once.
+// float32 only; the order over p is the same increasing order as everywhere else.
+function gemvF32(n: i32, k: i32, a: usize, astep: usize, b: usize, c: usize, accumulate: bool): void {
+  const rowBytes = <usize>n << 2;
+  let j = 0;
+  for (; j + 32 <= n; j += 32) {
+    const c0 = c + (<usize>j << 2);
+    let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+    let x4 = f32x4.splat(0), x5 = f32x4.splat(0), x6 = f32x4.splat(0), x7 = f32x4.splat(0);
+    if (accumulate) {
+      x0 = v128.load(c0); x1 = v128.load(c0, 16); x2 = v128.load(c0, 32); x3 = v128.load(c0, 48);
+      x4 = v128.load(c0, 64); x5 = v128.load(c0, 80); x6 = v128.load(c0, 96); x7 = v128.load(c0, 112);
+    }
+    let bq = b + (<usize>j << 2);
+    let aq = a;
+    for (let p = 0; p < k; p++) {
+      const s = v128.load32_splat(aq);
+      x0 = madd(s, v128.load(bq), x0); x1 = madd(s, v128.load(bq, 16), x1);
+      x2 = madd(s, v128.load(bq, 32), x2); x3 = madd(s, v128.load(bq, 48), x3);
+      x4 = madd(s, v128.load(bq, 64), x4); x5 = madd(s, v128.load(bq, 80), x5);
+      x6 = madd(s, v128.load(bq, 96), x6); x7 = madd(s, v128.load(bq, 112), x7);
+      bq += rowBytes;
+      aq += astep;
+    }
+    v128.store(c0, x0); v128.store(c0, x1, 16); v128.store(c0, x2, 32); v128.store(c0, x3, 48);
+    v128.store(c0, x4, 64); v128.store(c0, x5, 80); v128.store(c0, x6, 96); v128.store(c0, x7, 112);
+  }
+  for (; j + 4 <= n; j += 4) {
+    const c0 = c + (<usize>j << 2);
+    let x0 = accumulate ? v128.load(c0) : f32x4.splat(0);
+    let bq = b + (<usize>j << 2);
+    let aq = a;
+    for (let p = 0; p < k; p++) {
+      x0 = madd(v128.load32_splat(aq), v128.load(bq), x0);
+      bq += rowBytes;
+      aq += astep;
+    }
+    v128.store(c0, x0);
+  }
+  for (; j < n; j++) {
+    const c0 = c + (<usize>j << 2);
+    let x: f32 = accumulate ? load<f32>(c0) : 0;
+    let bq = b + (<usize>j << 2);
+    let aq = a;
+    for (let p = 0; p < k; p++) {
+      x += load<f32>(aq) * load<f32>(bq);
+      bq += rowBytes;
+      aq += astep;
+    }
+    store<f32>(c0, x);
+  }
+}
+
 /** float32 GEMM; `panel` is scratch of at least k·32 bytes, 16-byte aligned. */
 export function gemmF32(
   transA: bool, transB: bool, m: i32, n: i32, k: i32,
@@ -149,6 +203,10 @@ export function gemmF32(
   const ap = transA ? m : 1;
   if (k == 0) {
     if (!accumulate) memory.fill(c, 0, <usize>m * n * 4);
+    return;
+  }
+  if (m == 1 && !transB) {
+    gemvF32(n, k, a, <usize>ap << 2, b, c, accumulate);
     return;
   }
   const direct = !transB && m < 16;

@@ -26,7 +26,7 @@ export {
   type WasmBackend,
   type WasmBackendOptions,
 } from "./wasm-backend.js";
-export { Rng, type RngState } from "./rng.js";
+export { Rng, type RngState, type ShuffleTarget } from "./rng.js";
 export { Param } from "./param.js";
 export { Registry, type RegisterOptions } from "./registry.js";
 export {

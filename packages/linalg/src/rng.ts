@@ -1,6 +1,14 @@
 import { BackpropError } from "./errors.js";
 import type { Matrix } from "./matrix.js";
 
+/** Anything {@link Rng.shuffle} can permute in place: an array or a typed array. */
+export interface ShuffleTarget {
+  /** Number of elements. */
+  readonly length: number;
+  /** Element access by index. */
+  [index: number]: unknown;
+}
+
 /** The whole state of an {@link Rng}: four unsigned 32-bit words, JSON-safe for checkpoints. */
 export type RngState = readonly [number, number, number, number];
 
@@ -87,8 +95,8 @@ export class Rng {
     return Math.floor(this.uniform() * n);
   }
 
-  /** Shuffles `array` in place (Fisher–Yates) and returns it. */
-  shuffle<T extends { length: number; [index: number]: unknown }>(array: T): T {
+  /** Shuffles `array` (any array or typed array) in place (Fisher–Yates) and returns it. */
+  shuffle<T extends ShuffleTarget>(array: T): T {
     for (let i = array.length - 1; i > 0; i--) {
       const j = Math.floor(this.uniform() * (i + 1));
       const tmp = array[i];

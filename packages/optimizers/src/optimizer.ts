@@ -12,7 +12,9 @@ import type { Json, JsonObject, Param } from "@backprop/linalg";
  * ```
  */
 export interface OptimizerState {
+  /** The rule's registry name, e.g. `"adam"`. */
   readonly name: string;
+  /** The rule's hyperparameters when the state was taken. */
   readonly config: Readonly<JsonObject>;
   /** Number of `step` calls so far (drives bias correction and schedules). */
   readonly step: number;

@@ -1,3 +1,4 @@
+import type { NamedConfig } from "../named-config.js";
 import { BackpropError, Registry, type JsonObject, type RegisterOptions } from "@backprop/linalg";
 import type { EmptyOptions } from "../losses/read-config.js";
 import { constant, ones, zeros, type ConstantOptions } from "./constant.js";
@@ -16,7 +17,7 @@ export type InitializerFactory = (config?: Readonly<JsonObject>) => Initializer;
 /** What {@link resolveInitializer} accepts: a name, a saved `{ name, config }`, or an initializer. */
 export type InitializerSpec =
   | string
-  | { readonly name: string; readonly config?: Readonly<JsonObject> }
+  | NamedConfig
   | Initializer;
 
 // Factories take typed options; a JSON config is validated at runtime by each factory.

@@ -1,3 +1,4 @@
+import type { NamedConfig } from "../named-config.js";
 import { BackpropError, Registry, type JsonObject, type RegisterOptions } from "@backprop/linalg";
 import { binaryCrossentropy, type BinaryCrossentropyOptions } from "./binary-crossentropy.js";
 import { categoricalCrossentropy } from "./categorical-crossentropy.js";
@@ -14,7 +15,7 @@ import { sparseCategoricalCrossentropy } from "./sparse-categorical-crossentropy
 export type LossFactory = (config?: Readonly<JsonObject>) => Loss;
 
 /** What {@link resolveLoss} accepts: a registered name, a saved `{ name, config }`, or a loss. */
-export type LossSpec = string | { readonly name: string; readonly config?: Readonly<JsonObject> } | Loss;
+export type LossSpec = string | NamedConfig | Loss;
 
 // Factories take typed options; a JSON config is validated at runtime by each factory.
 const noOptions = (f: (o?: EmptyOptions) => Loss): LossFactory => (c) => f(c as EmptyOptions | undefined);

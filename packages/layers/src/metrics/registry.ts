@@ -1,3 +1,4 @@
+import type { NamedConfig } from "../named-config.js";
 import { BackpropError, Registry, type JsonObject, type RegisterOptions } from "@backprop/linalg";
 import type { EmptyOptions } from "../losses/read-config.js";
 import { accuracy } from "./accuracy.js";
@@ -11,7 +12,7 @@ import { sparseCategoricalAccuracy } from "./sparse-categorical-accuracy.js";
 export type MetricFactory = (config?: Readonly<JsonObject>) => Metric;
 
 /** What {@link resolveMetric} accepts: a name, a saved `{ name, config }`, or a metric. */
-export type MetricSpec = string | { readonly name: string; readonly config?: Readonly<JsonObject> } | Metric;
+export type MetricSpec = string | NamedConfig | Metric;
 
 // Factories take typed options; a JSON config is validated at runtime by each factory.
 const noOptions =

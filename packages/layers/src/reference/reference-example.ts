@@ -7,19 +7,58 @@ import reference from "./mazur-step.json";
 
 /** The numbers of one variant of the reference step, as published (float64). */
 export interface ReferenceValues {
+  /** Net input of each hidden neuron, `w·x + b`. */
   readonly hiddenNet: readonly number[];
+  /** Output of each hidden neuron, `σ(net)`. */
   readonly hiddenOut: readonly number[];
+  /** Net input of each output neuron. */
   readonly outputNet: readonly number[];
+  /** Output of each output neuron. */
   readonly output: readonly number[];
+  /** `E = Σ ½(target − out)²` before the step. */
   readonly totalError: number;
+  /** `∂E/∂out = out − target` per output. */
   readonly outputError: readonly number[];
+  /** `δ = ∂E/∂net` per output neuron. */
   readonly outputDelta: readonly number[];
+  /** `δ = ∂E/∂net` per hidden neuron. */
   readonly hiddenDelta: readonly number[];
   /** Rows are neurons: `[w_from_input1, w_from_input2, bias]`. */
   readonly outputWeightsAfter: readonly (readonly number[])[];
   /** Rows are neurons: `[w_from_input1, w_from_input2, bias]`. */
   readonly hiddenWeightsAfter: readonly (readonly number[])[];
+  /** `E` on the same sample after the step. */
   readonly totalErrorAfter: number;
+}
+
+/** The reference example: setup and published numbers. */
+export interface ReferenceExample {
+  /** Where the numbers come from. */
+  readonly description: string;
+  /** The one input sample. */
+  readonly inputs: readonly number[];
+  /** Its targets. */
+  readonly targets: readonly number[];
+  /** SGD learning rate, 0.5. */
+  readonly learningRate: number;
+  /** Initial hidden weights, one row per neuron: `[w_from_input1, w_from_input2, bias]`. */
+  readonly hiddenWeights: readonly (readonly number[])[];
+  /** Initial output weights, one row per neuron: `[w_from_hidden1, w_from_hidden2, bias]`. */
+  readonly outputWeights: readonly (readonly number[])[];
+  /** The step with the biases updated (the common variant). */
+  readonly biasesUpdated: ReferenceValues;
+  /** The step with the biases frozen (the original article). */
+  readonly biasesFrozen: ReferenceValues;
+}
+
+/** The reference network, compiled, with its one-sample batch. */
+export interface ReferenceSetup {
+  /** Two sigmoid Dense layers with the published weights, ½·Σ squared error, SGD lr 0.5. */
+  readonly model: Sequential;
+  /** The 1×2 input. */
+  readonly x: Matrix;
+  /** The 1×2 target. */
+  readonly y: Matrix;
 }
 
 /**
@@ -32,16 +71,7 @@ export interface ReferenceValues {
  *
  * @see https://mattmazur.com/2015/03/17/a-step-by-step-backpropagation-example/
  */
-export const referenceExample: {
-  readonly description: string;
-  readonly inputs: readonly number[];
-  readonly targets: readonly number[];
-  readonly learningRate: number;
-  readonly hiddenWeights: readonly (readonly number[])[];
-  readonly outputWeights: readonly (readonly number[])[];
-  readonly biasesUpdated: ReferenceValues;
-  readonly biasesFrozen: ReferenceValues;
-} = reference;
+export const referenceExample: ReferenceExample = reference;
 
 /** Options of {@link referenceModel}. */
 export interface ReferenceModelOptions {
@@ -67,7 +97,7 @@ function kernelOf(rows: readonly (readonly number[])[]): number[][] {
  * trace.layers[1].output; // [[0.7513650695523157, 0.7729284653214625]]
  * ```
  */
-export function referenceModel(options: ReferenceModelOptions = {}): { model: Sequential; x: Matrix; y: Matrix } {
+export function referenceModel(options: ReferenceModelOptions = {}): ReferenceSetup {
   const dtype = options.dtype ?? "float64";
   const trainableBias = options.frozenBias !== true;
   const ref = referenceExample;

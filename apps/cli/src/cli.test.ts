@@ -1,0 +1,211 @@
+import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "backprop-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(args: string[], input?: string): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [main, ...args], {
+    encoding: "utf8",
+    cwd: dir,
+    env: { ...process.env, CI: "1", NO_COLOR: "1" },
+    ...(input !== undefined ? { input } : {}),
+    timeout: 120_000,
+  });
+}
+
+const file = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+/** A one-line error on stderr, a non-zero exit, no stack trace. */
+function expectCleanFailure(r: SpawnSyncReturns<string>, pattern: RegExp): void {
+  expect(r.status, r.stdout + r.stderr).not.toBe(0);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+const jsonLines = (text: string) => text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe("backprop train on built-in datasets", () => {
+  it("learns XOR with a fixed seed", () => {
+    const r = run(["train", "xor", "--layers", "8", "--activation", "tanh", "--epochs", "300", "--batch-size", "4", "--lr", "0.05", "--validation-split", "0", "--seed", "3", "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = jsonLines(r.stdout);
+    const end = lines.at(-1) as { event: string; train: { accuracy: number } };
+    expect(end.event).toBe("end");
+    expect(end.train.accuracy).toBe(1);
+    expect(lines.filter((l) => l["event"] === "epoch")).toHaveLength(300);
+  });
+
+  it("learns iris (≥ 93% on held-out samples) and prints a chart, metrics and the saved path", () => {
+    const r = run(["train", "iris", "--layers", "16", "--epochs", "150", "--lr", "0.01", "--seed", "1", "--save", "iris.json"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Total params: 131/);
+    expect(r.stdout).toMatch(/^epoch 150\/150 .*loss/m);
+    expect(r.stdout).toMatch(/loss \(150 epochs\)/);
+    expect(r.stdout).toMatch(/confusion matrix:/);
+    expect(r.stdout).toMatch(/model saved to iris\.json/);
+    const val = /validation set:\n(?:loss.*\n)?accuracy\s+([\d.]+)%/.exec(r.stdout);
+    expect(Number(val?.[1])).toBeGreaterThanOrEqual(93);
+    expect(existsSync(join(dir, "iris.json"))).toBe(true);
+  });
+
+  it("--json prints one parseable record per epoch with loss, metrics and validation values", () => {
+    const r = run(["train", "moons", "--epochs", "5", "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines).toHaveLength(6);
+    for (const l of lines.slice(0, 5)) expect(Object.keys(l)).toEqual(expect.arrayContaining(["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "samplesPerSecond"]));
+  });
+
+  it("lists the datasets", () => {
+    const r = run(["datasets"]);
+    expect(r.status).toBe(0);
+    for (const name of ["xor", "circles", "moons", "spirals", "iris", "digits", "mnist"]) expect(r.stdout).toMatch(new RegExp(`^${name}\\s`, "m"));
+  });
+});
+
+describe("CSV in, model out, and back", () => {
+  const rows = ["a,b,label"];
+  for (let i = 0; i < 120; i++) {
+    const a = ((i * 37) % 100) / 50 - 1;
+    const b = ((i * 61) % 100) / 50 - 1;
+    rows.push(`${a},${b},${a + b > 0 ? "pos" : "neg"}`);
+  }
+  const csv = file("points.csv", `${rows.join("\n")}\n`);
+
+  it("trains on a CSV with a categorical target, then evaluates, predicts, inspects and converts", () => {
+    const t = run(["train", csv, "--target", "label", "--layers", "8", "--epochs", "60", "--lr", "0.05", "--save", "points.json", "--quiet"]);
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stdout.trim()).toBe("model saved to points.json");
+
+    const e = run(["evaluate", "points.json", csv]);
+    expect(e.status, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/accuracy\s+(9\d|100)\.\d+%/);
+    expect(e.stdout).toMatch(/true \\ predicted\s+neg\s+pos/);
+
+    const p = run(["predict", "points.json", "-"], "a,b\n0.9,0.8\n-0.9,-0.7\n");
+    expect(p.status, p.stderr).toBe(0);
+    const lines = p.stdout.trim().split("\n");
+    expect(lines[0]).toBe("prediction,p(neg),p(pos)");
+    expect(lines[1]).toMatch(/^pos,/);
+    expect(lines[2]).toMatch(/^neg,/);
+
+    const j = run(["predict", "points.json", csv, "--format", "json", "--output", "pred.json"]);
+    expect(j.status, j.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, "pred.json"), "utf8"))).toHaveLength(120);
+
+    const i = run(["inspect", "points.json"]);
+    expect(i.status, i.stderr).toBe(0);
+    expect(i.stdout).toMatch(/dense_0 \(dense\)/);
+    expect(i.stdout).toMatch(/optimizer\s+adam/);
+    expect(i.stdout).toMatch(/history: 60 epochs/);
+
+    for (const [out, extra] of [["points.safetensors", []], ["points.onnx", []], ["tfjs-points", ["--to", "tfjs"]]] as const) {
+      const c = run(["convert", "points.json", out, ...extra]);
+      expect(c.status, c.stderr).toBe(0);
+    }
+    const back = run(["inspect", "points.onnx"]);
+    expect(back.status, back.stderr).toBe(0);
+    expect(back.stdout).toMatch(/dense/);
+  });
+});
+
+describe("checkpoints and resuming", () => {
+  it("resuming a saved run continues exactly like an uninterrupted one", () => {
+    const common = ["train", "spirals", "--epochs", "12", "--layers", "16", "--seed", "5", "--quiet"];
+    expect(run([...common, "--save", "straight.json"]).status).toBe(0);
+    expect(run(["train", "spirals", "--epochs", "5", "--layers", "16", "--seed", "5", "--quiet", "--save", "part.json"]).status).toBe(0);
+    const r = run(["train", "--resume", "part.json", "--epochs", "12", "--quiet"]);
+    expect(r.status, r.stderr).toBe(0);
+    const grid = "x1,x2\n0.1,0.2\n-0.5,0.3\n0.7,-0.9\n";
+    const a = run(["predict", "straight.json", "-"], grid).stdout;
+    const b = run(["predict", "part.json", "-"], grid).stdout;
+    expect(b).toBe(a);
+    expect(a.split("\n").length).toBeGreaterThan(3);
+  });
+
+  it("a run killed with SIGKILL leaves its last checkpoint whole, and training resumes from it", async () => {
+    const save = join(dir, "killed.json");
+    const child = spawn(process.execPath, [main, "train", "digits", "--epochs", "400", "--layers", "32", "--checkpoint-every", "1", "--save", save, "--json"], { cwd: dir, env: { ...process.env, CI: "1" } });
+    let epochs = 0;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no epochs within 60 s")), 60_000);
+      child.stdout.on("data", (chunk: Buffer) => {
+        epochs += (chunk.toString().match(/"event":"epoch"/g) ?? []).length;
+        if (epochs >= 3 && existsSync(save)) {
+          clearTimeout(timer);
+          child.kill("SIGKILL");
+          resolve();
+        }
+      });
+    });
+    await new Promise((resolve) => child.on("exit", resolve));
+    expect(readdirSync(dir).filter((f) => f.includes("killed.json") && f !== "killed.json")).toEqual([]);
+    const i = run(["inspect", save, "--json"]);
+    expect(i.status, i.stderr).toBe(0);
+    const trainedEpochs = (JSON.parse(i.stdout) as { training: { epoch: number } }).training.epoch;
+    expect(trainedEpochs).toBeGreaterThanOrEqual(1);
+    const r = run(["train", "--resume", save, "--epochs", String(trainedEpochs + 2), "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const epochRecords = jsonLines(r.stdout).filter((l) => l["event"] === "epoch");
+    expect(epochRecords.map((l) => l["epoch"])).toEqual([trainedEpochs + 1, trainedEpochs + 2]);
+  });
+
+  it("Ctrl-C saves a checkpoint at the last finished epoch and exits with 130", async () => {
+    const save = join(dir, "interrupted.json");
+    const child = spawn(process.execPath, [main, "train", "digits", "--epochs", "400", "--layers", "32", "--save", save, "--json"], { cwd: dir, env: { ...process.env, CI: "1" } });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    await new Promise<void>((resolve) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        if (chunk.toString().includes('"event":"epoch"')) {
+          child.kill("SIGINT");
+          resolve();
+        }
+      });
+    });
+    const code = await new Promise((resolve) => child.on("exit", (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted: checkpoint of epoch \d+ saved to .*interrupted\.json/);
+    expect(run(["inspect", save]).status).toBe(0);
+  });
+});
+
+describe("bad input: one line on stderr, non-zero exit, no partial output", () => {
+  it("a missing file", () => expectCleanFailure(run(["train", "nope.csv", "--target", "y"]), /nope\.csv: no such file/));
+  it("an empty CSV", () => expectCleanFailure(run(["train", file("empty.csv", ""), "--target", "y"]), /empty\.csv: the file is empty/));
+  it("ragged rows", () => expectCleanFailure(run(["train", file("ragged.csv", "a,b,y\n1,2,3\n4,5\n"), "--target", "y"]), /ragged\.csv:3: .*2 fields.*3/));
+  it("a non-numeric cell, with file:line:column and the value", () =>
+    expectCleanFailure(run(["train", file("text.csv", "a,b,y\n1,2,3\n4,oops,6\n"), "--target", "y"]), /text\.csv:3:2: "oops" is not a number/));
+  it("an unknown target column, listing the columns", () =>
+    expectCleanFailure(run(["train", file("cols.csv", "a,b,y\n1,2,3\n"), "--target", "label"]), /"label".*"a", "b", "y"/));
+  it("an unknown activation, listing the valid ones", () =>
+    expectCleanFailure(run(["train", "xor", "--activation", "relu7"]), /unknown activation "relu7".*relu6.*sigmoid/));
+  it("an unknown optimizer, listing the valid ones", () =>
+    expectCleanFailure(run(["train", "xor", "--optimizer", "adamx"]), /unknown optimizer "adamx".*adam.*sgd/));
+  it("a model file that fails validation", () =>
+    expectCleanFailure(run(["inspect", file("broken.json", '{"format":"backprop-model","formatVersion":1,"model":{"layers":"oops"}}')]), /broken\.json/));
+  it("a predict CSV with the wrong number of features, and no output file left behind", () => {
+    const model = join(dir, "small.json");
+    expect(run(["train", "xor", "--epochs", "2", "--validation-split", "0", "--quiet", "--save", model]).status).toBe(0);
+    const out = join(dir, "never.csv");
+    expectCleanFailure(run(["predict", model, file("wide.csv", "p,q,r\n1,2,3\n"), "--output", out]), /x1, x2/);
+    expectCleanFailure(run(["predict", model, file("narrow.csv", "x1\n1\n"), "--output", out]), /x2/);
+    expect(existsSync(out)).toBe(false);
+  });
+  it("a usage error exits with 2", () => {
+    const r = run(["train", "xor", "--epochs", "many"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--epochs <n>.*expected a positive integer/);
+  });
+});

@@ -1,0 +1,30 @@
+import { extname } from "node:path";
+import { cliError } from "../cli-error.js";
+import { loadWithMetadata, saveConverted } from "../model-file.js";
+
+/** The formats `backprop convert` writes. */
+export const FORMATS = ["json", "safetensors", "onnx", "tfjs"] as const;
+/** One of {@link FORMATS}. */
+export type Format = (typeof FORMATS)[number];
+
+/** The format for an output path: explicit `--to`, else by extension (.json, .safetensors, .onnx). */
+export function formatFor(output: string, to: string | undefined): Format {
+  if (to !== undefined) {
+    if (!(FORMATS as readonly string[]).includes(to)) throw cliError(`--to: unknown format "${to}" (valid: ${FORMATS.join(", ")})`);
+    return to as Format;
+  }
+  const ext = extname(output).toLowerCase();
+  if (ext === ".json") return "json";
+  if (ext === ".safetensors") return "safetensors";
+  if (ext === ".onnx") return "onnx";
+  throw cliError(`${output}: cannot tell the format from the extension "${ext}"`, "INVALID_ARGUMENT", `pass --to ${FORMATS.join("|")}`);
+}
+
+/** Runs `backprop convert <input> <output>`: any readable model format to any writable one. */
+export async function convert(input: string, output: string, o: { to?: string }, out: NodeJS.WritableStream): Promise<number> {
+  const format = formatFor(output, o.to);
+  const { model, metadata, format: from } = await loadWithMetadata(input);
+  const written = await saveConverted(model, output, format, metadata);
+  out.write(`converted ${input} (${from}) → ${written.join(", ")} (${format})\n`);
+  return 0;
+}

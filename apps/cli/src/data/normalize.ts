@@ -1,0 +1,245 @@
+import { BackpropError } from "@backprop/linalg";
+
+/** How inputs are rescaled before they reach the network. */
+export type NormalizeMethod = "standard" | "minmax" | "none";
+
+/**
+ * A fitted input normaliser: plain JSON, stored in the model file so `predict` applies exactly the
+ * scaling the network was trained with.
+ *
+ * - `standard`: `x' = (x - mean) / std`, with the population standard deviation; a constant column
+ *   has `std` 1 (it becomes all zeros rather than NaN).
+ * - `minmax`: `x' = (x - min) / (max - min)`, into `[0, 1]` on the fitting data; a constant column
+ *   is divided by 1 instead of 0.
+ * - `none`: `x' = x`; only the feature count is kept, to check inputs.
+ */
+export type Normalizer =
+  | { readonly method: "standard"; readonly mean: number[]; readonly std: number[] }
+  | { readonly method: "minmax"; readonly min: number[]; readonly max: number[] }
+  | { readonly method: "none"; readonly features: number };
+
+const METHODS: readonly NormalizeMethod[] = ["standard", "minmax", "none"];
+
+function checkRows(x: readonly (readonly number[])[], expected: number, where: string, reference: string): void {
+  x.forEach((row, i) => {
+    if (row.length !== expected) {
+      throw new BackpropError(
+        "INVALID_ARGUMENT",
+        `${where}: row ${i} has ${row.length} features (expected ${expected}, as ${reference})`,
+      );
+    }
+  });
+}
+
+/**
+ * Fits a normaliser on training inputs (fit on the training split only, so validation data stays
+ * unseen).
+ *
+ * @param x - n×d inputs, n ≥ 1
+ * @param method - `"standard"` (zero mean, unit variance), `"minmax"` (into [0, 1]) or `"none"`
+ * @throws BackpropError `INVALID_ARGUMENT` for an unknown method, no rows, ragged rows or a
+ *   non-finite value
+ * @example
+ * ```ts
+ * const norm = fitNormalizer([[1, 10], [3, 10]], "standard");
+ * // { method: "standard", mean: [2, 10], std: [1, 1] }
+ * applyNormalizer(norm, [[3, 10]]); // [[1, 0]]
+ * ```
+ */
+export function fitNormalizer(x: readonly (readonly number[])[], method: NormalizeMethod): Normalizer {
+  if (!METHODS.includes(method)) {
+    throw new BackpropError(
+      "INVALID_ARGUMENT",
+      `fitNormalizer: unknown method "${String(method)}" (expected one of ${METHODS.join(", ")})`,
+    );
+  }
+  const first = x[0];
+  if (first === undefined) throw new BackpropError("INVALID_ARGUMENT", "fitNormalizer: no rows to fit on");
+  const d = first.length;
+  checkRows(x, d, "fitNormalizer", "row 0");
+  for (let i = 0; i < x.length; i++) {
+    const row = x[i] as readonly number[];
+    for (let j = 0; j < d; j++) {
+      if (!Number.isFinite(row[j])) {
+        throw new BackpropError("INVALID_ARGUMENT", `fitNormalizer: x[${i}][${j}] is not a finite number (got ${String(row[j])})`);
+      }
+    }
+  }
+  if (method === "none") return { method, features: d };
+
+  if (method === "minmax") {
+    const min = [...first];
+    const max = [...first];
+    for (const row of x) {
+      for (let j = 0; j < d; j++) {
+        const v = row[j] as number;
+        if (v < (min[j] as number)) min[j] = v;
+        if (v > (max[j] as number)) max[j] = v;
+      }
+    }
+    return { method, min, max };
+  }
+
+  const n = x.length;
+  const mean = new Array<number>(d).fill(0);
+  const maxAbs = new Array<number>(d).fill(0);
+  for (const row of x) {
+    for (let j = 0; j < d; j++) {
+      const v = row[j] as number;
+      mean[j] = (mean[j] as number) + v;
+      maxAbs[j] = Math.max(maxAbs[j] as number, Math.abs(v));
+    }
+  }
+  for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) / n;
+  // NOTE: two passes, not E[x²] - E[x]², which cancels catastrophically for large values.
+  const std = new Array<number>(d).fill(0);
+  for (const row of x) {
+    for (let j = 0; j < d; j++) {
+      const diff = (row[j] as number) - (mean[j] as number);
+      std[j] = (std[j] as number) + diff * diff;
+    }
+  }
+  for (let j = 0; j < d; j++) {
+    const s = Math.sqrt((std[j] as number) / n);
+    // NOTE: a constant column's mean can differ from its value by rounding, leaving a std of ~1e-17;
+    // dividing by that would turn rounding noise into ±1, so such a column is treated as constant.
+    std[j] = s <= 8 * Number.EPSILON * (maxAbs[j] as number) || s === 0 ? 1 : s;
+  }
+  return { method, mean, std };
+}
+
+function featureCount(norm: Normalizer): number {
+  switch (norm.method) {
+    case "standard":
+      return norm.mean.length;
+    case "minmax":
+      return norm.min.length;
+    case "none":
+      return norm.features;
+  }
+}
+
+function checkInput(norm: Normalizer, x: readonly (readonly number[])[], where: string): number {
+  const d = featureCount(norm);
+  checkRows(x, d, where, "the data it was fitted on");
+  return d;
+}
+
+/** Per-column offset and scale so that `x' = (x - offset) / scale` for every method. */
+function offsetScale(norm: Normalizer): { offset: readonly number[]; scale: readonly number[] } {
+  switch (norm.method) {
+    case "standard":
+      return { offset: norm.mean, scale: norm.std };
+    case "minmax":
+      return {
+        offset: norm.min,
+        scale: norm.min.map((lo, j) => {
+          const range = (norm.max[j] as number) - lo;
+          return range > 0 ? range : 1;
+        }),
+      };
+    case "none":
+      return { offset: new Array<number>(norm.features).fill(0), scale: new Array<number>(norm.features).fill(1) };
+  }
+}
+
+/**
+ * Applies a fitted normaliser to inputs, returning new rows (the input is not modified).
+ *
+ * @throws BackpropError `INVALID_ARGUMENT` when a row's feature count differs from the fitted one
+ *   (the message names both counts)
+ * @example
+ * ```ts
+ * const norm = fitNormalizer(train, "minmax");
+ * const scaled = applyNormalizer(norm, test);
+ * ```
+ */
+export function applyNormalizer(norm: Normalizer, x: readonly (readonly number[])[]): number[][] {
+  const d = checkInput(norm, x, "applyNormalizer");
+  const { offset, scale } = offsetScale(norm);
+  return x.map((row) => {
+    const out = new Array<number>(d);
+    for (let j = 0; j < d; j++) out[j] = ((row[j] as number) - (offset[j] as number)) / (scale[j] as number);
+    return out;
+  });
+}
+
+/**
+ * Undoes {@link applyNormalizer}: `x = x' · scale + offset` (for showing inputs in their own units).
+ *
+ * @throws BackpropError `INVALID_ARGUMENT` when a row's feature count differs from the fitted one
+ * @example
+ * ```ts
+ * invertNormalizer(norm, applyNormalizer(norm, x)); // ≈ x
+ * ```
+ */
+export function invertNormalizer(norm: Normalizer, x: readonly (readonly number[])[]): number[][] {
+  const d = checkInput(norm, x, "invertNormalizer");
+  const { offset, scale } = offsetScale(norm);
+  return x.map((row) => {
+    const out = new Array<number>(d);
+    for (let j = 0; j < d; j++) out[j] = (row[j] as number) * (scale[j] as number) + (offset[j] as number);
+    return out;
+  });
+}
+
+function finiteArray(value: unknown, where: string, key: string): number[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "number" && Number.isFinite(v))) {
+    throw new BackpropError("INVALID_FILE", `${where}: normalizer.${key} must be an array of finite numbers`);
+  }
+  return value as number[];
+}
+
+/**
+ * Checks a normaliser read from a model file and returns it typed.
+ *
+ * @param where - names the file in messages, e.g. `"model.json"`
+ * @throws BackpropError `INVALID_FILE` for an unknown method, missing or non-numeric arrays, arrays
+ *   of different lengths, or a non-positive `std`
+ * @example
+ * ```ts
+ * const norm = parseNormalizer(JSON.parse(text).normalizer, "model.json");
+ * ```
+ */
+export function parseNormalizer(value: unknown, where: string): Normalizer {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new BackpropError("INVALID_FILE", `${where}: normalizer must be an object`);
+  }
+  const v = value as Record<string, unknown>;
+  switch (v.method) {
+    case "none": {
+      if (!Number.isSafeInteger(v.features) || (v.features as number) < 1) {
+        throw new BackpropError("INVALID_FILE", `${where}: normalizer.features must be a positive integer (got ${String(v.features)})`);
+      }
+      return { method: "none", features: v.features as number };
+    }
+    case "standard": {
+      const mean = finiteArray(v.mean, where, "mean");
+      const std = finiteArray(v.std, where, "std");
+      if (mean.length === 0 || std.length !== mean.length) {
+        throw new BackpropError(
+          "INVALID_FILE",
+          `${where}: normalizer.mean and normalizer.std must have the same non-zero length (got ${mean.length} and ${std.length})`,
+        );
+      }
+      if (std.some((s) => s <= 0)) throw new BackpropError("INVALID_FILE", `${where}: normalizer.std must be positive`);
+      return { method: "standard", mean, std };
+    }
+    case "minmax": {
+      const min = finiteArray(v.min, where, "min");
+      const max = finiteArray(v.max, where, "max");
+      if (min.length === 0 || max.length !== min.length) {
+        throw new BackpropError(
+          "INVALID_FILE",
+          `${where}: normalizer.min and normalizer.max must have the same non-zero length (got ${min.length} and ${max.length})`,
+        );
+      }
+      return { method: "minmax", min, max };
+    }
+    default:
+      throw new BackpropError(
+        "INVALID_FILE",
+        `${where}: unknown normalizer method ${JSON.stringify(v.method) ?? "undefined"} (expected one of ${METHODS.join(", ")})`,
+      );
+  }
+}

@@ -1,0 +1,174 @@
+import { isBackpropError } from "@backprop/linalg";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { EXIT } from "./cli-error.js";
+import { convert, FORMATS } from "./commands/convert.js";
+import { datasets } from "./commands/datasets.js";
+import { evaluate } from "./commands/evaluate.js";
+import { inspect } from "./commands/inspect.js";
+import { predict } from "./commands/predict.js";
+import { readSpec, train, type TrainOptions } from "./commands/train.js";
+import { walkthrough } from "./walkthrough.js";
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer (got "${value}")`);
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer ≥ 0 (got "${value}")`);
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number (got "${value}")`);
+  return n;
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError(`expected a number in [0, 1) (got "${value}")`);
+  return n;
+}
+
+function layerList(value: string): number[] {
+  if (value.trim() === "") return [];
+  return value.split(",").map((part) => {
+    const n = Number(part.trim());
+    if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`expected units per hidden layer like 16,8 (got "${value}")`);
+    return n;
+  });
+}
+
+const columnList = (value: string): string[] => value.split(",").map((c) => c.trim()).filter((c) => c.length > 0);
+
+/** The program with every command; exported so the docs can generate the CLI reference from it. */
+export function createProgram(): Command {
+  const program = new Command()
+    .name("backprop")
+    .description("Neural networks trained by backpropagation, every number inspectable.")
+    .version("0.1.0")
+    .option("--debug", "print stack traces on errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  program
+    .command("train")
+    .description("train a network on a CSV/JSON file or a built-in dataset and save it")
+    .argument("[data]", "a CSV file (header row), a JSON file, - for CSV on stdin, or a built-in dataset name (see `backprop datasets`)")
+    .option("--target <column>", "the column to predict (CSV/JSON)")
+    .option("--features <columns>", "comma-separated feature columns (default: all but the target)", columnList)
+    .addOption(new Option("--task <task>", "force the task (a non-numeric target is always classification)").choices(["classification", "regression"]))
+    .option("--layers <units>", "units per hidden layer, comma-separated", layerList, [16, 8])
+    .option("--activation <name>", "activation of the hidden layers", "relu")
+    .option("--loss <name>", "loss: auto (cross-entropy for classes, MSE for numbers), ce, bce, mse, mae, huber, …", "auto")
+    .option("--optimizer <name>", "optimizer: sgd, adam, rmsprop, adagrad, adadelta, adamw, adamax, nadam", "adam")
+    .option("--lr <rate>", "learning rate (default: the optimizer's)", positiveNumber)
+    .option("--epochs <n>", "number of epochs (with --resume: the total to reach)", positiveInt, 100)
+    .option("--batch-size <n>", "samples per gradient step", positiveInt, 32)
+    .option("--seed <n>", "seed for weights, shuffling and the validation split", nonNegativeInt, 1)
+    .option("--validation-split <fraction>", "fraction of the samples held out for validation", fraction, 0.2)
+    .addOption(new Option("--dtype <dtype>", "float32 or float64").choices(["float32", "float64"]).default("float32"))
+    .addOption(new Option("--normalize <method>", "input normalisation fitted on the training split").choices(["standard", "minmax", "none"]).default("standard"))
+    .option("--no-shuffle", "keep the sample order")
+    .option("--config <file>", "a JSON model spec with any of these options (flags win)")
+    .option("--save <file>", "where to save the trained model (written atomically)")
+    .option("--checkpoint-every <n>", "also save to --save every N epochs", positiveInt)
+    .option("--resume <file>", "continue training a saved model exactly where it stopped")
+    .option("--quiet", "print only where the model was saved", false)
+    .option("--json", "print one JSON record per epoch and a final summary", false)
+    .action(async (data: string | undefined, flags: Record<string, unknown>, cmd: Command) => {
+      const spec = typeof flags["config"] === "string" ? readSpec(flags["config"]) : {};
+      // Precedence: explicit flags > the spec file > defaults (and with --resume, the saved run).
+      const merged: Record<string, unknown> = { ...flags };
+      for (const [key, value] of Object.entries(spec)) {
+        if (cmd.getOptionValueSource(key) !== "cli") merged[key] = value;
+      }
+      if (flags["resume"] && cmd.getOptionValueSource("epochs") !== "cli" && spec.epochs === undefined) merged["epochs"] = 0;
+      process.exitCode = await train(data, merged as unknown as TrainOptions, { stdout: process.stdout, stderr: process.stderr });
+    });
+
+  program
+    .command("evaluate")
+    .description("loss and metrics of a saved model on labelled data (accuracy + confusion matrix, or MSE/MAE/R²)")
+    .argument("<model>", "a model saved by `backprop train`")
+    .argument("<data>", "a CSV/JSON file with the model's feature columns and the target, or a built-in dataset")
+    .option("--target <column>", "the target column (default: the one the model was trained on)")
+    .option("--json", "print the results as JSON", false)
+    .action(async (modelPath: string, data: string, flags: { target?: string; json: boolean }) => {
+      process.exitCode = await evaluate(modelPath, data, flags, process.stdout);
+    });
+
+  program
+    .command("predict")
+    .description("predictions of a saved model for CSV rows (the saved normalisation is applied)")
+    .argument("<model>", "a model saved by `backprop train`")
+    .argument("[data]", "a CSV/JSON file with the model's feature columns, or - for stdin", "-")
+    .addOption(new Option("--format <format>", "output format").choices(["csv", "json"]).default("csv"))
+    .option("--output <file>", "write to a file (atomically) instead of stdout")
+    .action(async (modelPath: string, data: string, flags: { format: "csv" | "json"; output?: string }) => {
+      process.exitCode = await predict(modelPath, data, flags, process.stdout);
+    });
+
+  program
+    .command("inspect")
+    .description("summary of a model file: layers, shapes, parameters, optimizer, training history")
+    .argument("<model>", "a model file (native JSON, safetensors, ONNX or TF.js)")
+    .option("--json", "print the details as JSON", false)
+    .action(async (modelPath: string, flags: { json: boolean }) => {
+      process.exitCode = await inspect(modelPath, flags, process.stdout);
+    });
+
+  program
+    .command("convert")
+    .description("convert between the native JSON, safetensors, ONNX and TF.js formats")
+    .argument("<input>", "a model file in any supported format")
+    .argument("<output>", "the file to write; the format comes from its extension or --to")
+    .addOption(new Option("--to <format>", "output format").choices([...FORMATS]))
+    .action(async (input: string, output: string, flags: { to?: string }) => {
+      process.exitCode = await convert(input, output, flags, process.stdout);
+    });
+
+  program
+    .command("walkthrough")
+    .description("run the step-by-step backpropagation example and print every number next to the reference")
+    .option("--frozen-bias", "keep the biases fixed, as the original article does", false)
+    .option("--steps <n>", "training steps to run, printing the error after each", positiveInt, 1)
+    .addOption(new Option("--dtype <dtype>", "float32 or float64").choices(["float32", "float64"]).default("float64"))
+    .action((flags: { frozenBias: boolean; steps: number; dtype: "float32" | "float64" }) => {
+      process.stdout.write(`${walkthrough(flags)}\n`);
+    });
+
+  program
+    .command("datasets")
+    .description("list the built-in datasets")
+    .option("--json", "print the list as JSON", false)
+    .action((flags: { json: boolean }) => {
+      process.exitCode = datasets(flags, process.stdout);
+    });
+
+  return program;
+}
+
+/** Runs the CLI on `argv` (as `process.argv`), setting `process.exitCode`; never throws. */
+export async function run(argv: string[]): Promise<void> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander already printed the message (or the help/version text).
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT.usage;
+      return;
+    }
+    const debug = argv.includes("--debug");
+    if (debug) console.error(error);
+    // One line on stderr: the hint, if any, follows on the same line.
+    else if (isBackpropError(error)) console.error(`backprop: ${error.message.replace(/\nhelp: /g, " — help: ").replace(/\n/g, " ")}`);
+    else console.error(`backprop: ${error instanceof Error ? error.message : String(error)} (run with --debug for details)`);
+    process.exitCode = EXIT.failure;
+  }
+}
+

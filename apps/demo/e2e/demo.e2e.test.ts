@@ -1,0 +1,304 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { referenceExample, type ReferenceValues } from "@backprop/layers";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateDataset, splitDataset } from "../src/datasets.js";
+import { buildModel, pointsToMatrices } from "../src/model.js";
+import { DEFAULT_STATE, decodeState } from "../src/state.js";
+import { serveStatic } from "./static-server.js";
+
+const APP = fileURLToPath(new URL("..", import.meta.url));
+const DIST = join(APP, "dist");
+const ARTIFACTS = join(APP, "test-artifacts");
+const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
+// Circle data set, default network (2 features, 4-2 tanh, Adam lr 0.03, batch 10): the test loss
+// (binary cross-entropy) must fall below LOSS_THRESHOLD within MAX_EPOCHS.
+const LOSS_THRESHOLD = 0.05;
+const MAX_EPOCHS = 300;
+
+let server: { url: string; close: () => Promise<void> };
+let context: BrowserContext;
+let profile: string;
+
+async function openPage(hash = "", viewport = { width: 1400, height: 1000 }): Promise<Page> {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${server.url}${hash}`);
+  await page.waitForFunction(() => document.querySelector<HTMLElement>("#test-loss")?.dataset["value"] !== undefined);
+  expect(errors).toEqual([]);
+  return page;
+}
+
+const readNumber = (page: Page, selector: string): Promise<number> =>
+  page.$eval(selector, (el) => Number((el as HTMLElement).dataset["value"]));
+
+async function shot(page: Page, name: string, fullPage = false): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
+}
+
+/** Plays until `done(epoch, testLoss)` or `maxEpochs`, then pauses; returns where it stopped. */
+async function playUntil(page: Page, maxEpochs: number, lossBelow: number, speed = "5"): Promise<{ epoch: number; loss: number; ms: number }> {
+  await page.selectOption("#speed", speed);
+  const start = Date.now();
+  await page.click("#play");
+  // the predicate returns the numbers it saw, so later epochs (before the pause lands) do not blur them
+  const seen = await page.waitForFunction(
+    ([max, below]) => {
+      const epoch = Number(document.querySelector<HTMLElement>("#epoch")?.dataset["value"]);
+      const loss = Number(document.querySelector<HTMLElement>("#test-loss")?.dataset["value"]);
+      const failed = document.querySelector("#error:not([hidden])") !== null;
+      return epoch >= (max as number) || loss < (below as number) || failed ? { epoch, loss } : false;
+    },
+    [maxEpochs, lossBelow] as const,
+    { timeout: 45_000, polling: "raf" },
+  );
+  const ms = Date.now() - start;
+  const { epoch, loss } = (await seen.jsonValue()) as { epoch: number; loss: number };
+  await page.click("#play");
+  expect(await page.$eval("#error", (el) => (el as HTMLElement).hidden)).toBe(true);
+  return { epoch, loss, ms };
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(DIST, "index.html"))) throw new Error(`build the demo first (vite build): ${DIST} is missing`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run node scripts/ensure-chromium.mjs`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await serveStatic(DIST);
+  profile = mkdtempSync(join(tmpdir(), "backprop-demo-chromium-"));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    acceptDownloads: true,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+describe("the playground in Chromium", () => {
+  it(`trains the circle data set below test loss ${LOSS_THRESHOLD} within ${MAX_EPOCHS} epochs`, async () => {
+    const page = await openPage();
+    expect(await page.inputValue("#dataset")).toBe("circle");
+    const initial = await readNumber(page, "#test-loss");
+    expect(initial).toBeGreaterThan(0.3); // an untrained network guesses
+    await shot(page, "desktop-initial");
+    // one epoch per frame, so the epoch read is the first one below the threshold
+    const run = await playUntil(page, MAX_EPOCHS, LOSS_THRESHOLD, "1");
+    console.log(`circle: test loss ${run.loss.toFixed(4)} at epoch ${run.epoch} after ${(run.ms / 1000).toFixed(2)} s`);
+    expect(run.loss).toBeLessThan(LOSS_THRESHOLD);
+    expect(run.epoch).toBeLessThanOrEqual(MAX_EPOCHS);
+    await shot(page, "desktop-trained");
+    await shot(page, "desktop-trained-full", true);
+
+    // Stepping epoch by epoch in the browser gives the numbers Node gives for the same state (to the
+    // last bits: Chromium's and Node's Math.tanh/exp may differ by an ulp).
+    const points = generateDataset("circle", { noise: 0, seed: DEFAULT_STATE.dataSeed });
+    const { train, test } = splitDataset(points, DEFAULT_STATE.trainRatio / 100);
+    const model = buildModel(DEFAULT_STATE);
+    const tr = pointsToMatrices(train, DEFAULT_STATE);
+    const te = pointsToMatrices(test, DEFAULT_STATE);
+    await page.click("#reset");
+    await page.waitForFunction(() => document.querySelector<HTMLElement>("#epoch")?.dataset["value"] === "0");
+    for (let epoch = 1; epoch <= 15; epoch++) {
+      await page.click("#step");
+      await page.waitForFunction((e) => document.querySelector<HTMLElement>("#epoch")?.dataset["value"] === String(e), epoch);
+      model.fit(tr.x, tr.y, { epochs: 1, batchSize: DEFAULT_STATE.batchSize });
+      const want = model.evaluate(te.x, te.y).loss as number;
+      const got = await readNumber(page, "#test-loss");
+      expect(Math.abs(got - want) / want, `epoch ${epoch}: ${got} vs ${want}`).toBeLessThan(1e-9);
+    }
+
+    // The trained model downloads as a native JSON model file.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export")]);
+    const file = JSON.parse(readFileSync((await download.path()) as string, "utf8")) as {
+      format: string; config: { layers: unknown[] }; weights: Record<string, number[][]>;
+    };
+    expect(file.format).toBe("backprop-model");
+    expect(file.config.layers).toHaveLength(DEFAULT_STATE.hidden.length + 1);
+    expect(Object.keys(file.weights)).toContain("layers.0.kernel");
+    expect(file.weights["layers.0.kernel"]).toHaveLength(2);
+    await page.close();
+  });
+
+  it("retrains after the activation changes", async () => {
+    const page = await openPage();
+    await page.selectOption("#activation", "relu");
+    await page.waitForFunction(() => location.hash.includes("activation=relu"));
+    expect(await readNumber(page, "#epoch")).toBe(0);
+    const initial = await readNumber(page, "#test-loss");
+    const run = await playUntil(page, 100, 0.1);
+    expect(run.epoch).toBeGreaterThan(0);
+    expect(run.loss).toBeLessThan(initial * 0.5);
+    await page.close();
+  });
+
+  it("trains with a custom activation typed as a formula", async () => {
+    const page = await openPage();
+    await page.selectOption("#activation", "formula");
+    await page.fill("#formula-f", "foo(x)");
+    await page.click("#formula-apply");
+    await expect.poll(() => page.textContent("#formula-note")).toContain("unknown function foo");
+    expect(await page.$eval("#formula-f", (el) => el.getAttribute("aria-invalid"))).toBe("true");
+
+    await page.fill("#formula-f", "x / (1 + x^2)");
+    await page.fill("#formula-df", "");
+    await page.press("#formula-f", "Enter");
+    await expect.poll(() => page.textContent("#formula-note")).toContain("numerically");
+    await page.waitForFunction(() => location.hash.includes("activation=formula"));
+    expect(decodeState(await page.evaluate(() => location.hash)).formulaF).toBe("x / (1 + x^2)");
+    const initial = await readNumber(page, "#test-loss");
+    const run = await playUntil(page, 150, 0.1);
+    expect(run.epoch).toBeGreaterThan(0);
+    expect(run.loss).toBeLessThan(initial * 0.5);
+    await shot(page, "desktop-custom-activation");
+
+    // With an explicit derivative the note says so and training still works.
+    await page.fill("#formula-df", "(1 - x^2) / (1 + x^2)^2");
+    await page.click("#formula-apply");
+    await expect.poll(() => page.textContent("#formula-note")).toContain("Using your f′(x)");
+    const again = await playUntil(page, 20, 0);
+    expect(again.epoch).toBeGreaterThanOrEqual(20);
+    await page.close();
+  });
+
+  it("steps through backprop and shows the reference numbers", async () => {
+    const page = await openPage();
+    const check = async (expected: ReferenceValues): Promise<number> => {
+      const shown = await page.$$eval("#bp-view .num", (els) =>
+        els.map((el) => [(el as HTMLElement).dataset["key"] as string, Number((el as HTMLElement).dataset["value"]), el.textContent ?? ""] as const),
+      );
+      const byKey = new Map(shown.map(([k, v, text]) => [k, { v, text }]));
+      let compared = 0;
+      for (const [name, value] of Object.entries(expected) as [string, number | number[] | number[][]][]) {
+        const flat: [string, number][] =
+          typeof value === "number"
+            ? [[name, value]]
+            : value.flatMap((row, i) => (Array.isArray(row) ? row.map((x, j) => [`${name}.${i}.${j}`, x] as [string, number]) : [[`${name}.${i}`, row] as [string, number]]));
+        for (const [key, want] of flat) {
+          const got = byKey.get(key);
+          expect(got, key).toBeDefined();
+          expect(Math.abs((got as { v: number }).v - want), key).toBeLessThan(1e-12);
+          expect(Number((got as { text: string }).text), `${key} as displayed`).toBeCloseTo(want, 8);
+          compared++;
+        }
+      }
+      return compared;
+    };
+    const stagesShown = (): Promise<number> => page.$$eval("#bp-view section.stage", (els) => els.length);
+    expect(await stagesShown()).toBe(0);
+    for (let stage = 1; stage <= 6; stage++) {
+      await page.click("#bp-next");
+      expect(await stagesShown()).toBe(stage);
+    }
+    expect(await page.isDisabled("#bp-next")).toBe(true);
+    expect(await check(referenceExample.biasesUpdated)).toBe(7 * 2 + 2 + 12);
+    await page.locator("#h-backprop").scrollIntoViewIfNeeded();
+    await shot(page, "desktop-backprop", true);
+
+    await page.check("#bp-frozen");
+    expect(await check(referenceExample.biasesFrozen)).toBe(7 * 2 + 2 + 12);
+    await page.click("#bp-restart");
+    expect(await stagesShown()).toBe(0);
+    await page.close();
+  });
+
+  it("restores the whole configuration from a shared URL", async () => {
+    const page = await openPage();
+    await page.selectOption("#problem", "regression");
+    await page.selectOption("#dataset", "multiGauss");
+    await page.check("#feature-x1x2");
+    await page.check("#feature-sinx1");
+    await page.click("#add-layer");
+    await page.click('button[aria-label="Add a neuron to layer 3"]');
+    await page.selectOption("#optimizer", "sgd");
+    await page.fill("#hp-momentum", "0.9");
+    await page.press("#hp-momentum", "Tab");
+    await page.check("#hp-nesterov");
+    await page.fill("#lr", "0.01");
+    await page.press("#lr", "Tab");
+    await page.selectOption("#regularization", "l2");
+    await page.fill("#reg-rate", "0.003");
+    await page.press("#reg-rate", "Tab");
+    await page.selectOption("#activation", "elu");
+    await page.click("#regenerate");
+    const href = await page.$eval("#share", (a) => (a as HTMLAnchorElement).href);
+    const expected = decodeState(new URL(href).hash);
+    expect(expected).toMatchObject({
+      problem: "regression", dataset: "multiGauss", features: ["x1", "x2", "x1x2", "sinx1"], hidden: [4, 2, 3],
+      optimizer: "sgd", lr: 0.01, regularization: "l2", regRate: 0.003, activation: "elu", dataSeed: 2,
+    });
+    expect(expected.hyper).toMatchObject({ momentum: 0.9, nesterov: true });
+    const controls = (p: Page) =>
+      p.evaluate(() => {
+        const v = (id: string) => (document.getElementById(id) as HTMLInputElement).value;
+        const c = (id: string) => (document.getElementById(id) as HTMLInputElement).checked;
+        return {
+          problem: v("problem"), dataset: v("dataset"), activation: v("activation"), optimizer: v("optimizer"),
+          lr: v("lr"), reg: v("regularization"), regRate: v("reg-rate"), momentum: v("hp-momentum"), nesterov: c("hp-nesterov"),
+          features: [...document.querySelectorAll<HTMLInputElement>("#features input")].map((i) => i.checked),
+          layers: [...document.querySelectorAll("#layer-controls .layer span")].map((s) => s.textContent),
+        };
+      });
+    const before = await controls(page);
+    const trainedBefore = await readNumber(page, "#test-loss");
+
+    const other = await openPage(new URL(href).hash);
+    expect(await controls(other)).toEqual(before);
+    expect(decodeState(await other.evaluate(() => location.hash))).toEqual(expected);
+    // same data, same seed: the untrained network's loss is reproduced exactly
+    expect(await readNumber(other, "#test-loss")).toBe(trainedBefore);
+    await other.reload();
+    await other.waitForFunction(() => document.querySelector<HTMLElement>("#test-loss")?.dataset["value"] !== undefined);
+    expect(await controls(other)).toEqual(before);
+    await other.close();
+    await page.close();
+  });
+
+  it("fits a phone-sized viewport with labelled controls", async () => {
+    const page = await openPage("", { width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    const unlabelled = await page.$$eval("input, select, button", (els) =>
+      els
+        .filter((el) => !(el as HTMLElement).closest("[hidden]"))
+        .filter((el) => {
+          const e = el as HTMLInputElement;
+          const named = e.getAttribute("aria-label") || (e.labels && e.labels.length > 0) || (el.tagName === "BUTTON" && el.textContent?.trim());
+          return !named;
+        })
+        .map((el) => el.id || el.outerHTML.slice(0, 60)),
+    );
+    expect(unlabelled).toEqual([]);
+    await page.click("#play");
+    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>("#epoch")?.dataset["value"]) >= 30);
+    await page.click("#play");
+    await shot(page, "phone-trained");
+    await shot(page, "phone-full", true);
+    // keyboard: focus reaches the play button and space toggles it
+    await page.focus("#play");
+    await page.keyboard.press("Space");
+    expect(await page.getAttribute("#play", "aria-pressed")).toBe("true");
+    await page.keyboard.press("Space");
+    expect(await page.getAttribute("#play", "aria-pressed")).toBe("false");
+    // a neuron added from the keyboard keeps the focus on the button that added it
+    await page.focus("#layer-0-add");
+    await page.keyboard.press("Enter");
+    expect(await page.textContent("#layer-controls .layer span")).toBe("5 neurons");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("layer-0-add");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("layer-1-remove");
+    await page.close();
+  });
+});

@@ -1,0 +1,214 @@
+import { DOMAIN, type Point } from "./datasets.js";
+import type { LayerWeights } from "./protocol.js";
+
+const NEG = [245, 147, 34] as const; // orange
+const POS = [8, 119, 189] as const; // blue
+const MID = [232, 234, 235] as const;
+
+/** RGB of a value in [−1, 1] (clamped): orange, light grey at 0, blue. */
+export function colorOf(v: number): readonly [number, number, number] {
+  const t = Math.max(-1, Math.min(1, Number.isFinite(v) ? v : 0));
+  const end = t < 0 ? NEG : POS;
+  const a = Math.abs(t);
+  return [MID[0] + (end[0] - MID[0]) * a, MID[1] + (end[1] - MID[1]) * a, MID[2] + (end[2] - MID[2]) * a];
+}
+
+function css(rgb: readonly [number, number, number], alpha = 1): string {
+  return `rgba(${rgb[0] | 0}, ${rgb[1] | 0}, ${rgb[2] | 0}, ${alpha})`;
+}
+
+/** A `size × size` image of `values[offset … offset + size²)`, each divided by `scale`. */
+function heatImage(values: Float32Array, offset: number, size: number, scale: number): ImageData {
+  const img = new ImageData(size, size);
+  for (let i = 0; i < size * size; i++) {
+    const [r, g, b] = colorOf((values[offset + i] as number) / scale);
+    img.data[4 * i] = r;
+    img.data[4 * i + 1] = g;
+    img.data[4 * i + 2] = b;
+    img.data[4 * i + 3] = 255;
+  }
+  return img;
+}
+
+const scratch = new Map<number, HTMLCanvasElement>();
+function scratchCanvas(size: number): HTMLCanvasElement {
+  let c = scratch.get(size);
+  if (!c) {
+    c = document.createElement("canvas");
+    c.width = size;
+    c.height = size;
+    scratch.set(size, c);
+  }
+  return c;
+}
+
+function blit(ctx: CanvasRenderingContext2D, img: ImageData, x: number, y: number, w: number, h: number, smooth: boolean): void {
+  const tmp = scratchCanvas(img.width);
+  (tmp.getContext("2d") as CanvasRenderingContext2D).putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = smooth;
+  ctx.drawImage(tmp, x, y, w, h);
+}
+
+/** What {@link drawNetwork} draws. */
+export interface NetworkPicture {
+  readonly inputLabels: readonly string[];
+  readonly weights: readonly LayerWeights[];
+  /** Per layer (inputs first), neuron-major maps over the grid. */
+  readonly maps: readonly Float32Array[];
+  readonly grid: number;
+  /** Whether the output is a probability (mapped to [−1, 1] as 2p − 1). */
+  readonly probabilityOutput: boolean;
+}
+
+/**
+ * The network as columns of neurons, each a small heatmap of its output over the plane, joined by
+ * edges whose colour is the weight's sign and whose width is its size.
+ */
+export function drawNetwork(canvas: HTMLCanvasElement, pic: NetworkPicture): void {
+  const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
+  const widths = [pic.inputLabels.length, ...pic.weights.map((w) => w.bias.length)];
+  const gap = 50;
+  // NOTE: the height follows the widest layer, so a small network does not float in white space
+  const height = Math.max(4, ...widths) * gap + 20;
+  if (canvas.height !== height) canvas.height = height;
+  const W = canvas.width;
+  const H = canvas.height;
+  ctx.clearRect(0, 0, W, H);
+  const cols = widths.length;
+  const box = 38;
+  const left = 70;
+  const right = W - 30;
+  const colX = (c: number): number => (cols === 1 ? left : left + ((right - left - box) * c) / (cols - 1));
+  const rowY = (c: number, r: number): number => {
+    const n = widths[c] as number;
+    return H / 2 - (n * gap) / 2 + r * gap + (gap - box) / 2;
+  };
+  // edges first, below the boxes
+  pic.weights.forEach((layer, li) => {
+    layer.kernel.forEach((row, i) => {
+      row.forEach((w, j) => {
+        const x0 = colX(li) + box;
+        const y0 = rowY(li, i) + box / 2;
+        const x1 = colX(li + 1);
+        const y1 = rowY(li + 1, j) + box / 2;
+        ctx.strokeStyle = css(colorOf(w > 0 ? 1 : -1), Math.min(1, 0.25 + Math.abs(w) * 0.5));
+        ctx.lineWidth = Math.min(7, 0.5 + Math.abs(w) * 2);
+        ctx.beginPath();
+        ctx.moveTo(x0, y0);
+        ctx.bezierCurveTo((x0 + x1) / 2, y0, (x0 + x1) / 2, y1, x1, y1);
+        ctx.stroke();
+      });
+    });
+  });
+  const area = pic.grid * pic.grid;
+  widths.forEach((n, c) => {
+    const values = pic.maps[c];
+    for (let r = 0; r < n; r++) {
+      const x = colX(c);
+      const y = rowY(c, r);
+      if (values) {
+        let scale = 1;
+        if (c === 0) {
+          // inputs span different ranges (x₁ to ±6, x₁² to 36): show each on its own scale
+          scale = 0;
+          for (let i = 0; i < area; i++) scale = Math.max(scale, Math.abs(values[r * area + i] as number));
+          scale ||= 1;
+        }
+        const img = heatImage(values, r * area, pic.grid, scale);
+        if (c === cols - 1 && pic.probabilityOutput) {
+          for (let i = 0; i < area; i++) {
+            const [cr, cg, cb] = colorOf(2 * (values[i] as number) - 1);
+            img.data[4 * i] = cr;
+            img.data[4 * i + 1] = cg;
+            img.data[4 * i + 2] = cb;
+          }
+        }
+        blit(ctx, img, x, y, box, box, true);
+      }
+      ctx.strokeStyle = "#555";
+      ctx.lineWidth = 1;
+      ctx.strokeRect(x + 0.5, y + 0.5, box - 1, box - 1);
+    }
+  });
+  ctx.fillStyle = "#333";
+  ctx.font = "14px system-ui, sans-serif";
+  ctx.textAlign = "right";
+  ctx.textBaseline = "middle";
+  pic.inputLabels.forEach((label, r) => ctx.fillText(label, colX(0) - 8, rowY(0, r) + box / 2));
+}
+
+/** What {@link drawOutput} draws. */
+export interface OutputPicture {
+  /** The output unit's values over the grid (row 0 at the top). */
+  readonly values: Float32Array | undefined;
+  readonly grid: number;
+  readonly probabilityOutput: boolean;
+  readonly train: readonly Point[];
+  readonly test: readonly Point[];
+  readonly showTest: boolean;
+  readonly regression: boolean;
+}
+
+/** The output over the plane (decision boundary for classes) with the data points on top. */
+export function drawOutput(canvas: HTMLCanvasElement, pic: OutputPicture): void {
+  const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
+  const W = canvas.width;
+  const H = canvas.height;
+  ctx.clearRect(0, 0, W, H);
+  if (pic.values) {
+    const img = new ImageData(pic.grid, pic.grid);
+    for (let i = 0; i < pic.grid * pic.grid; i++) {
+      const v = pic.values[i] as number;
+      const [r, g, b] = colorOf(pic.probabilityOutput ? 2 * v - 1 : v);
+      // NOTE: a paler background than the points, so points of either class stay visible on it
+      img.data.set([r * 0.6 + 102, g * 0.6 + 102, b * 0.6 + 102, 255], 4 * i);
+    }
+    blit(ctx, img, 0, 0, W, H, true);
+  }
+  const toPx = (v: number): number => ((v + DOMAIN) / (2 * DOMAIN)) * W;
+  const dot = (p: Point, stroke: string): void => {
+    const label = pic.regression ? p.label : p.label > 0.5 ? 1 : -1;
+    ctx.fillStyle = css(colorOf(label));
+    ctx.strokeStyle = stroke;
+    ctx.lineWidth = 1.2;
+    ctx.beginPath();
+    ctx.arc(toPx(p.x), H - toPx(p.y), W / 110, 0, 2 * Math.PI);
+    ctx.fill();
+    ctx.stroke();
+  };
+  for (const p of pic.train) dot(p, "#fff");
+  if (pic.showTest) for (const p of pic.test) dot(p, "#000");
+  ctx.fillStyle = "rgba(0,0,0,0.55)";
+  ctx.font = "12px system-ui, sans-serif";
+  ctx.textAlign = "left";
+  ctx.textBaseline = "bottom";
+  ctx.fillText(`x₁ ∈ [−${DOMAIN}, ${DOMAIN}], x₂ ∈ [−${DOMAIN}, ${DOMAIN}]`, 6, H - 4);
+}
+
+/** Training (dark) and test (blue) loss per epoch. */
+export function drawLoss(canvas: HTMLCanvasElement, train: readonly number[], test: readonly number[]): void {
+  const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
+  const W = canvas.width;
+  const H = canvas.height;
+  ctx.clearRect(0, 0, W, H);
+  ctx.fillStyle = "#fafafa";
+  ctx.fillRect(0, 0, W, H);
+  const finite = [...train, ...test].filter(Number.isFinite);
+  if (finite.length === 0) return;
+  const max = Math.max(...finite, 1e-9);
+  const n = Math.max(train.length, test.length, 2);
+  const line = (values: readonly number[], color: string): void => {
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    values.forEach((v, i) => {
+      const x = (i / (n - 1)) * (W - 4) + 2;
+      const y = H - 4 - (Math.max(0, v) / max) * (H - 8);
+      if (i === 0) ctx.moveTo(x, y);
+      else ctx.lineTo(x, y);
+    });
+    ctx.stroke();
+  };
+  line(train, "#333");
+  line(test, "#0877bd");
+}

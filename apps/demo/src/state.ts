@@ -1,0 +1,182 @@
+import { CLASSIFICATION_DATASETS, REGRESSION_DATASETS, isRegression, type DatasetName } from "./datasets.js";
+import { FEATURES, type FeatureName } from "./features.js";
+import { OPTIMIZER_NAMES, optimizerDefaults, type HyperValue } from "./optimizer-catalog.js";
+
+/** Classification (two classes) or regression (a value in [−1, 1]). */
+export type ProblemType = "classification" | "regression";
+/** Weight penalty kind. */
+export type RegularizationKind = "none" | "l1" | "l2";
+
+/** The built-in activations offered on the page (aliases left out); `"formula"` is the typed one. */
+export const ACTIVATIONS = [
+  "tanh", "relu", "sigmoid", "identity", "leakyRelu", "elu", "selu", "gelu", "softplus", "softsign",
+  "silu", "mish", "hardSigmoid", "hardTanh", "relu6", "sinusoid", "gaussian", "formula",
+] as const;
+
+/** Maximum number of hidden layers. */
+export const MAX_LAYERS = 6;
+/** Maximum neurons per hidden layer. */
+export const MAX_NEURONS = 8;
+
+/** Everything a visitor can set: what the URL stores and what a model is built from. */
+export interface DemoState {
+  readonly problem: ProblemType;
+  readonly dataset: DatasetName;
+  /** Noise in percent, 0–50. */
+  readonly noise: number;
+  /** Share of points used for training, in percent, 10–90. */
+  readonly trainRatio: number;
+  /** Samples per gradient step, 1–100. */
+  readonly batchSize: number;
+  /** Seed of the data set's generator ("regenerate" changes it). */
+  readonly dataSeed: number;
+  /** Seed of the initial weights. */
+  readonly seed: number;
+  /** Input features, a non-empty subset of {@link FEATURES} in their order. */
+  readonly features: readonly FeatureName[];
+  /** Neurons per hidden layer (0–6 layers of 1–8). */
+  readonly hidden: readonly number[];
+  /** Activation of every hidden layer: a built-in name or `"formula"`. */
+  readonly activation: string;
+  /** f(x) of the formula activation. */
+  readonly formulaF: string;
+  /** f′(x) of the formula activation; empty for a numerical derivative. */
+  readonly formulaDf: string;
+  /** Optimizer registry name. */
+  readonly optimizer: string;
+  /** Its hyperparameters other than lr. */
+  readonly hyper: Readonly<Record<string, HyperValue>>;
+  /** Learning rate. */
+  readonly lr: number;
+  readonly regularization: RegularizationKind;
+  /** Regularization rate (the L1 or L2 factor). */
+  readonly regRate: number;
+}
+
+/** The state of a first visit: the Playground's circle with a small tanh network, trained by Adam. */
+export const DEFAULT_STATE: DemoState = {
+  problem: "classification",
+  dataset: "circle",
+  noise: 0,
+  trainRatio: 50,
+  batchSize: 10,
+  dataSeed: 1,
+  seed: 1,
+  features: ["x1", "x2"],
+  hidden: [4, 2],
+  activation: "tanh",
+  formulaF: "x / (1 + abs(x))",
+  formulaDf: "",
+  optimizer: "adam",
+  hyper: optimizerDefaults("adam"),
+  lr: 0.03,
+  regularization: "none",
+  regRate: 0,
+};
+
+/**
+ * The state as URL parameters (the part after `#`): every field, so a link keeps meaning the same
+ * thing when defaults change.
+ *
+ * @example
+ * ```ts
+ * location.hash = encodeState(state); // "dataset=circle&noise=0&…"
+ * ```
+ */
+export function encodeState(state: DemoState): string {
+  const p = new URLSearchParams();
+  p.set("problem", state.problem);
+  p.set("dataset", state.dataset);
+  p.set("noise", String(state.noise));
+  p.set("train", String(state.trainRatio));
+  p.set("batch", String(state.batchSize));
+  p.set("dataSeed", String(state.dataSeed));
+  p.set("seed", String(state.seed));
+  p.set("features", state.features.join(","));
+  p.set("hidden", state.hidden.join(","));
+  p.set("activation", state.activation);
+  p.set("f", state.formulaF);
+  if (state.formulaDf.trim() !== "") p.set("df", state.formulaDf);
+  p.set("optimizer", state.optimizer);
+  p.set("lr", String(state.lr));
+  for (const [key, value] of Object.entries(state.hyper)) p.set(`hp.${key}`, String(value));
+  p.set("reg", state.regularization);
+  p.set("regRate", String(state.regRate));
+  return p.toString();
+}
+
+function numberIn(raw: string | null, min: number, max: number, integer: boolean): number | undefined {
+  if (raw === null || raw.trim() === "") return undefined;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max) return undefined;
+  if (integer && !Number.isInteger(v)) return undefined;
+  return v;
+}
+
+function oneOf<T extends string>(raw: string | null, allowed: readonly T[]): T | undefined {
+  return raw !== null && (allowed as readonly string[]).includes(raw) ? (raw as T) : undefined;
+}
+
+/**
+ * Reads a state back from URL parameters (with or without the leading `#`). Missing or invalid
+ * fields take their default, so a hand-edited or old link still opens.
+ *
+ * @example
+ * ```ts
+ * const state = decodeState(location.hash);
+ * ```
+ */
+export function decodeState(text: string): DemoState {
+  const p = new URLSearchParams(text.startsWith("#") ? text.slice(1) : text);
+  const d = DEFAULT_STATE;
+  const datasets: readonly DatasetName[] = [...CLASSIFICATION_DATASETS, ...REGRESSION_DATASETS];
+  let problem = oneOf(p.get("problem"), ["classification", "regression"] as const) ?? d.problem;
+  let dataset = oneOf(p.get("dataset"), datasets);
+  if (dataset === undefined) dataset = problem === "regression" ? REGRESSION_DATASETS[0] : d.dataset;
+  // NOTE: the data set decides the problem when the two disagree: its labels only fit one loss.
+  problem = isRegression(dataset) ? "regression" : "classification";
+
+  const featureList = (p.get("features") ?? "").split(",").filter((f): f is FeatureName => (FEATURES as readonly string[]).includes(f));
+  const features = FEATURES.filter((f) => featureList.includes(f));
+
+  let hidden = d.hidden;
+  const hiddenRaw = p.get("hidden");
+  if (hiddenRaw !== null) {
+    const parts = hiddenRaw === "" ? [] : hiddenRaw.split(",").map((s) => numberIn(s, 1, MAX_NEURONS, true));
+    if (parts.length <= MAX_LAYERS && parts.every((n) => n !== undefined)) hidden = parts as number[];
+  }
+
+  const optimizer = oneOf(p.get("optimizer"), OPTIMIZER_NAMES) ?? d.optimizer;
+  const hyper: Record<string, HyperValue> = optimizerDefaults(optimizer);
+  for (const [key, fallback] of Object.entries(hyper)) {
+    const raw = p.get(`hp.${key}`);
+    if (raw === null) continue;
+    if (typeof fallback === "boolean") {
+      if (raw === "true" || raw === "false") hyper[key] = raw === "true";
+    } else {
+      const v = numberIn(raw, 0, 1e6, false);
+      if (v !== undefined) hyper[key] = v;
+    }
+  }
+
+  const activation = oneOf(p.get("activation"), ACTIVATIONS) ?? d.activation;
+  return {
+    problem,
+    dataset,
+    noise: numberIn(p.get("noise"), 0, 50, true) ?? d.noise,
+    trainRatio: numberIn(p.get("train"), 10, 90, true) ?? d.trainRatio,
+    batchSize: numberIn(p.get("batch"), 1, 100, true) ?? d.batchSize,
+    dataSeed: numberIn(p.get("dataSeed"), 0, 2 ** 31, true) ?? d.dataSeed,
+    seed: numberIn(p.get("seed"), 0, 2 ** 31, true) ?? d.seed,
+    features: features.length > 0 ? features : d.features,
+    hidden,
+    activation,
+    formulaF: (p.get("f") ?? "").trim() === "" ? d.formulaF : (p.get("f") as string).slice(0, 500),
+    formulaDf: (p.get("df") ?? "").slice(0, 500),
+    optimizer,
+    hyper,
+    lr: numberIn(p.get("lr"), 0, 10, false) ?? d.lr,
+    regularization: oneOf(p.get("reg"), ["none", "l1", "l2"] as const) ?? d.regularization,
+    regRate: numberIn(p.get("regRate"), 0, 10, false) ?? d.regRate,
+  };
+}

@@ -1,0 +1,117 @@
+import * as v from "valibot";
+import { BackpropError, type Json } from "@backprop/linalg";
+import { formatPath, invalidFile, type FileLocation } from "./file-error.js";
+
+/** The value of `format` in every native model file. */
+export const FORMAT_NAME = "backprop-model";
+/** The format version this package writes. Older versions are migrated on load; newer ones refused. */
+export const FORMAT_VERSION = 1;
+/** Largest tensor a loader accepts, in elements (2^28: 1 GiB of float32). */
+export const MAX_TENSOR_ELEMENTS = 2 ** 28;
+/** Widest layer a loader accepts. */
+export const MAX_WIDTH = 2 ** 24;
+
+// NOTE: values were already checked to be plain finite JSON by checkJsonValue before validation.
+const json = v.custom<Json>(() => true);
+const jsonObject = v.record(v.string(), json);
+const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+const width = v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(MAX_WIDTH));
+const component = v.object({ name: v.pipe(v.string(), v.minLength(1)), config: v.optional(jsonObject) });
+const uint32 = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(0xffffffff));
+
+const envelope = v.object({
+  format: v.literal(FORMAT_NAME),
+  formatVersion: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+});
+
+const weight = v.object({
+  name: v.pipe(v.string(), v.minLength(1)),
+  shape: v.pipe(v.tuple([count, count]), v.check(([r, c]) => r * c <= MAX_TENSOR_ELEMENTS, `more than ${MAX_TENSOR_ELEMENTS} elements`)),
+  trainable: v.optional(v.boolean(), true),
+  data: v.array(v.number()),
+});
+
+const slots = v.record(v.string(), v.record(v.string(), v.array(v.number())));
+
+/** Schema of format version 1 (valibot). */
+export const modelFileV1 = v.object({
+  format: v.literal(FORMAT_NAME),
+  formatVersion: v.literal(1),
+  generatedBy: v.optional(v.string()),
+  model: v.object({
+    name: v.string(),
+    dtype: v.picklist(["float32", "float64"]),
+    seed: v.pipe(v.number(), v.safeInteger()),
+    inputDim: width,
+    layers: v.pipe(
+      v.array(v.object({ className: v.pipe(v.string(), v.minLength(1)), config: jsonObject })),
+      v.minLength(1),
+    ),
+  }),
+  weights: v.array(weight),
+  training: v.optional(
+    v.object({
+      loss: component,
+      optimizer: component,
+      metrics: v.optional(v.array(component), []),
+      optimizerState: v.optional(
+        v.object({
+          name: v.string(),
+          config: jsonObject,
+          step: count,
+          slots,
+          extra: v.optional(jsonObject),
+        }),
+      ),
+      state: v.optional(
+        v.object({
+          epoch: count,
+          iterations: count,
+          rng: v.tuple([uint32, uint32, uint32, uint32]),
+          layers: v.optional(jsonObject, {}),
+        }),
+      ),
+    }),
+  ),
+  metadata: v.optional(jsonObject, {}),
+});
+
+/** A native model file, format version 1, as validated. */
+export type ModelFileV1 = v.InferOutput<typeof modelFileV1>;
+
+function fail(loc: FileLocation, issues: readonly v.BaseIssue<unknown>[]): BackpropError {
+  const issue = issues[0] as v.BaseIssue<unknown>;
+  const keys = (issue.path ?? []).map((item) => item.key as string | number);
+  // Deepest nested issue is the most specific one (union/variant wrappers carry sub-issues).
+  return invalidFile(loc, formatPath(keys), issue.message);
+}
+
+/** Checks the envelope: right format, a version this package can read. */
+export function checkEnvelope(value: unknown, loc: FileLocation): number {
+  const result = v.safeParse(envelope, value);
+  if (!result.success) {
+    const keys = (result.issues[0].path ?? []).map((item) => item.key as string | number);
+    throw invalidFile(
+      loc,
+      formatPath(keys),
+      `${result.issues[0].message} — not a Backprop model file`,
+      `expected { "format": "${FORMAT_NAME}", "formatVersion": ${FORMAT_VERSION}, … }`,
+    );
+  }
+  const version = result.output.formatVersion;
+  if (version > FORMAT_VERSION) {
+    throw new BackpropError(
+      "UNSUPPORTED_FORMAT_VERSION",
+      `${loc.file === undefined ? "" : `${loc.file}: `}formatVersion: ${version} is newer than this package reads (got ${version}, expected at most ${FORMAT_VERSION})`,
+      { hint: "upgrade @backprop/serialize to load this file" },
+    );
+  }
+  return version;
+}
+
+/** Validates a (migrated) file against the current schema. */
+export function validateModelFile(value: unknown, loc: FileLocation): ModelFileV1 {
+  const result = v.safeParse(modelFileV1, value);
+  if (!result.success) throw fail(loc, result.issues);
+  return result.output;
+}

@@ -1,0 +1,74 @@
+import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { Matrix, Rng } from "@backprop/linalg";
+import { ActivationLayer, Dense, Dropout, Sequential } from "@backprop/layers";
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { modelFromTfjs, modelToTfjs } from "./tfjs.js";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number)));
+  return d;
+}
+
+const x = new Rng(9).fillNormal(new Matrix(7, 4), 0, 1.5);
+
+async function tfjsPredict(files: Record<string, Uint8Array>): Promise<Float32Array> {
+  const json = JSON.parse(new TextDecoder().decode(files["model.json"]));
+  const bin = files["model.weights.bin"]!;
+  const model = await tfl.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: Uint8Array.from(bin).buffer }),
+  );
+  const out = model.predict(tf.tensor2d(Array.from(x.data), [x.rows, x.cols])) as tf.Tensor;
+  return out.dataSync() as Float32Array;
+}
+
+describe("TensorFlow.js layers format", () => {
+  it("export: @tensorflow/tfjs-layers loads the files and predicts the same (Dense kernel in×out)", async () => {
+    const model = new Sequential([
+      new Dense({ units: 6, inputDim: 4, activation: "relu" }),
+      new Dropout({ rate: 0.2 }),
+      new Dense({ units: 5, activation: { name: "leakyRelu", config: { alpha: 0.2 } } }),
+      new Dense({ units: 4, activation: "tanh", useBias: false }),
+      new ActivationLayer({ activation: "sigmoid" }),
+      new Dense({ units: 3, activation: "softmax" }),
+    ], { seed: 4 }).build();
+    const files = modelToTfjs(model, { metadata: { note: "hi" } });
+    expect(maxDiff(await tfjsPredict(files), model.predict(x).data)).toBeLessThan(1e-6);
+    const back = modelFromTfjs(files);
+    expect(Array.from(back.predict(x).data)).toEqual(Array.from(model.predict(x).data));
+  });
+
+  it("import: a Sequential saved by tfjs itself (committed fixture) predicts what tfjs predicted", () => {
+    const dir = new URL("../fixtures/tfjs/", import.meta.url);
+    const files = { "model.json": readFileSync(new URL("model.json", dir)), "weights.bin": readFileSync(new URL("weights.bin", dir)) };
+    const expected = JSON.parse(readFileSync(new URL("expected.json", dir), "utf8")) as { input: number[][]; output: number[][] };
+    const model = modelFromTfjs(files);
+    const out = model.predict(Matrix.fromArray(expected.input));
+    expect(maxDiff(out.data, expected.output.flat())).toBeLessThan(1e-6);
+  });
+
+  it("import: a model tfjs saves now (live) loads and predicts the same", async () => {
+    const m = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ units: 5, inputShape: [4], activation: "relu" }),
+        tfl.layers.dense({ units: 3, activation: "softmax" }),
+      ],
+    });
+    let files: Record<string, Uint8Array> = {};
+    await m.save(tf.io.withSaveHandler(async (artifacts) => {
+      const json = { modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ["w.bin"], weights: artifacts.weightSpecs }] };
+      files = { "model.json": new TextEncoder().encode(JSON.stringify(json)), "w.bin": new Uint8Array(artifacts.weightData as ArrayBuffer) };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }));
+    const theirs = (m.predict(tf.tensor2d(Array.from(x.data), [x.rows, x.cols])) as tf.Tensor).dataSync();
+    expect(maxDiff(modelFromTfjs(files).predict(x).data, theirs)).toBeLessThan(1e-6);
+  });
+});
