@@ -1,4 +1,9 @@
-import asciichart from "asciichart";
+import asciichartModule from "asciichart";
+import type * as AsciiChart from "asciichart";
+
+// NOTE: asciichart is CommonJS; its default import is the module object, which its types describe
+// as the namespace.
+const asciichart = asciichartModule as unknown as typeof AsciiChart;
 
 /**
  * A terminal line chart of one or two series (loss and validation loss), resampled to `width`

@@ -26,6 +26,9 @@ export interface CliMetadata {
     readonly batchSize: number;
     readonly epochs: number;
     readonly shuffle: boolean;
+    /** Built-in datasets: the sample count and noise they were generated with. */
+    readonly samples?: number;
+    readonly noise?: number;
   };
   readonly history: Record<string, number[]>;
 }

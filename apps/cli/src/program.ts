@@ -73,6 +73,12 @@ export function createProgram(): Command {
     .addOption(new Option("--dtype <dtype>", "float32 or float64").choices(["float32", "float64"]).default("float32"))
     .addOption(new Option("--normalize <method>", "input normalisation fitted on the training split").choices(["standard", "minmax", "none"]).default("standard"))
     .option("--no-shuffle", "keep the sample order")
+    .option("--samples <n>", "built-in datasets: how many samples to generate (or keep)", positiveInt)
+    .option("--noise <sd>", "built-in generated datasets: standard deviation of the noise", (v: string) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number ≥ 0 (got "${v}")`);
+      return n;
+    })
     .option("--config <file>", "a JSON model spec with any of these options (flags win)")
     .option("--save <file>", "where to save the trained model (written atomically)")
     .option("--checkpoint-every <n>", "also save to --save every N epochs", positiveInt)

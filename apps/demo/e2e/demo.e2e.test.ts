@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { referenceExample, type ReferenceValues } from "@backprop/layers";
+import { modelFromJSON } from "@backprop/serialize";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDataset, splitDataset } from "../src/datasets.js";
@@ -104,11 +105,9 @@ describe("the playground in Chromium", () => {
 
     // Stepping epoch by epoch in the browser gives the numbers Node gives for the same state (to the
     // last bits: Chromium's and Node's Math.tanh/exp may differ by an ulp).
-    const points = generateDataset("circle", { noise: 0, seed: DEFAULT_STATE.dataSeed });
-    const { train, test } = splitDataset(points, DEFAULT_STATE.trainRatio / 100);
+    const { train } = splitDataset(points, DEFAULT_STATE.trainRatio / 100);
     const model = buildModel(DEFAULT_STATE);
     const tr = pointsToMatrices(train, DEFAULT_STATE);
-    const te = pointsToMatrices(test, DEFAULT_STATE);
     await page.click("#reset");
     await page.waitForFunction(() => document.querySelector<HTMLElement>("#epoch")?.dataset["value"] === "0");
     for (let epoch = 1; epoch <= 15; epoch++) {
@@ -122,13 +121,18 @@ describe("the playground in Chromium", () => {
 
     // The trained model downloads as a native JSON model file.
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export")]);
-    const file = JSON.parse(readFileSync((await download.path()) as string, "utf8")) as {
-      format: string; config: { layers: unknown[] }; weights: Record<string, number[][]>;
-    };
+    const text = readFileSync((await download.path()) as string, "utf8");
+    const file = JSON.parse(text) as { format: string; model: { layers: unknown[] }; weights: { name: string; shape: number[] }[]; metadata: { playground: string } };
     expect(file.format).toBe("backprop-model");
-    expect(file.config.layers).toHaveLength(DEFAULT_STATE.hidden.length + 1);
-    expect(Object.keys(file.weights)).toContain("layers.0.kernel");
-    expect(file.weights["layers.0.kernel"]).toHaveLength(2);
+    expect(file.model.layers).toHaveLength(DEFAULT_STATE.hidden.length + 1);
+    expect(file.weights[0]).toMatchObject({ name: "layers.0.kernel", shape: [2, 4] });
+    expect(decodeState(file.metadata.playground)).toEqual(DEFAULT_STATE);
+    // …which @backprop/serialize loads back in Node into a model that classifies the circle.
+    const loaded = modelFromJSON(text);
+    const points = generateDataset("circle", { noise: 0, seed: DEFAULT_STATE.dataSeed });
+    const { test } = splitDataset(points, DEFAULT_STATE.trainRatio / 100);
+    const te = pointsToMatrices(test, DEFAULT_STATE);
+    expect(loaded.evaluate(te.x, te.y).loss).toBeLessThan(0.15);
     await page.close();
   });
 
@@ -141,6 +145,15 @@ describe("the playground in Chromium", () => {
     const run = await playUntil(page, 100, 0.1);
     expect(run.epoch).toBeGreaterThan(0);
     expect(run.loss).toBeLessThan(initial * 0.5);
+
+    // an invalid hyperparameter is reported on the page, not thrown away
+    await page.fill("#hp-beta1", "1");
+    await page.press("#hp-beta1", "Tab");
+    await expect.poll(() => page.textContent("#error")).toContain("beta1");
+    expect(await page.isHidden("#error")).toBe(false);
+    await page.fill("#hp-beta1", "0.8");
+    await page.press("#hp-beta1", "Tab");
+    await expect.poll(() => page.isHidden("#error")).toBe(true);
     await page.close();
   });
 

@@ -79,7 +79,7 @@ function weightTable(caption: string, key: string, rows: readonly (readonly numb
 function stageContent(trace: StepTrace, index: number): HTMLElement[] {
   const [hidden, output] = trace.layers;
   if (!hidden || !output) return [];
-  const p = (layer: typeof hidden, i: number, which: "before" | "after" | "gradient"): number[][] =>
+  const p = (layer: typeof hidden, which: "before" | "after" | "gradient"): number[][] =>
     neuronRows(layer.params[0]?.[which] ?? [], (layer.params[1]?.[which] ?? [[]])[0] ?? []);
   const hNames = ["h₁", "h₂"];
   const oNames = ["o₁", "o₂"];
@@ -90,8 +90,8 @@ function stageContent(trace: StepTrace, index: number): HTMLElement[] {
           ["input i", vector("input", trace.input[0] ?? [])],
           ["target t", vector("target", trace.target[0] ?? [])],
         ]),
-        weightTable("Hidden weights", "hiddenWeights", p(hidden, 0, "before"), hNames, ["i₁", "i₂"]),
-        weightTable("Output weights", "outputWeights", p(output, 0, "before"), oNames, ["h₁", "h₂"]),
+        weightTable("Hidden weights", "hiddenWeights", p(hidden, "before"), hNames, ["i₁", "i₂"]),
+        weightTable("Output weights", "outputWeights", p(output, "before"), oNames, ["h₁", "h₂"]),
         sentence(`Optimizer: ${trace.optimizer.name}, learning rate ${trace.optimizer.learningRate}.`),
       ];
     case 1:
@@ -114,19 +114,19 @@ function stageContent(trace: StepTrace, index: number): HTMLElement[] {
       return [
         sentence("δₒ = ∂E/∂out · out·(1 − out); each output weight's gradient is δₒ times the hidden output it multiplies."),
         table("Output deltas", ["o₁", "o₂"], [["δₒ", vector("outputDelta", output.delta?.[0] ?? [])]]),
-        weightTable("∂E/∂w, output layer", "outputGradient", p(output, 0, "gradient"), oNames, ["h₁", "h₂"]),
+        weightTable("∂E/∂w, output layer", "outputGradient", p(output, "gradient"), oNames, ["h₁", "h₂"]),
       ];
     case 4:
       return [
         sentence("δₕ = (Σ w·δₒ) · out·(1 − out): the output deltas flow back through the output weights."),
         table("Hidden deltas", ["h₁", "h₂"], [["δₕ", vector("hiddenDelta", hidden.delta?.[0] ?? [])]]),
-        weightTable("∂E/∂w, hidden layer", "hiddenGradient", p(hidden, 0, "gradient"), hNames, ["i₁", "i₂"]),
+        weightTable("∂E/∂w, hidden layer", "hiddenGradient", p(hidden, "gradient"), hNames, ["i₁", "i₂"]),
       ];
     case 5:
       return [
         sentence(`w ← w − η·∂E/∂w with η = ${trace.optimizer.learningRate}; every weight changes at once.`),
-        weightTable("Output weights after", "outputWeightsAfter", p(output, 0, "after"), oNames, ["h₁", "h₂"]),
-        weightTable("Hidden weights after", "hiddenWeightsAfter", p(hidden, 0, "after"), hNames, ["i₁", "i₂"]),
+        weightTable("Output weights after", "outputWeightsAfter", p(output, "after"), oNames, ["h₁", "h₂"]),
+        weightTable("Hidden weights after", "hiddenWeightsAfter", p(hidden, "after"), hNames, ["i₁", "i₂"]),
         table("Error after the step", ["value"], [["total error E", [{ key: "totalErrorAfter", value: trace.lossAfter }]]]),
       ];
     default:

@@ -300,7 +300,7 @@ worker.addEventListener("message", (event: MessageEvent<FromWorker>) => {
   }
   else if (msg.type === "error") {
     setPlaying(false);
-    showError(`Training stopped: ${msg.message}`);
+    showError(`Training failed: ${msg.message}`);
   } else if (msg.type === "export") {
     const url = URL.createObjectURL(new Blob([msg.json], { type: "application/json" }));
     const a = document.createElement("a");
@@ -423,7 +423,7 @@ mountBackpropView({
   next: $("bp-next"),
   restart: $("bp-restart"),
   frozen: $("bp-frozen"),
-  stages: $("bp-stages") as unknown as HTMLOListElement,
+  stages: $<HTMLOListElement>("bp-stages"),
   view: $("bp-view"),
 });
 

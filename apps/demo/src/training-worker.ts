@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 import { Matrix } from "@backprop/linalg";
 import type { Sequential } from "@backprop/layers";
+import type { Point } from "./datasets.js";
 import { featureMatrix } from "./features.js";
 import { buildModel, gridPoints, neuronMaps, pointsToMatrices, stateActivation } from "./model.js";
 import { modelFile } from "./model-file.js";
@@ -111,7 +112,7 @@ function loop(): void {
   }
 }
 
-function configure(state: DemoState, train: Parameters<typeof pointsToMatrices>[0], test: Parameters<typeof pointsToMatrices>[0]): void {
+function configure(state: DemoState, train: readonly Point[], test: readonly Point[]): void {
   playing = false;
   session = undefined;
   const model = buildModel(state);

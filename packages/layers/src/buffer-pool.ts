@@ -6,6 +6,9 @@ import { Matrix, type DType } from "@backprop/linalg";
  */
 export class BufferPool {
   private readonly byRows = new Map<number, Matrix>();
+  // The last size asked for: a training loop asks for the same one every batch, so this skips the map.
+  private lastRows = -1;
+  private last: Matrix | undefined;
 
   constructor(
     private readonly cols: number,
@@ -14,11 +17,14 @@ export class BufferPool {
 
   /** The rows×cols buffer of this pool, allocated on first use. Contents are stale. */
   get(rows: number): Matrix {
+    if (rows === this.lastRows) return this.last as Matrix;
     let m = this.byRows.get(rows);
     if (!m) {
       m = new Matrix(rows, this.cols, this.dtype);
       this.byRows.set(rows, m);
     }
+    this.lastRows = rows;
+    this.last = m;
     return m;
   }
 }

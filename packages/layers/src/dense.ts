@@ -29,6 +29,9 @@ import {
   type RegularizerConfig,
 } from "./regularizer.js";
 
+// The transpose options of the two backward products, shared so no object is made per batch.
+const WEIGHT_GRADIENT = { transA: true, accumulate: true } as const;
+const INPUT_GRADIENT = { transB: true } as const;
 
 /** Explicit initial weights of a {@link Dense} layer. */
 export interface DenseWeights {
@@ -273,7 +276,7 @@ export class Dense implements Layer {
     const kernel = this.kernel;
     this.lastDz = dz;
     if (kernel.trainable) {
-      matmul(x, dz, kernel.grad, { transA: true, accumulate: true });
+      matmul(x, dz, kernel.grad, WEIGHT_GRADIENT);
       if (this.kernelReg) addRegularizerGradient(this.kernelReg, kernel.value, kernel.grad);
     }
     const bias = this.biasParam;
@@ -286,7 +289,7 @@ export class Dense implements Layer {
       this.lastDx = undefined;
       return dx;
     }
-    matmul(dz, kernel.value, dx, { transB: true });
+    matmul(dz, kernel.value, dx, INPUT_GRADIENT);
     this.lastDx = dx;
     return dx;
   }

@@ -14,7 +14,7 @@ import { ActivationLayer } from "./activation-layer.js";
 import { BufferPool } from "./buffer-pool.js";
 import { earlyStopping, type Callback, type EarlyStoppingConfig, type Logs } from "./callbacks.js";
 import { Dense } from "./dense.js";
-import type { Layer } from "./layer.js";
+import type { BackwardContext, ForwardContext, Layer } from "./layer.js";
 import type { NamedConfig } from "./named-config.js";
 import { resolveLoss, type Loss, type LossSpec } from "./losses/index.js";
 import { resolveMetric, type Metric, type MetricSpec } from "./metrics/index.js";
@@ -138,6 +138,12 @@ function fusedDelta(
   return undefined;
 }
 
+// Per-pass contexts, shared so a step allocates nothing for them (layers read them, never keep them).
+const TRAINING: ForwardContext = Object.freeze({ training: true });
+const INFERENCE: ForwardContext = Object.freeze({ training: false });
+const WITH_INPUT_GRADIENT: BackwardContext = Object.freeze({ inputGradient: true });
+const WITHOUT_INPUT_GRADIENT: BackwardContext = Object.freeze({ inputGradient: false });
+
 function stepLabel(caller: string, epoch: number, batch: number): string {
   return epoch < 0 ? caller : `${caller} (epoch ${epoch}, batch ${batch})`;
 }
@@ -189,6 +195,9 @@ export class Sequential {
   private fusedPool: BufferPool | undefined;
   private steps = 0;
   private epochsDone = 0;
+  // fusedDelta(last layer, loss), worked out once per loss rather than once per step.
+  private fusedFor: Loss | undefined;
+  private fused: ReturnType<typeof fusedDelta>;
 
   constructor(layers: readonly Layer[] = [], options: SequentialOptions = {}) {
     const dtype = options.dtype ?? "float32";
@@ -402,7 +411,8 @@ export class Sequential {
   /** Forward pass through every layer. */
   private forwardAll(x: Matrix, training: boolean): Matrix {
     let out = x;
-    for (const layer of this.stack) out = layer.forward(out, { training });
+    const ctx = training ? TRAINING : INFERENCE;
+    for (const layer of this.stack) out = layer.forward(out, ctx);
     return out;
   }
 
@@ -412,16 +422,21 @@ export class Sequential {
     const lastLayer = this.stack[last] as Layer;
     let grad: Matrix;
     let from = last;
-    const fusedGradient = fusedDelta(lastLayer, loss);
+    if (this.fusedFor !== loss) {
+      this.fusedFor = loss;
+      this.fused = fusedDelta(lastLayer, loss);
+    }
+    const fusedGradient = this.fused;
     if (fusedGradient) {
       const delta = fusedGradient(yPred, yTrue, (this.fusedPool as BufferPool).get(yPred.rows));
-      grad = lastLayer instanceof Dense ? lastLayer.backwardFromDelta(delta, { inputGradient: last > 0 }) : delta;
+      const ctx = last > 0 ? WITH_INPUT_GRADIENT : WITHOUT_INPUT_GRADIENT;
+      grad = lastLayer instanceof Dense ? lastLayer.backwardFromDelta(delta, ctx) : delta;
       from = last - 1;
     } else {
       grad = loss.gradient(yPred, yTrue, (this.gradPool as BufferPool).get(yPred.rows));
     }
     for (let i = from; i >= 0; i--) {
-      grad = (this.stack[i] as Layer).backward(grad, { inputGradient: i > 0 });
+      grad = (this.stack[i] as Layer).backward(grad, i > 0 ? WITH_INPUT_GRADIENT : WITHOUT_INPUT_GRADIENT);
     }
   }
 
@@ -506,7 +521,8 @@ export class Sequential {
    * signal handlers responsive.
    */
   fit(x: Matrix, y: Matrix, options: FitOptions = {}): History {
-    const loop = this.trainLoop(x, y, options);
+    // No pauses: the whole run is one resumption of the generator.
+    const loop = this.trainLoop(x, y, options, "never");
     for (;;) {
       const next = loop.next();
       if (next.done) return next.value;
@@ -519,7 +535,7 @@ export class Sequential {
    */
   async fitAsync(x: Matrix, y: Matrix, options: FitAsyncOptions = {}): Promise<History> {
     const every = options.yieldEvery ?? "epoch";
-    const loop = this.trainLoop(x, y, options);
+    const loop = this.trainLoop(x, y, options, every);
     for (;;) {
       const next = loop.next();
       if (next.done) return next.value;
@@ -527,8 +543,13 @@ export class Sequential {
     }
   }
 
-  /** The training loop, pausing after each batch and each epoch; `fit` and `fitAsync` drive it. */
-  private *trainLoop(x: Matrix, y: Matrix, options: FitOptions): Generator<"batch" | "epoch", History, void> {
+  /** The training loop, pausing after each batch or each epoch (`pauseAfter`); `fit` and `fitAsync` drive it. */
+  private *trainLoop(
+    x: Matrix,
+    y: Matrix,
+    options: FitOptions,
+    pauseAfter: "batch" | "epoch" | "never",
+  ): Generator<"batch" | "epoch", History, void> {
     const where = `${this.name}.fit`;
     const { loss } = this.compiled("fit");
     const data = this.prepare("fit", x, y);
@@ -574,10 +595,11 @@ export class Sequential {
     const history: History = { epoch: [], history: {} };
     const metricSums = new Float64Array(this.metricFns.length);
     this.stopTraining = false;
-    callbacks.forEach((cb) => cb.onTrainBegin?.({}));
+    const hooks = callbacks.length > 0;
+    if (hooks) callbacks.forEach((cb) => cb.onTrainBegin?.({}));
     let lastLogs: Logs = {};
     for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
-      callbacks.forEach((cb) => cb.onEpochBegin?.(epoch, {}));
+      if (hooks) callbacks.forEach((cb) => cb.onEpochBegin?.(epoch, {}));
       // NOTE: the order restarts from 0…n-1 every epoch so it depends on the generator state alone:
       // a run resumed from a checkpoint draws the same batches as one that never stopped.
       for (let i = 0; i < n; i++) order[i] = i;
@@ -592,36 +614,37 @@ export class Sequential {
         const by = yPool.get(rows);
         copyRows(trainX, order, start, bx);
         copyRows(trainY, order, start, by);
-        callbacks.forEach((cb) => cb.onBatchBegin?.(batch, { size: rows }));
+        if (hooks) callbacks.forEach((cb) => cb.onBatchBegin?.(batch, { size: rows }));
         const { loss: batchLoss, yPred } = this.step(bx, by, where, epoch, batch);
         lossSum += batchLoss * rows;
         seen += rows;
-        const batchLogs: Logs = callbacks.length > 0 ? { loss: batchLoss, size: rows } : {};
-        this.metricFns.forEach((m, i) => {
+        const batchLogs: Logs | undefined = hooks ? { loss: batchLoss, size: rows } : undefined;
+        for (let i = 0; i < this.metricFns.length; i++) {
+          const m = this.metricFns[i] as Metric;
           const v = m.compute(yPred, by);
           metricSums[i] = (metricSums[i] as number) + v * rows;
-          if (callbacks.length > 0) batchLogs[m.name] = v;
-        });
-        callbacks.forEach((cb) => cb.onBatchEnd?.(batch, batchLogs));
-        yield "batch";
+          if (batchLogs) batchLogs[m.name] = v;
+        }
+        if (batchLogs) callbacks.forEach((cb) => cb.onBatchEnd?.(batch, batchLogs));
+        if (pauseAfter === "batch") yield "batch";
       }
       if (seen < n) break; // stopped mid-epoch: the epoch is not complete, so it is not logged
       const logs: Logs = { loss: lossSum / n };
-      this.metricFns.forEach((m, i) => {
-        logs[m.name] = (metricSums[i] as number) / n;
-      });
+      for (let i = 0; i < this.metricFns.length; i++) {
+        logs[(this.metricFns[i] as Metric).name] = (metricSums[i] as number) / n;
+      }
       if (valX && valY) {
         const val = this.evaluateWith(loss, valX, valY, batchSize);
         for (const [key, value] of Object.entries(val)) logs[`val_${key}`] = value;
       }
       this.epochsDone = epoch + 1;
       history.epoch.push(epoch);
-      for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
-      callbacks.forEach((cb) => cb.onEpochEnd?.(epoch, logs));
+      for (const key in logs) (history.history[key] ??= []).push(logs[key] as number);
+      if (hooks) callbacks.forEach((cb) => cb.onEpochEnd?.(epoch, logs));
       lastLogs = logs;
-      yield "epoch";
+      if (pauseAfter === "epoch") yield "epoch";
     }
-    callbacks.forEach((cb) => cb.onTrainEnd?.(lastLogs));
+    if (hooks) callbacks.forEach((cb) => cb.onTrainEnd?.(lastLogs));
     return history;
   }
 

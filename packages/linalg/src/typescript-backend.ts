@@ -16,7 +16,7 @@ import type { KernelBackend } from "./backend.js";
  * Small products (the tiny nets, a single input row) skip the packing, which would cost more
  * than the product, and use the streaming loops below.
  *
- * Summation order, on both paths and in the WASM kernels (assembly/gemm.ts), per element:
+ * Summation order, on every path and in the WASM kernels (assembly/gemm.ts), per element:
  * C(i, j) = (((c₀ + a₀b₀) + a₁b₁) + …) with p increasing, where c₀ is the old C(i, j) when
  * accumulating into an untransposed-B product and 0 otherwise; a transposed-B product sums from 0
  * and adds the old C(i, j) last. float64 results are therefore bit-identical across backends.
@@ -27,7 +27,9 @@ const NR = 4;
 /** Packed A is processed in chunks of rows so the panel set stays in L2 (≈ 512 KiB of float64). */
 const PACKED_A_BUDGET = 65536;
 /** Below this many multiply-adds (or with fewer than MR rows or NR columns), packing does not pay. */
-const MIN_PACKED_WORK = 4096;
+const MIN_PACKED_WORK = 1024;
+/** Up to this many multiply-adds, a plain dot product per element beats any set-up. */
+const MAX_TINY_WORK = 512;
 
 // Scratch owned by the backend: allocated on first use, grown when a larger product comes, never
 // shrunk, so steady-state training allocates nothing here.
@@ -196,6 +198,33 @@ function gemmPacked(
   }
 }
 
+/**
+ * Tiny products (the XOR and Iris nets): one dot product per element, straight into C, with no
+ * zero-fill pass and no blocking — at these sizes the call and loop set-up are the cost.
+ */
+function gemmTiny(
+  m: number,
+  n: number,
+  k: number,
+  a: FloatArray,
+  ai: number,
+  ap: number,
+  b: FloatArray,
+  bp: number,
+  bj: number,
+  c: FloatArray,
+  mode: number,
+): void {
+  for (let i = 0, o = 0; i < m; i++) {
+    const aRow = i * ai;
+    for (let j = 0; j < n; j++, o++) {
+      let s = mode === START_FROM_C ? (c[o] as number) : 0;
+      for (let p = 0, x = aRow, y = j * bj; p < k; p++, x += ap, y += bp) s += (a[x] as number) * (b[y] as number);
+      c[o] = mode === ADD_C_LAST ? (c[o] as number) + s : s;
+    }
+  }
+}
+
 function gemmStreamB(
   m: number,
   n: number,
@@ -306,8 +335,11 @@ export const typescriptBackend: KernelBackend = {
     if (m === 0 || n === 0) return;
     const ai = transA ? 1 : k;
     const ap = transA ? m : 1;
-    if (k > 0 && m >= MR && n >= NR && m * n * k >= MIN_PACKED_WORK) {
-      const mode = !accumulate ? OVERWRITE : transB ? ADD_C_LAST : START_FROM_C;
+    const work = m * n * k;
+    const mode = !accumulate ? OVERWRITE : transB ? ADD_C_LAST : START_FROM_C;
+    if (work <= MAX_TINY_WORK) {
+      gemmTiny(m, n, k, a, ai, ap, b, transB ? 1 : n, transB ? k : 1, c, mode);
+    } else if (m >= MR && n >= NR && work >= MIN_PACKED_WORK) {
       gemmPacked(m, n, k, a, ai, ap, b, transB ? 1 : n, transB ? k : 1, c, mode);
     } else if (transB) {
       gemmDotB(m, n, k, a, ai, ap, b, c, accumulate);

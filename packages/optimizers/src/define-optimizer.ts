@@ -329,6 +329,13 @@ class RuleOptimizer<C extends Hyperparameters, S extends string> implements Opti
   private readonly states = new Map<string, ParamState<C, S>>();
   private readonly seen = new Set<string>();
   private steps = 0;
+  // The param list the last step validated, as it was then (each Param and its trainable flag), with
+  // each trainable param's state. A training loop passes the same list every step, so the checks
+  // and map lookups run once; any change to the list, a flag or the state map runs them again.
+  private checkedList: readonly Param[] | undefined;
+  private readonly checkedParams: Param[] = [];
+  private readonly checkedTrainable: boolean[] = [];
+  private readonly checkedStates: (ParamState<C, S> | undefined)[] = [];
 
   constructor(
     def: OptimizerDefinition<C, S>,
@@ -374,16 +381,54 @@ class RuleOptimizer<C extends Hyperparameters, S extends string> implements Opti
   }
 
   step(params: readonly Param[]): void {
-    const where = `${this.name}.step`;
-    if (!Array.isArray(params)) {
-      throw new BackpropError("INVALID_ARGUMENT", `${where}: params must be an array of Param (got ${describeValue(params)})`);
-    }
     const lr = this.learningRate;
     if (!(Number.isFinite(lr) && lr >= 0)) {
       throw new BackpropError(
         "INVALID_STATE",
-        `${where}: the lr schedule gives an invalid rate at step ${this.steps} (got ${describeValue(lr)}, expected a non-negative finite number)`,
+        `${this.name}.step: the lr schedule gives an invalid rate at step ${this.steps} (got ${describeValue(lr)}, expected a non-negative finite number)`,
       );
+    }
+    if (!this.sameAsChecked(params)) this.check(params);
+    if (this.clipValue !== undefined) clampGradients(params, this.clipValue);
+    if (this.clipNorm !== undefined) rescaleGradients(params, this.clipNorm);
+    const states = this.checkedStates;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i] as Param;
+      if (!p.trainable) continue;
+      const value = p.value.data;
+      let state = states[i];
+      if (state === undefined) {
+        state = this.states.get(p.name) ?? this.createState(p.name, value.length);
+        states[i] = state;
+      }
+      state.size = value.length;
+      state.t += 1;
+      const args = state.args;
+      args.value = value;
+      args.grad = p.grad.data;
+      args.lr = lr;
+      args.t = state.t;
+      this.def.update(args);
+    }
+    this.steps += 1;
+  }
+
+  /** Whether `params` is the list validated last, unchanged (same params, same trainable flags). */
+  private sameAsChecked(params: readonly Param[]): boolean {
+    if (params !== this.checkedList || params.length !== this.checkedParams.length) return false;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i] as Param;
+      if (p !== this.checkedParams[i] || p.trainable !== this.checkedTrainable[i]) return false;
+    }
+    return true;
+  }
+
+  /** Validates a param list against the state; remembers it when valid. */
+  private check(params: readonly Param[]): void {
+    const where = `${this.name}.step`;
+    this.checkedList = undefined;
+    if (!Array.isArray(params)) {
+      throw new BackpropError("INVALID_ARGUMENT", `${where}: params must be an array of Param (got ${describeValue(params)})`);
     }
     // Check everything before touching anything, so a bad list leaves params and state unchanged.
     this.seen.clear();
@@ -411,22 +456,15 @@ class RuleOptimizer<C extends Hyperparameters, S extends string> implements Opti
         );
       }
     }
-    if (this.clipValue !== undefined) clampGradients(params, this.clipValue);
-    if (this.clipNorm !== undefined) rescaleGradients(params, this.clipNorm);
+    this.checkedList = params;
+    this.checkedParams.length = 0;
+    this.checkedTrainable.length = 0;
+    this.checkedStates.length = 0;
     for (const p of params) {
-      if (!p.trainable) continue;
-      const value = p.value.data;
-      const state = this.states.get(p.name) ?? this.createState(p.name, value.length);
-      state.size = value.length;
-      state.t += 1;
-      const args = state.args;
-      args.value = value;
-      args.grad = p.grad.data;
-      args.lr = lr;
-      args.t = state.t;
-      this.def.update(args);
+      this.checkedParams.push(p);
+      this.checkedTrainable.push(p.trainable);
+      this.checkedStates.push(undefined);
     }
-    this.steps += 1;
   }
 
   stateDict(): OptimizerState {
@@ -506,6 +544,7 @@ class RuleOptimizer<C extends Hyperparameters, S extends string> implements Opti
     }
     this.states.clear();
     for (const [name, s] of restored) this.states.set(name, s);
+    this.checkedList = undefined;
     this.steps = state.step;
   }
 

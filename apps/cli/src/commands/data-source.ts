@@ -29,6 +29,10 @@ export interface DataOptions {
   readonly needTarget: boolean;
   /** A saved model's class order, so one-hot columns line up with its outputs. */
   readonly classes?: string[];
+  /** Built-in datasets: how many samples to generate or keep. */
+  readonly samples?: number;
+  /** Built-in generated datasets: Gaussian noise. */
+  readonly noise?: number;
 }
 
 function readText(path: string): string {
@@ -43,13 +47,30 @@ function readText(path: string): string {
   }
 }
 
+const quoted = (names: readonly string[]) => names.map((n) => `"${n}"`).join(", ");
+
+/** A saved model needs its own feature columns: name the missing ones, the expected and the present. */
+function checkFeatureColumns(file: string, header: readonly string[], features: readonly string[]): void {
+  const missing = features.filter((f) => !header.includes(f));
+  if (missing.length > 0) {
+    throw cliError(
+      `${file}: missing feature column${missing.length > 1 ? "s" : ""} ${quoted(missing)} (the model was trained on ${quoted(features)}; the file has ${quoted(header)})`,
+      "INVALID_FILE",
+    );
+  }
+}
+
 /**
  * Reads training data from a built-in dataset name, a CSV file, a JSON file, or "-" (CSV on stdin).
  */
 export function loadData(source: string, options: DataOptions): LoadedData {
   const builtin = listDatasets().map((d) => d.name);
   if (builtin.includes(source) && !existsSync(source)) {
-    const d = loadDataset(source, { seed: options.seed });
+    const d = loadDataset(source, {
+      seed: options.seed,
+      ...(options.samples !== undefined ? { samples: options.samples } : {}),
+      ...(options.noise !== undefined ? { noise: options.noise } : {}),
+    });
     return { x: d.x, y: d.y, featureNames: d.featureNames, task: d.task, source, ...(d.classes ? { classes: d.classes } : {}) };
   }
   const isStdin = source === "-";
@@ -70,8 +91,10 @@ export function loadData(source: string, options: DataOptions): LoadedData {
     ...(options.task ? { task: options.task } : {}),
     ...(options.classes ? { classes: options.classes } : {}),
   };
-  const table =
-    extname(source).toLowerCase() === ".json" ? readJsonDataset(text, name, common) : tableToDataset(parseCsv(text, name), common);
+  const isJson = extname(source).toLowerCase() === ".json";
+  const csv = isJson ? undefined : parseCsv(text, name);
+  if (csv && options.features) checkFeatureColumns(name, csv.header, options.features);
+  const table = csv ? tableToDataset(csv, common) : readJsonDataset(text, name, common);
   if (options.needTarget && !table.y) {
     throw cliError(`${name}: no target column (use --target <column>)`, "INVALID_ARGUMENT");
   }

@@ -29,6 +29,8 @@ export interface TrainOptions {
   dtype: DType;
   normalize: NormalizeMethod;
   shuffle: boolean;
+  samples?: number;
+  noise?: number;
   save?: string;
   checkpointEvery?: number;
   resume?: string;
@@ -39,7 +41,7 @@ export interface TrainOptions {
 /** Keys a `--config` model spec file may set, mapped to the option they set. */
 const SPEC_KEYS = [
   "target", "features", "task", "layers", "activation", "loss", "optimizer", "lr", "epochs", "batchSize",
-  "seed", "validationSplit", "dtype", "normalize", "shuffle",
+  "seed", "validationSplit", "dtype", "normalize", "shuffle", "samples", "noise",
 ] as const;
 
 /**
@@ -130,8 +132,8 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
   const say = (text: string) => {
     if (!o.quiet && !o.json) io.stdout.write(`${text}\n`);
   };
-  let model: Sequential;
-  let meta: CliMetadata;
+  let model: Sequential | undefined;
+  let meta: CliMetadata | undefined;
   if (o.resume) {
     const loaded = await loadWithMetadata(o.resume);
     const saved = requireMetadata(o.resume, loaded.meta);
@@ -139,7 +141,17 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
     const t = saved.training;
     meta = { ...saved, training: { ...t, epochs: o.epochs > 0 && o.epochs !== t.epochs ? o.epochs : t.epochs } };
     if (!model.optimizer) throw cliError(`${o.resume}: has no optimizer state to resume from`, "INVALID_FILE");
-    o = { ...o, seed: t.seed, validationSplit: t.validationSplit, batchSize: t.batchSize, shuffle: t.shuffle, epochs: meta.training.epochs, dtype: model.dtype };
+    o = {
+      ...o,
+      seed: t.seed,
+      validationSplit: t.validationSplit,
+      batchSize: t.batchSize,
+      shuffle: t.shuffle,
+      epochs: meta.training.epochs,
+      dtype: model.dtype,
+      ...(t.samples !== undefined ? { samples: t.samples } : {}),
+      ...(t.noise !== undefined ? { noise: t.noise } : {}),
+    };
     source = source ?? t.source;
   }
   if (source === undefined) throw cliError("train: give a data source: a CSV/JSON file or a built-in dataset (see `backprop datasets`)");
@@ -151,11 +163,13 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
     ...(o.target !== undefined ? { target: o.target } : {}),
     ...(o.features ? { features: o.features } : {}),
     ...(o.task ? { task: o.task } : {}),
+    ...(o.samples !== undefined ? { samples: o.samples } : {}),
+    ...(o.noise !== undefined ? { noise: o.noise } : {}),
   });
   const y = data.y as number[][];
   const split = trainValidationSplit(data.x, y, o.validationSplit, o.seed);
 
-  if (o.resume) {
+  if (o.resume && meta) {
     const m = meta;
     if (data.featureNames.length !== m.features.length) {
       throw cliError(`${source}: has ${data.featureNames.length} features, the model ${o.resume} was trained on ${m.features.length} (${m.features.join(", ")})`);
@@ -172,12 +186,22 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
       ...(data.classes ? { classes: data.classes } : {}),
       normalizer,
       output: built.output,
-      training: { source, seed: o.seed, validationSplit: o.validationSplit, batchSize: o.batchSize, epochs: o.epochs, shuffle: o.shuffle },
+      training: {
+        source,
+        seed: o.seed,
+        validationSplit: o.validationSplit,
+        batchSize: o.batchSize,
+        epochs: o.epochs,
+        shuffle: o.shuffle,
+        ...(o.samples !== undefined ? { samples: o.samples } : {}),
+        ...(o.noise !== undefined ? { noise: o.noise } : {}),
+      },
       history: {},
     };
   }
-  const dtype = model!.dtype;
-  const net = model!;
+  if (!model || !meta) throw cliError("train: internal error: no model was built");
+  const dtype = model.dtype;
+  const net = model;
   const toX = (rows: number[][]) => Matrix.fromArray(applyNormalizer(meta.normalizer, rows), dtype);
   const toY = (rows: number[][]) => Matrix.fromArray(targetRows(rows, meta.output), dtype);
   const x = toX(split.trainX);
