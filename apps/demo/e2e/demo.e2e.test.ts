@@ -90,6 +90,9 @@ afterAll(async () => {
 
 describe("the playground in Chromium", () => {
   it(`trains the circle data set below test loss ${LOSS_THRESHOLD} within ${MAX_EPOCHS} epochs`, async () => {
+    const points = generateDataset("circle", { noise: 0, seed: DEFAULT_STATE.dataSeed });
+    const { train, test } = splitDataset(points, DEFAULT_STATE.trainRatio / 100);
+    const te = pointsToMatrices(test, DEFAULT_STATE);
     const page = await openPage();
     expect(await page.inputValue("#dataset")).toBe("circle");
     const initial = await readNumber(page, "#test-loss");
@@ -105,7 +108,6 @@ describe("the playground in Chromium", () => {
 
     // Stepping epoch by epoch in the browser gives the numbers Node gives for the same state (to the
     // last bits: Chromium's and Node's Math.tanh/exp may differ by an ulp).
-    const { train } = splitDataset(points, DEFAULT_STATE.trainRatio / 100);
     const model = buildModel(DEFAULT_STATE);
     const tr = pointsToMatrices(train, DEFAULT_STATE);
     await page.click("#reset");
@@ -129,9 +131,6 @@ describe("the playground in Chromium", () => {
     expect(decodeState(file.metadata.playground)).toEqual(DEFAULT_STATE);
     // …which @backprop/serialize loads back in Node into a model that classifies the circle.
     const loaded = modelFromJSON(text);
-    const points = generateDataset("circle", { noise: 0, seed: DEFAULT_STATE.dataSeed });
-    const { test } = splitDataset(points, DEFAULT_STATE.trainRatio / 100);
-    const te = pointsToMatrices(test, DEFAULT_STATE);
     expect(loaded.evaluate(te.x, te.y).loss).toBeLessThan(0.15);
     await page.close();
   });

@@ -211,4 +211,9 @@ export function drawLoss(canvas: HTMLCanvasElement, train: readonly number[], te
   };
   line(train, "#333");
   line(test, "#0877bd");
+  ctx.fillStyle = "#666";
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.textAlign = "right";
+  ctx.textBaseline = "top";
+  ctx.fillText(`max ${max.toPrecision(3)} · ${n - 1} epochs`, W - 6, 4);
 }

@@ -1,3 +1,4 @@
+import type { ActivationSpec } from "@backprop/activations";
 import { BackpropError, shapeString, type JsonObject, type Matrix, type Param } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
 import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection } from "./layer.js";
@@ -6,7 +7,6 @@ import {
   activationForward,
   layerActivationConfig,
   resolveLayerActivation,
-  type ActivationSpec,
   type LayerActivation,
 } from "./layer-activation.js";
 

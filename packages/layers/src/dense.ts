@@ -1,3 +1,4 @@
+import type { ActivationSpec } from "@backprop/activations";
 import {
   BackpropError,
   Matrix,
@@ -17,7 +18,6 @@ import {
   isIdentity,
   layerActivationConfig,
   resolveLayerActivation,
-  type ActivationSpec,
   type LayerActivation,
 } from "./layer-activation.js";
 import {

@@ -8,7 +8,7 @@ export type {
   BuildContext,
   LayerInspection,
 } from "./layer.js";
-export type { ActivationSpec, LayerActivation } from "./layer-activation.js";
+export type { LayerActivation } from "./layer-activation.js";
 export type { RegularizerConfig } from "./regularizer.js";
 export type { NamedConfig } from "./named-config.js";
 export {
@@ -20,7 +20,6 @@ export {
   type TrainingState,
   type History,
   type BatchOptions,
-  type OptimizerSpec,
 } from "./sequential.js";
 export {
   earlyStopping,

@@ -1,14 +1,7 @@
-import { resolveActivation, type Activation } from "@backprop/activations";
+import { resolveActivation, type Activation, type ActivationSpec } from "@backprop/activations";
 import { BackpropError, type Json, type JsonObject, type Matrix } from "@backprop/linalg";
 import { softmax } from "./losses/index.js";
-import type { NamedConfig } from "./named-config.js";
 
-/**
- * How a layer's activation may be given: a registry name (`"relu"`), a `{ name, config }` pair as
- * stored in model files, an `Activation` object (from `@backprop/activations`), or `"softmax"` (row-wise, not elementwise:
- * handled by the layer itself and fused with cross-entropy by the model).
- */
-export type ActivationSpec = string | NamedConfig | Activation;
 
 /** A resolved activation of a layer: elementwise, or the row-wise softmax. */
 export type LayerActivation =

@@ -9,19 +9,16 @@ import {
   type Param,
   type RngState,
 } from "@backprop/linalg";
-import { resolveOptimizer, type Optimizer } from "@backprop/optimizers";
+import { resolveOptimizer, type Optimizer, type OptimizerSpec } from "@backprop/optimizers";
 import { ActivationLayer } from "./activation-layer.js";
 import { BufferPool } from "./buffer-pool.js";
 import { earlyStopping, type Callback, type EarlyStoppingConfig, type Logs } from "./callbacks.js";
 import { Dense } from "./dense.js";
 import type { BackwardContext, ForwardContext, Layer } from "./layer.js";
-import type { NamedConfig } from "./named-config.js";
 import { resolveLoss, type Loss, type LossSpec } from "./losses/index.js";
 import { resolveMetric, type Metric, type MetricSpec } from "./metrics/index.js";
 import { captureStep, type StepTrace } from "./trace.js";
 
-/** An optimizer given by name, as `{ name, config }`, or as an object. */
-export type OptimizerSpec = string | NamedConfig | Optimizer;
 
 /** Options of the {@link Sequential} constructor. */
 export interface SequentialOptions {

@@ -1,4 +1,5 @@
-import { type ActivationSpec, ActivationLayer, Dense, Sequential, type Layer } from "@backprop/layers";
+import type { ActivationSpec } from "@backprop/activations";
+import { ActivationLayer, Dense, Sequential, type Layer } from "@backprop/layers";
 import { BackpropError, type DType, type Json } from "@backprop/linalg";
 import type { LoadOptions } from "./custom-components.js";
 import { at, invalidFile, type FileLocation } from "./file-error.js";

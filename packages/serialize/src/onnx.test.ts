@@ -1,5 +1,6 @@
 import { Matrix, Rng, isBackpropError, type DType } from "@backprop/linalg";
-import { ActivationLayer, Dense, Dropout, Sequential, type ActivationSpec } from "@backprop/layers";
+import type { ActivationSpec } from "@backprop/activations";
+import { ActivationLayer, Dense, Dropout, Sequential } from "@backprop/layers";
 import { defineActivation } from "@backprop/activations";
 import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";

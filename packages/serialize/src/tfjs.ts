@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { BackpropError, type Json, type JsonObject } from "@backprop/linalg";
-import { ActivationLayer, Dense, Dropout, Sequential, type ActivationSpec, type Layer, type LayerActivation } from "@backprop/layers";
+import type { ActivationSpec } from "@backprop/activations";
+import { ActivationLayer, Dense, Dropout, Sequential, type Layer, type LayerActivation } from "@backprop/layers";
 import type { LoadOptions } from "./custom-components.js";
 import { at, formatPath, invalidFile, type FileLocation } from "./file-error.js";
 import { parseJson } from "./safe-json.js";
