@@ -117,6 +117,43 @@ describe("CSV in, model out, and back", () => {
     const back = run(["inspect", "points.onnx"]);
     expect(back.status, back.stderr).toBe(0);
     expect(back.stdout).toMatch(/dense/);
+
+    // The converted files keep the CLI metadata, so they predict the same from a CSV.
+    const probe = "a,b\n0.3,-0.1\n-0.2,0.6\n0.5,0.5\n";
+    const native = run(["predict", "points.json", "-"], probe).stdout;
+    expect(run(["predict", "points.safetensors", "-"], probe).stdout).toBe(native);
+    const viaOnnx = run(["predict", "points.onnx", "-"], probe);
+    expect(viaOnnx.status, viaOnnx.stderr).toBe(0);
+    const close = (a: string, b: string) => a.split(/[\n,]/).every((cell, i) => {
+      const other = b.split(/[\n,]/)[i] ?? "";
+      return Number.isNaN(Number(cell)) ? cell === other : Math.abs(Number(cell) - Number(other)) < 1e-6;
+    });
+    expect(close(viaOnnx.stdout, native)).toBe(true);
+  });
+
+  it("regression: a numeric target gives MSE, MAE and R², and predictions are numbers", () => {
+    const lines = ["a,b,y"];
+    for (let i = 0; i < 200; i++) {
+      const a = ((i * 37) % 200) / 100 - 1;
+      const b = ((i * 91) % 200) / 100 - 1;
+      lines.push(`${a},${b},${(2 * a - b + 0.5).toFixed(6)}`);
+    }
+    const csv = file("linear.csv", `${lines.join("\n")}\n`);
+    const t = run(["train", csv, "--target", "y", "--layers", "", "--epochs", "200", "--lr", "0.05", "--save", "linear.json", "--json"]);
+    expect(t.status, t.stderr).toBe(0);
+    const end = jsonLines(t.stdout).at(-1) as { validation: { r2: number; mse: number } };
+    expect(end.validation.r2).toBeGreaterThan(0.99);
+    const e = run(["evaluate", "linear.json", csv]);
+    expect(e.status, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/MSE\s+\d/);
+    expect(e.stdout).toMatch(/MAE\s+\d/);
+    const r2 = Number(/R²\s+([\d.]+)/.exec(e.stdout)?.[1]);
+    expect(r2).toBeGreaterThan(0.99);
+    const p = run(["predict", "linear.json", "-"], "a,b\n1,0\n");
+    expect(p.status, p.stderr).toBe(0);
+    const [header, value] = p.stdout.trim().split("\n");
+    expect(header).toBe("y");
+    expect(Number(value)).toBeCloseTo(2.5, 1);
   });
 });
 

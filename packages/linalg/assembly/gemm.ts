@@ -52,7 +52,7 @@ function packF32(transB: bool, n: i32, k: i32, b: usize, j: i32, w: i32, panel: 
 // the panel's zero padding.
 function tileF32(
   i: i32, h: i32, j: i32, w: i32, m: i32, n: i32, k: i32,
-  a: usize, ai: i32, ap: i32, bp: usize, ldb: usize, c: usize, accumulate: bool, addLast: bool,
+  a: usize, ai: i32, ap: i32, bp: usize, ldb: usize, c: usize, accumulate: bool, addLast: bool, t: usize,
 ): void {
   const r1 = min(i + 1, m - 1);
   const r2 = min(i + 2, m - 1);
@@ -77,7 +77,6 @@ function tileF32(
       x20 = v128.load(c0 + 2 * rowBytes); x21 = v128.load(c0 + 2 * rowBytes, 16);
       x30 = v128.load(c0 + 3 * rowBytes); x31 = v128.load(c0 + 3 * rowBytes, 16);
     } else {
-      const t = memory.data(128, 16);
       readTileF32(c0, rowBytes, h, w, t);
       x00 = v128.load(t); x01 = v128.load(t, 16);
       x10 = v128.load(t, 32); x11 = v128.load(t, 48);
@@ -105,7 +104,6 @@ function tileF32(
     a0 += astep; a1 += astep; a2 += astep; a3 += astep;
   }
   if (accumulate && addLast) {
-    const t = memory.data(128, 16);
     readTileF32(c0, rowBytes, h, w, t);
     x00 = f32x4.add(v128.load(t), x00); x01 = f32x4.add(v128.load(t, 16), x01);
     x10 = f32x4.add(v128.load(t, 32), x10); x11 = f32x4.add(v128.load(t, 48), x11);
@@ -118,7 +116,6 @@ function tileF32(
     v128.store(c0 + 2 * rowBytes, x20); v128.store(c0 + 2 * rowBytes, x21, 16);
     v128.store(c0 + 3 * rowBytes, x30); v128.store(c0 + 3 * rowBytes, x31, 16);
   } else {
-    const t = memory.data(128, 16);
     v128.store(t, x00); v128.store(t, x01, 16);
     v128.store(t, x10, 32); v128.store(t, x11, 48);
     v128.store(t, x20, 64); v128.store(t, x21, 80);
@@ -194,15 +191,20 @@ function gemvF32(n: i32, k: i32, a: usize, astep: usize, b: usize, c: usize, acc
   }
 }
 
-/** float32 GEMM; `panel` is scratch of at least k·32 bytes, 16-byte aligned. */
+/**
+ * float32 GEMM over the rows [i0, i1) of C (all of it: 0, m). `panel` is scratch of at least
+ * k·32 + 128 bytes, 16-byte aligned, owned by the calling thread; i0 must be a multiple of 4 so
+ * every thread computes exactly the tiles a single thread would (same results, bit for bit).
+ */
 export function gemmF32(
   transA: bool, transB: bool, m: i32, n: i32, k: i32,
-  a: usize, b: usize, c: usize, accumulate: bool, panel: usize,
+  a: usize, b: usize, c: usize, accumulate: bool, panel: usize, i0: i32, i1: i32,
 ): void {
   const ai = transA ? 1 : k;
   const ap = transA ? m : 1;
+  const t = panel + (<usize>k << 5);
   if (k == 0) {
-    if (!accumulate) memory.fill(c, 0, <usize>m * n * 4);
+    if (!accumulate) memory.fill(c + <usize>i0 * n * 4, 0, <usize>(i1 - i0) * n * 4);
     return;
   }
   if (m == 1 && !transB) {
@@ -220,8 +222,8 @@ export function gemmF32(
     } else {
       packF32(transB, n, k, b, j, w, panel);
     }
-    for (let i = 0; i < m; i += 4) {
-      tileF32(i, min(4, m - i), j, w, m, n, k, a, ai, ap, bp, ldb, c, accumulate, transB);
+    for (let i = i0; i < i1; i += 4) {
+      tileF32(i, min(4, i1 - i), j, w, m, n, k, a, ai, ap, bp, ldb, c, accumulate, transB, t);
     }
   }
 }
@@ -265,7 +267,7 @@ function readTileF64(c0: usize, rowBytes: usize, h: i32, w: i32, t: usize): void
 
 function tileF64(
   i: i32, h: i32, j: i32, w: i32, m: i32, n: i32, k: i32,
-  a: usize, ai: i32, ap: i32, bp: usize, ldb: usize, c: usize, accumulate: bool, addLast: bool,
+  a: usize, ai: i32, ap: i32, bp: usize, ldb: usize, c: usize, accumulate: bool, addLast: bool, t: usize,
 ): void {
   const r1 = min(i + 1, m - 1);
   const r2 = min(i + 2, m - 1);
@@ -290,7 +292,6 @@ function tileF64(
       x20 = v128.load(c0 + 2 * rowBytes); x21 = v128.load(c0 + 2 * rowBytes, 16);
       x30 = v128.load(c0 + 3 * rowBytes); x31 = v128.load(c0 + 3 * rowBytes, 16);
     } else {
-      const t = memory.data(128, 16);
       readTileF64(c0, rowBytes, h, w, t);
       x00 = v128.load(t); x01 = v128.load(t, 16);
       x10 = v128.load(t, 32); x11 = v128.load(t, 48);
@@ -318,7 +319,6 @@ function tileF64(
     a0 += astep; a1 += astep; a2 += astep; a3 += astep;
   }
   if (accumulate && addLast) {
-    const t = memory.data(128, 16);
     readTileF64(c0, rowBytes, h, w, t);
     x00 = f64x2.add(v128.load(t), x00); x01 = f64x2.add(v128.load(t, 16), x01);
     x10 = f64x2.add(v128.load(t, 32), x10); x11 = f64x2.add(v128.load(t, 48), x11);
@@ -331,7 +331,6 @@ function tileF64(
     v128.store(c0 + 2 * rowBytes, x20); v128.store(c0 + 2 * rowBytes, x21, 16);
     v128.store(c0 + 3 * rowBytes, x30); v128.store(c0 + 3 * rowBytes, x31, 16);
   } else {
-    const t = memory.data(128, 16);
     v128.store(t, x00); v128.store(t, x01, 16);
     v128.store(t, x10, 32); v128.store(t, x11, 48);
     v128.store(t, x20, 64); v128.store(t, x21, 80);
@@ -344,15 +343,20 @@ function tileF64(
   }
 }
 
-/** float64 GEMM; `panel` is scratch of at least k·32 bytes, 16-byte aligned. */
+/**
+ * float64 GEMM over the rows [i0, i1) of C (all of it: 0, m). `panel` is scratch of at least
+ * k·32 + 128 bytes, 16-byte aligned, owned by the calling thread; i0 must be a multiple of 4 so
+ * every thread computes exactly the tiles a single thread would (same results, bit for bit).
+ */
 export function gemmF64(
   transA: bool, transB: bool, m: i32, n: i32, k: i32,
-  a: usize, b: usize, c: usize, accumulate: bool, panel: usize,
+  a: usize, b: usize, c: usize, accumulate: bool, panel: usize, i0: i32, i1: i32,
 ): void {
   const ai = transA ? 1 : k;
   const ap = transA ? m : 1;
+  const t = panel + (<usize>k << 5);
   if (k == 0) {
-    if (!accumulate) memory.fill(c, 0, <usize>m * n * 8);
+    if (!accumulate) memory.fill(c + <usize>i0 * n * 8, 0, <usize>(i1 - i0) * n * 8);
     return;
   }
   const direct = !transB && m < 16;
@@ -366,8 +370,8 @@ export function gemmF64(
     } else {
       packF64(transB, n, k, b, j, w, panel);
     }
-    for (let i = 0; i < m; i += 4) {
-      tileF64(i, min(4, m - i), j, w, m, n, k, a, ai, ap, bp, ldb, c, accumulate, transB);
+    for (let i = i0; i < i1; i += 4) {
+      tileF64(i, min(4, i1 - i), j, w, m, n, k, a, ai, ap, bp, ldb, c, accumulate, transB, t);
     }
   }
 }

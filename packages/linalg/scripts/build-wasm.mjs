@@ -1,5 +1,6 @@
-// Compiles assembly/gemm.ts with AssemblyScript twice — plain SIMD, and relaxed SIMD (fused
-// multiply-add for float32) — and embeds both modules as base64 in src/generated/wasm-gemm-binary.ts,
+// Compiles assembly/gemm.ts with AssemblyScript four times — plain SIMD and relaxed SIMD (fused
+// multiply-add for float32), each with its own memory and with an imported shared memory (for the
+// multi-threaded backend) — and embeds the modules as base64 in src/generated/wasm-gemm-binary.ts,
 // so the package ships one ESM file that works in Node and browsers without fetching a .wasm.
 // Run by `build`, `typecheck` and `test`; its outputs are gitignored.
 import { execFileSync } from "node:child_process";
@@ -21,14 +22,18 @@ const require = createRequire(import.meta.url);
 const asc = join(dirname(require.resolve("assemblyscript/package.json")), "bin", "asc.js");
 mkdirSync(outDir, { recursive: true });
 
-function compile(name, features) {
+// Shared memory must declare a maximum; it is address space reserved, not memory committed.
+const SHARED_MAX_PAGES = 16384; // 1 GiB
+const shared = ["--importMemory", "--sharedMemory", "--maximumMemory", String(SHARED_MAX_PAGES)];
+
+function compile(name, features, extra = []) {
   const outFile = join(outDir, `${name}.wasm`);
   execFileSync(
     process.execPath,
     [
       asc, source, "--outFile", outFile, "--textFile", join(outDir, `${name}.wat`),
       "--optimizeLevel", "3", "--shrinkLevel", "0", "--noAssert", "--runtime", "stub",
-      "--initialMemory", "2", ...features.flatMap((f) => ["--enable", f]),
+      "--initialMemory", "2", ...extra, ...features.flatMap((f) => ["--enable", f]),
     ],
     { stdio: "inherit", cwd: root },
   );
@@ -37,6 +42,8 @@ function compile(name, features) {
 
 const simd = compile("gemm", ["simd"]);
 const relaxed = compile("gemm-relaxed", ["simd", "relaxed-simd"]);
+const sharedSimd = compile("gemm-shared", ["simd", "threads"], shared);
+const sharedRelaxed = compile("gemm-shared-relaxed", ["simd", "relaxed-simd", "threads"], shared);
 mkdirSync(dirname(tsOut), { recursive: true });
 writeFileSync(
   tsOut,
@@ -44,6 +51,14 @@ writeFileSync(
     `/** The WASM SIMD GEMM module (${simd.length} bytes), base64. */\n` +
     `export const wasmGemmBase64 = ${JSON.stringify(simd.toString("base64"))};\n` +
     `/** The same with relaxed SIMD: float32 uses fused multiply-add (${relaxed.length} bytes), base64. */\n` +
-    `export const wasmGemmRelaxedBase64 = ${JSON.stringify(relaxed.toString("base64"))};\n`,
+    `export const wasmGemmRelaxedBase64 = ${JSON.stringify(relaxed.toString("base64"))};\n` +
+    `/** The plain SIMD module importing a shared memory (env.memory, at most ${SHARED_MAX_PAGES} pages), for threads (${sharedSimd.length} bytes), base64. */\n` +
+    `export const wasmGemmSharedBase64 = ${JSON.stringify(sharedSimd.toString("base64"))};\n` +
+    `/** The relaxed SIMD module importing a shared memory, for threads (${sharedRelaxed.length} bytes), base64. */\n` +
+    `export const wasmGemmSharedRelaxedBase64 = ${JSON.stringify(sharedRelaxed.toString("base64"))};\n` +
+    `/** The maximum, in 64 KiB pages, of the shared memory the shared modules import. */\n` +
+    `export const wasmSharedMaxPages = ${SHARED_MAX_PAGES};\n`,
 );
-console.log(`build-wasm: ${simd.length} + ${relaxed.length} bytes -> src/generated/wasm-gemm-binary.ts`);
+console.log(
+  `build-wasm: ${simd.length} + ${relaxed.length} + ${sharedSimd.length} + ${sharedRelaxed.length} bytes -> src/generated/wasm-gemm-binary.ts`,
+);
