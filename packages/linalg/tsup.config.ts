@@ -1,7 +1,8 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // The worker script is its own entry: helper threads load it by URL, next to index.js.
+  entry: ["src/index.ts", "src/backend-wasm-worker.js"],
   format: ["esm"],
   dts: true,
   sourcemap: true,

@@ -35,10 +35,17 @@ export function gemmBackends(): { label: string; backend: KernelBackend }[] {
   return out;
 }
 
-/** Times each backend on each shape: reps of ~`targetMs` each, after a warm-up. */
-export function gemmBench(reps: number, targetMs: number): GemmRow[] {
+/**
+ * Times each backend (those of {@link gemmBackends}, then `extra`) on each shape: reps of
+ * ~`targetMs` each, after a warm-up.
+ */
+export function gemmBench(
+  reps: number,
+  targetMs: number,
+  extra: readonly { label: string; backend: KernelBackend }[] = [],
+): GemmRow[] {
   const rows: GemmRow[] = [];
-  for (const { label, backend } of gemmBackends()) {
+  for (const { label, backend } of [...gemmBackends(), ...extra]) {
     for (const s of W1_SHAPES) {
       const a = new Float32Array(s.m * s.k).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
       const b = new Float32Array(s.k * s.n).map((_, i) => ((i * 104729) % 1000) / 1000 - 0.5);

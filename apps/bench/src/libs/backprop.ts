@@ -1,5 +1,12 @@
 import { Dense, Sequential } from "@backprop/layers";
-import { setBackend, useBackend, type KernelBackend, type Matrix } from "@backprop/linalg";
+import {
+  createThreadedWasmBackend,
+  setBackend,
+  useBackend,
+  type KernelBackend,
+  type Matrix,
+  type ThreadedWasmBackend,
+} from "@backprop/linalg";
 import { sgd } from "@backprop/optimizers";
 import type { Dataset } from "../data.js";
 
@@ -22,6 +29,17 @@ function withBackend<T>(backend: KernelBackend, fn: () => T): T {
 export function backendNamed(name: "typescript" | "wasm"): KernelBackend {
   const previous = useBackend(name);
   return setBackend(previous);
+}
+
+let twoThreads: Promise<ThreadedWasmBackend> | undefined;
+
+/**
+ * The WASM backend with each large product split across two threads (this one and a helper);
+ * created once, its helper left idle (unref'd) between runs.
+ */
+export function twoThreadBackend(): Promise<ThreadedWasmBackend> {
+  twoThreads ??= createThreadedWasmBackend({ threads: 2 });
+  return twoThreads;
 }
 
 function mlp(sizes: readonly number[], act: "relu" | "sigmoid", outAct: "softmax" | "sigmoid"): Sequential {

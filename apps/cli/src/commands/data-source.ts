@@ -3,17 +3,11 @@ import { extname } from "node:path";
 import { cliError } from "../cli-error.js";
 import { listDatasets, loadDataset } from "../data/builtin.js";
 import { parseCsv, tableToDataset } from "../data/csv.js";
-import type { Task } from "../data/dataset.js";
+import type { TableDataset, Task } from "../data/dataset.js";
 import { readJsonDataset } from "../data/json.js";
 
-/** Samples loaded for training or evaluation, as plain rows. */
-export interface LoadedData {
-  readonly x: number[][];
-  readonly y: number[][] | undefined;
-  readonly featureNames: string[];
-  readonly targetName?: string;
-  readonly task: Task;
-  readonly classes?: string[];
+/** Samples loaded for training or evaluation, as plain rows, and where they came from. */
+export interface LoadedData extends TableDataset {
   /** What was loaded, for messages and the model file: a dataset name or a path. */
   readonly source: string;
 }

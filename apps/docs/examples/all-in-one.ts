@@ -1,0 +1,13 @@
+// #region example
+import { Dense, Matrix, Sequential, adam, modelToJSON } from "backprop";
+
+const x = Matrix.fromArray([[0, 0], [0, 1], [1, 0], [1, 1]]);
+const y = Matrix.fromArray([[0], [1], [1], [0]]);
+const model = new Sequential([new Dense({ units: 4, inputDim: 2, activation: "tanh" }), new Dense({ units: 1, activation: "sigmoid" })], { seed: 1 });
+model.compile({ loss: "binaryCrossentropy", optimizer: adam({ lr: 0.05 }) });
+model.fit(x, y, { epochs: 400, batchSize: 4 });
+const file = modelToJSON(model);                    // everything from one import
+console.log(model.predict(x).toArray(), file.format);
+// #endregion example
+
+export { file, model, x, y };

@@ -1,0 +1,203 @@
+// Runs every code sample the guides show. The pages include these files with VitePress snippet
+// includes (`<<< @/../examples/x.ts#example`), so what a reader sees is what runs here.
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { referenceExample } from "@backprop/layers";
+import { Matrix, Rng } from "@backprop/linalg";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DOCS, SRC, filesUnder } from "./site.js";
+
+// Each sample prints what it shows; keep the test output readable.
+beforeAll(() => {
+  vi.spyOn(console, "log").mockImplementation(() => undefined);
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+});
+
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number)));
+  return d;
+};
+
+/** The examples this file runs; the coverage test below checks it against the pages and the folder. */
+const TESTED = new Set<string>();
+const sample = (name: string, fn: () => Promise<void>): void => {
+  TESTED.add(name);
+  it(`examples/${name}.ts`, fn);
+};
+
+describe("the guides' code samples run and do what the pages say", () => {
+  sample("xor", async () => {
+    const { history, model, x, y } = await import("../examples/xor.js");
+    expect(history.history["accuracy"]?.at(-1)).toBe(1);
+    const p = model.predict(x).data;
+    for (let i = 0; i < 4; i++) expect(Math.abs((p[i] as number) - (y.data[i] as number))).toBeLessThan(0.1);
+  });
+
+  sample("all-in-one", async () => {
+    const { file, model, x, y } = await import("../examples/all-in-one.js");
+    expect(file.format).toBe("backprop-model");
+    const p = model.predict(x).data;
+    for (let i = 0; i < 4; i++) expect(Math.abs((p[i] as number) - (y.data[i] as number))).toBeLessThan(0.1);
+  });
+
+  sample("trace", async () => {
+    const { trace } = await import("../examples/trace.js");
+    const ref = referenceExample.biasesUpdated;
+    expect(maxAbsDiff(trace.layers[0]?.output[0] ?? [], ref.hiddenOut)).toBeLessThan(1e-12);
+    expect(maxAbsDiff(trace.layers[1]?.output[0] ?? [], ref.output)).toBeLessThan(1e-12);
+    expect(maxAbsDiff(trace.layers[1]?.delta?.[0] ?? [], ref.outputDelta)).toBeLessThan(1e-12);
+    expect(Math.abs(trace.loss - ref.totalError)).toBeLessThan(1e-12);
+  });
+
+  sample("matrices", async () => {
+    const { x, w, b, z, a, dw, db } = await import("../examples/matrices.js");
+    // Recomputed with plain loops: z = x·w + b, a = relu(z), dw = xᵀ·a, db = Σ rows of a.
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 2; j++) {
+        let s = b.get(0, j);
+        for (let k = 0; k < 2; k++) s += x.get(i, k) * w.get(k, j);
+        expect(z.get(i, j)).toBeCloseTo(s, 12);
+        expect(a.get(i, j)).toBe(Math.max(0, z.get(i, j)));
+      }
+    }
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 2; j++) {
+        let s = 0;
+        for (let r = 0; r < 3; r++) s += x.get(r, i) * a.get(r, j);
+        expect(dw.get(i, j)).toBeCloseTo(s, 12);
+      }
+      expect(db.get(0, i)).toBeCloseTo(a.get(0, i) + a.get(1, i) + a.get(2, i), 12);
+    }
+  });
+
+  sample("rng", async () => {
+    const { w, order, next } = await import("../examples/rng.js");
+    const again = new Rng(42);
+    expect(again.fillNormal(Matrix.zeros(2, 3), 0, 0.1).data).toEqual(w.data);
+    expect([...order].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(next).toBeGreaterThanOrEqual(0);
+    expect(next).toBeLessThan(1);
+  });
+
+  sample("backends", async () => {
+    const { fast, reference } = await import("../examples/backends.js");
+    expect(Array.from(fast.data)).toEqual(Array.from(reference.data));
+  });
+
+  sample("activations", async () => {
+    const { y, grad, again } = await import("../examples/activations.js");
+    expect(Array.from(y)).toEqual([-0.4, 3]);
+    expect(Array.from(grad)).toEqual([0.2, 1]);
+    expect(again.f(-1)).toBeCloseTo(-0.2, 15);
+  });
+
+  sample("custom-activation", async () => {
+    const { json, model, restored, x } = await import("../examples/custom-activation.js");
+    expect(json).toContain('"acme>swishBeta"');
+    expect(json).toContain('"beta":1.5');
+    expect(Array.from(restored.predict(x).data)).toEqual(Array.from(model.predict(x).data));
+    const { getActivation } = await import("@backprop/activations");
+    const act = getActivation("acme>swishBeta", { beta: 1.5 });
+    for (const v of [-2, -0.3, 0.7, 3]) {
+      const h = 1e-5;
+      const numeric = (act.f(v + h) - act.f(v - h)) / (2 * h);
+      expect(Math.abs(act.df(v, act.f(v)) - numeric)).toBeLessThan(1e-8);
+    }
+  });
+
+  sample("optimizers", async () => {
+    const { opt, p, resumed } = await import("../examples/optimizers.js");
+    expect(p.value.get(0, 0)).toBeCloseTo(3, 3);
+    expect(p.value.get(0, 1)).toBeCloseTo(-1, 3);
+    expect(resumed.config).toEqual(opt.config);
+    expect(resumed.stateDict()).toEqual(opt.stateDict());
+  });
+
+  sample("schedules", async () => {
+    const { cosine, steps, warm, opt } = await import("../examples/schedules.js");
+    expect(cosine.at(0)).toBeCloseTo(0.1, 15);
+    expect(cosine.at(100)).toBeCloseTo(0.001, 15);
+    expect(steps.at(29)).toBe(0.1);
+    expect(steps.at(30)).toBeCloseTo(0.05, 15);
+    expect(warm.at(0)).toBeCloseTo(0.001, 15);
+    expect(warm.at(9)).toBeCloseTo(0.01, 15);
+    expect(warm.at(110)).toBeCloseTo(0.005, 15);
+    expect(opt.learningRate).toBeCloseTo(0.001, 15);
+  });
+
+  sample("clipping", async () => {
+    const { norm, p } = await import("../examples/clipping.js");
+    expect(norm).toBe(5);
+    expect(p.value.get(0, 0)).toBeCloseTo(-0.06, 6);
+    expect(p.value.get(0, 1)).toBeCloseTo(-0.08, 6);
+  });
+
+  sample("custom-optimizer", async () => {
+    const { p } = await import("../examples/custom-optimizer.js");
+    expect(p.value.get(0, 0)).toBeCloseTo(0.9, 12);
+    expect(p.value.get(0, 1)).toBeCloseTo(-0.9, 12);
+  });
+
+  sample("training", async () => {
+    const { history, model, stopper, x, y } = await import("../examples/training.js");
+    expect(model.evaluate(x, y)["accuracy"]).toBeGreaterThan(0.95);
+    const epochs = history.epoch.length;
+    expect(epochs).toBeGreaterThan(0);
+    expect(epochs).toBeLessThanOrEqual(200);
+    if (stopper.stoppedEpoch >= 0) expect(epochs).toBe(stopper.stoppedEpoch + 1);
+    expect(stopper.best).toBe(Math.min(...(history.history["val_loss"] ?? [])));
+  });
+
+  sample("save-load", async () => {
+    const { again, metadata, model, x } = await import("../examples/save-load.js");
+    expect(metadata).toEqual({ task: "xor" });
+    expect(again.epoch).toBe(150);
+    expect(Array.from(again.predict(x).data)).toEqual(Array.from(model.predict(x).data));
+  });
+
+  sample("onnx", async () => {
+    const { ours, theirs } = await import("../examples/onnx.js");
+    expect(maxAbsDiff(ours, theirs)).toBeLessThan(1e-5);
+  });
+
+  sample("tfjs", async () => {
+    const { ours, theirs } = await import("../examples/tfjs.js");
+    expect(maxAbsDiff(ours, theirs)).toBeLessThan(1e-5);
+  });
+});
+
+describe("every sample on the guide pages is one of the tested files", () => {
+  const pages = filesUnder(SRC, ".md").filter((f) => !f.includes(`${join("src", "reference")}`));
+  const included = new Map<string, string[]>();
+  for (const page of pages) {
+    for (const m of readFileSync(page, "utf8").matchAll(/^<<< @\/\.\.\/examples\/([\w-]+)\.ts(?:#(\w+))?/gm)) {
+      included.set(m[1] as string, [...(included.get(m[1] as string) ?? []), page]);
+    }
+  }
+
+  it("the pages include every example, and only examples this file runs", () => {
+    const onDisk = readdirSync(join(DOCS, "examples")).filter((f) => f.endsWith(".ts")).map((f) => f.replace(/\.ts$/, ""));
+    expect([...included.keys()].sort()).toEqual([...TESTED].sort());
+    expect(onDisk.sort()).toEqual([...TESTED].sort());
+  });
+
+  it("no guide page has an inline TypeScript or JavaScript block that no test runs", () => {
+    for (const page of pages) {
+      expect(readFileSync(page, "utf8"), page).not.toMatch(/^```(ts|js|typescript|javascript|mjs)\b/m);
+    }
+  });
+
+  it("each included region exists in its file", () => {
+    for (const page of pages) {
+      for (const m of readFileSync(page, "utf8").matchAll(/^<<< @\/\.\.\/examples\/([\w-]+)\.ts#(\w+)/gm)) {
+        const source = readFileSync(join(DOCS, "examples", `${m[1]}.ts`), "utf8");
+        expect(source, `${m[1]}.ts`).toContain(`// #region ${m[2]}`);
+        expect(source, `${m[1]}.ts`).toContain(`// #endregion ${m[2]}`);
+      }
+    }
+  });
+});

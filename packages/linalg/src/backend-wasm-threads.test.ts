@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setBackend } from "./backend.js";
+import { createThreadedWasmBackend, type ThreadedWasmBackend } from "./backend-wasm-threads.js";
+import { isBackpropError } from "./errors.js";
+import { Matrix } from "./matrix.js";
+import { addRowVector, matmul, sumColumns } from "./ops.js";
+import { Rng } from "./rng.js";
+import { createWasmBackend, isWasmSimdSupported, type WasmBackend } from "./wasm-backend.js";
+
+// The threaded backend splits rows on 4-row tile boundaries, so each element is computed by the
+// same instructions in the same order as on one thread: results must be bit-identical.
+
+function random(rows: number, cols: number, dtype: "float32" | "float64", rng: Rng): Matrix {
+  const m = new Matrix(rows, cols, dtype);
+  for (let i = 0; i < m.size; i++) m.data[i] = rng.uniform(-1, 1);
+  return m;
+}
+
+const shapes: [number, number, number][] = [
+  [5, 9, 3],
+  [17, 13, 11],
+  [64, 128, 100],
+  [33, 10, 128],
+  [130, 70, 9],
+  [1, 128, 784],
+];
+
+describe.runIf(isWasmSimdSupported() && typeof SharedArrayBuffer === "function")("the threaded wasm backend", () => {
+  let two: ThreadedWasmBackend;
+  let three: ThreadedWasmBackend;
+  let single: WasmBackend;
+  beforeAll(async () => {
+    // minParallelWork 0: split even the small products, to exercise every edge of the split.
+    two = await createThreadedWasmBackend({ threads: 2, minWork: 0, minParallelWork: 0 });
+    three = await createThreadedWasmBackend({ threads: 3, minWork: 0, minParallelWork: 0 });
+    single = createWasmBackend({ minWork: 0, relaxed: two.fused });
+  });
+  afterAll(async () => {
+    await two.close();
+    await three.close();
+  });
+
+  it("matches the one-thread wasm backend bit for bit (both dtypes, all transposes, accumulate)", () => {
+    const rng = new Rng(11);
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const [m, n, k] of shapes) {
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            for (const accumulate of [false, true]) {
+              const a = transA ? random(k, m, dtype, rng) : random(m, k, dtype, rng);
+              const b = transB ? random(n, k, dtype, rng) : random(k, n, dtype, rng);
+              const start = random(m, n, dtype, rng);
+              const want = start.clone();
+              single.gemm(transA, transB, m, n, k, a.data, b.data, want.data, accumulate);
+              for (const backend of [two, three]) {
+                const got = start.clone();
+                backend.gemm(transA, transB, m, n, k, a.data, b.data, got.data, accumulate);
+                expect(got.data).toEqual(want.data);
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it("trains a small MLP to exactly the weights of one thread (same seed)", () => {
+    // Hand-written 20-32-4 tanh regression with SGD: forward, backward and update through matmul.
+    function train(): Float32Array {
+      const rng = new Rng(5);
+      const x = random(96, 20, "float32", rng);
+      const t = random(96, 4, "float32", rng);
+      const w1 = random(20, 32, "float32", rng);
+      const b1 = new Matrix(1, 32, "float32");
+      const w2 = random(32, 4, "float32", rng);
+      const h = new Matrix(96, 32, "float32");
+      const y = new Matrix(96, 4, "float32");
+      const dy = new Matrix(96, 4, "float32");
+      const dh = new Matrix(96, 32, "float32");
+      const g1 = new Matrix(20, 32, "float32");
+      const gb1 = new Matrix(1, 32, "float32");
+      const g2 = new Matrix(32, 4, "float32");
+      for (let step = 0; step < 20; step++) {
+        addRowVector(matmul(x, w1, h), b1, h);
+        for (let i = 0; i < h.size; i++) h.data[i] = Math.tanh(h.data[i] as number);
+        matmul(h, w2, y);
+        for (let i = 0; i < y.size; i++) dy.data[i] = ((y.data[i] as number) - (t.data[i] as number)) / 96;
+        matmul(h, dy, g2, { transA: true });
+        matmul(dy, w2, dh, { transB: true });
+        for (let i = 0; i < dh.size; i++) dh.data[i] = (dh.data[i] as number) * (1 - (h.data[i] as number) ** 2);
+        matmul(x, dh, g1, { transA: true });
+        sumColumns(dh, gb1);
+        for (const [p, g] of [[w1, g1], [b1, gb1], [w2, g2]] as const) {
+          for (let i = 0; i < p.size; i++) p.data[i] = (p.data[i] as number) - 0.1 * (g.data[i] as number);
+        }
+      }
+      return Float32Array.from([...w1.data, ...b1.data, ...w2.data]);
+    }
+    const previous = setBackend(single);
+    let one: Float32Array;
+    let threaded: Float32Array;
+    try {
+      one = train();
+      setBackend(two);
+      threaded = train();
+    } finally {
+      setBackend(previous);
+    }
+    expect(threaded).toEqual(one);
+    expect(one.every(Number.isFinite)).toBe(true);
+  });
+
+  it("rejects a bad thread count and use after close", async () => {
+    await expect(createThreadedWasmBackend({ threads: 0 })).rejects.toThrow(/threads must be an integer/);
+    const b = await createThreadedWasmBackend({ threads: 2 });
+    await b.close();
+    let caught: unknown;
+    try {
+      b.gemm(false, false, 64, 64, 64, new Float32Array(4096), new Float32Array(4096), new Float32Array(4096), false);
+    } catch (e) {
+      caught = e;
+    }
+    expect(isBackpropError(caught)).toBe(true);
+  });
+});
