@@ -1,8 +1,8 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  // The worker script is its own entry: helper threads load it by URL, next to index.js.
-  entry: ["src/index.ts", "src/backend-wasm-worker.js"],
+  // The worker script is its own entry: helper threads load it by URL, next to the other files.
+  entry: ["src/index.ts", "src/threads.ts", "src/backend-wasm-worker.js"],
   format: ["esm"],
   dts: true,
   sourcemap: true,

@@ -35,7 +35,32 @@ function packF32(transB: bool, n: i32, k: i32, b: usize, j: i32, w: i32, panel: 
     }
     return;
   }
-  for (let p = 0; p < k; p++) {
+  let p0 = 0;
+  if (transB && w == 8) {
+    // B stored n×k: eight rows of B become the panel's columns. Four p at a time, each 4×4 block
+    // is transposed in registers (two shuffle stages) instead of 32 scalar loads and stores.
+    const rowBytes = <usize>k << 2;
+    for (; p0 + 4 <= k; p0 += 4) {
+      const dst = panel + (<usize>p0 << 5);
+      for (let half = 0; half < 2; half++) {
+        const src = b + ((<usize>(j + half * 4) * k + p0) << 2);
+        const r0 = v128.load(src);
+        const r1 = v128.load(src + rowBytes);
+        const r2 = v128.load(src + 2 * rowBytes);
+        const r3 = v128.load(src + 3 * rowBytes);
+        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+        const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        const o = dst + (<usize>half << 4);
+        v128.store(o, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(o + 32, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+        v128.store(o + 64, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+        v128.store(o + 96, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+      }
+    }
+  }
+  for (let p = p0; p < k; p++) {
     const dst = panel + (<usize>p << 5);
     v128.store(dst, f32x4.splat(0));
     v128.store(dst, f32x4.splat(0), 16);

@@ -26,11 +26,6 @@ export {
   type WasmBackend,
   type WasmBackendOptions,
 } from "./wasm-backend.js";
-export {
-  createThreadedWasmBackend,
-  type ThreadedWasmBackend,
-  type ThreadedWasmBackendOptions,
-} from "./backend-wasm-threads.js";
 export { Rng, type RngState, type ShuffleTarget } from "./rng.js";
 export { Param } from "./param.js";
 export { Registry, type RegisterOptions } from "./registry.js";

@@ -100,9 +100,10 @@ describe("typescriptBackend.gemm", () => {
     }
   });
 
-  it("is exact in float64 on the packed path too: edge tiles, row chunks, every transpose", () => {
-    // 170×13×800: 4×4 tiles with a 2-row and a 1-column edge, and packed A in three row chunks.
-    for (const [m, n, k] of [[9, 6, 500], [170, 13, 800]] as const) {
+  it("is exact in float64 on the packed and few-row paths too: edge tiles, row chunks, every transpose", () => {
+    // 170×13×800: 4×3 tiles with a 2-row and a 1-column edge, and packed A in three row chunks;
+    // 2×11×300: fewer rows than a tile (the batch-1 path).
+    for (const [m, n, k] of [[9, 6, 500], [170, 13, 800], [2, 11, 300]] as const) {
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
           const a = fill(new Float64Array(m * k), m + 1);

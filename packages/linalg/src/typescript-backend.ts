@@ -9,8 +9,8 @@ import type { KernelBackend } from "./backend.js";
  *
  * Medium and large products run the packed path (the GotoBLAS / BLIS structure, scaled down to
  * what V8 keeps in registers): op(A) is copied, MR rows at a time, into a k×MR panel and op(B),
- * NR columns at a time, into a k×NR panel, both as float64 whatever the input dtype. A 4×4 tile of
- * C then lives in 16 scalar locals while p runs over k, doing 16 multiply-adds per 8 loads from
+ * NR columns at a time, into a k×NR panel, both as float64 whatever the input dtype. A 4×3 tile of
+ * C then lives in 12 scalar locals while p runs over k, doing 12 multiply-adds per 7 loads from
  * contiguous, monomorphic Float64Array scratch — 2–3× the throughput of streaming rows of C, and
  * the transposes cost nothing beyond the packing copy (O(mk + kn) against O(mnk) work).
  * Small products (the tiny nets, a single input row) skip the packing, which would cost more
@@ -23,7 +23,7 @@ import type { KernelBackend } from "./backend.js";
  */
 
 const MR = 4;
-const NR = 4;
+const NR = 3;
 /** Packed A is processed in chunks of rows so the panel set stays in L2 (≈ 512 KiB of float64). */
 const PACKED_A_BUDGET = 65536;
 /** Below this many multiply-adds (or with fewer than MR rows or NR columns), packing does not pay. */
@@ -35,7 +35,6 @@ const MAX_TINY_WORK = 512;
 // shrunk, so steady-state training allocates nothing here.
 let packedA = new Float64Array(0);
 let packedB = new Float64Array(0);
-const tile = new Float64Array(MR * NR);
 
 /**
  * Copies rows [i0, i0 + rows) of op(A) into `dst` as consecutive k×MR panels, zero-padded past
@@ -76,7 +75,6 @@ function packB(j0: number, n: number, k: number, b: FloatArray, bp: number, bj: 
       dst[o] = b[s] as number;
       dst[o + 1] = b[s + 1] as number;
       dst[o + 2] = b[s + 2] as number;
-      dst[o + 3] = b[s + 3] as number;
     }
     return;
   }
@@ -96,59 +94,111 @@ const OVERWRITE = 0;
 const START_FROM_C = 1;
 const ADD_C_LAST = 2;
 
-/**
- * The 4×4 micro-kernel: C[co…co+3, 4 rows n apart] (=, +=) Apanel·Bpanel over k, each of the 16
- * sums in increasing p. The loop touches only the Float64Array panels, so it stays monomorphic
- * whatever C's dtype; C is read and written once per tile.
+/*
+ * The 4×3 micro-kernel: C[co…co+2, 4 rows n apart] (=, +=) Apanel·Bpanel over k, each of the 12
+ * sums in increasing p. 12 accumulators + 3 values of B + 1 of A fit the 16 float registers of
+ * x86-64, so V8 spills nothing (a 4×4 tile needs 21 and measured ~5% slower). The loop touches
+ * only the Float64Array panels, so it stays monomorphic whatever C's dtype; C is read and written
+ * once per tile.
+ *
+ * One copy per way of combining with C, on purpose: with a `mode` branch inside, V8 optimizes for
+ * the modes seen so far, deoptimizes on the first new one and re-optimizes the loop ~2× slower
+ * (measured: forward products first, then an accumulating weight gradient — a training step).
  */
-function kernel4x4(
-  k: number,
-  pa: Float64Array,
-  ao: number,
-  pb: Float64Array,
-  c: FloatArray,
-  co: number,
-  n: number,
-  mode: number,
-): void {
+
+/** C = A·B over the tile. */
+function kernelOverwrite(k: number, pa: Float64Array, ao: number, pb: Float64Array, c: FloatArray, co: number, n: number): void {
   const o1 = co + n;
   const o2 = o1 + n;
   const o3 = o2 + n;
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-  if (mode === START_FROM_C) {
-    c00 = c[co] as number; c01 = c[co + 1] as number; c02 = c[co + 2] as number; c03 = c[co + 3] as number;
-    c10 = c[o1] as number; c11 = c[o1 + 1] as number; c12 = c[o1 + 2] as number; c13 = c[o1 + 3] as number;
-    c20 = c[o2] as number; c21 = c[o2 + 1] as number; c22 = c[o2 + 2] as number; c23 = c[o2 + 3] as number;
-    c30 = c[o3] as number; c31 = c[o3 + 1] as number; c32 = c[o3 + 2] as number; c33 = c[o3 + 3] as number;
-  }
+  let c00 = 0, c01 = 0, c02 = 0, c10 = 0, c11 = 0, c12 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c30 = 0, c31 = 0, c32 = 0;
   let bo = 0;
   for (let p = 0; p < k; p++) {
     const b0 = pb[bo] as number;
     const b1 = pb[bo + 1] as number;
     const b2 = pb[bo + 2] as number;
-    const b3 = pb[bo + 3] as number;
     let x = pa[ao] as number;
-    c00 += x * b0; c01 += x * b1; c02 += x * b2; c03 += x * b3;
+    c00 += x * b0; c01 += x * b1; c02 += x * b2;
     x = pa[ao + 1] as number;
-    c10 += x * b0; c11 += x * b1; c12 += x * b2; c13 += x * b3;
+    c10 += x * b0; c11 += x * b1; c12 += x * b2;
     x = pa[ao + 2] as number;
-    c20 += x * b0; c21 += x * b1; c22 += x * b2; c23 += x * b3;
+    c20 += x * b0; c21 += x * b1; c22 += x * b2;
     x = pa[ao + 3] as number;
-    c30 += x * b0; c31 += x * b1; c32 += x * b2; c33 += x * b3;
+    c30 += x * b0; c31 += x * b1; c32 += x * b2;
     ao += 4;
-    bo += 4;
+    bo += 3;
   }
-  if (mode === ADD_C_LAST) {
-    c00 += c[co] as number; c01 += c[co + 1] as number; c02 += c[co + 2] as number; c03 += c[co + 3] as number;
-    c10 += c[o1] as number; c11 += c[o1 + 1] as number; c12 += c[o1 + 2] as number; c13 += c[o1 + 3] as number;
-    c20 += c[o2] as number; c21 += c[o2 + 1] as number; c22 += c[o2 + 2] as number; c23 += c[o2 + 3] as number;
-    c30 += c[o3] as number; c31 += c[o3 + 1] as number; c32 += c[o3 + 2] as number; c33 += c[o3 + 3] as number;
+  c[co] = c00; c[co + 1] = c01; c[co + 2] = c02;
+  c[o1] = c10; c[o1 + 1] = c11; c[o1 + 2] = c12;
+  c[o2] = c20; c[o2 + 1] = c21; c[o2 + 2] = c22;
+  c[o3] = c30; c[o3 + 1] = c31; c[o3 + 2] = c32;
+}
+
+/** C = C + A·B, summed from C (untransposed-B accumulation). */
+function kernelFromC(k: number, pa: Float64Array, ao: number, pb: Float64Array, c: FloatArray, co: number, n: number): void {
+  const o1 = co + n;
+  const o2 = o1 + n;
+  const o3 = o2 + n;
+  let c00 = 0, c01 = 0, c02 = 0, c10 = 0, c11 = 0, c12 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c30 = 0, c31 = 0, c32 = 0;
+  c00 = c[co] as number; c01 = c[co + 1] as number; c02 = c[co + 2] as number;
+  c10 = c[o1] as number; c11 = c[o1 + 1] as number; c12 = c[o1 + 2] as number;
+  c20 = c[o2] as number; c21 = c[o2 + 1] as number; c22 = c[o2 + 2] as number;
+  c30 = c[o3] as number; c31 = c[o3 + 1] as number; c32 = c[o3 + 2] as number;
+  let bo = 0;
+  for (let p = 0; p < k; p++) {
+    const b0 = pb[bo] as number;
+    const b1 = pb[bo + 1] as number;
+    const b2 = pb[bo + 2] as number;
+    let x = pa[ao] as number;
+    c00 += x * b0; c01 += x * b1; c02 += x * b2;
+    x = pa[ao + 1] as number;
+    c10 += x * b0; c11 += x * b1; c12 += x * b2;
+    x = pa[ao + 2] as number;
+    c20 += x * b0; c21 += x * b1; c22 += x * b2;
+    x = pa[ao + 3] as number;
+    c30 += x * b0; c31 += x * b1; c32 += x * b2;
+    ao += 4;
+    bo += 3;
   }
-  c[co] = c00; c[co + 1] = c01; c[co + 2] = c02; c[co + 3] = c03;
-  c[o1] = c10; c[o1 + 1] = c11; c[o1 + 2] = c12; c[o1 + 3] = c13;
-  c[o2] = c20; c[o2 + 1] = c21; c[o2 + 2] = c22; c[o2 + 3] = c23;
-  c[o3] = c30; c[o3 + 1] = c31; c[o3 + 2] = c32; c[o3 + 3] = c33;
+  c[co] = c00; c[co + 1] = c01; c[co + 2] = c02;
+  c[o1] = c10; c[o1 + 1] = c11; c[o1 + 2] = c12;
+  c[o2] = c20; c[o2 + 1] = c21; c[o2 + 2] = c22;
+  c[o3] = c30; c[o3 + 1] = c31; c[o3 + 2] = c32;
+}
+
+/** C = C + (A·B), C added last (transposed-B accumulation). */
+function kernelAddLast(k: number, pa: Float64Array, ao: number, pb: Float64Array, c: FloatArray, co: number, n: number): void {
+  const o1 = co + n;
+  const o2 = o1 + n;
+  const o3 = o2 + n;
+  let c00 = 0, c01 = 0, c02 = 0, c10 = 0, c11 = 0, c12 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c30 = 0, c31 = 0, c32 = 0;
+  let bo = 0;
+  for (let p = 0; p < k; p++) {
+    const b0 = pb[bo] as number;
+    const b1 = pb[bo + 1] as number;
+    const b2 = pb[bo + 2] as number;
+    let x = pa[ao] as number;
+    c00 += x * b0; c01 += x * b1; c02 += x * b2;
+    x = pa[ao + 1] as number;
+    c10 += x * b0; c11 += x * b1; c12 += x * b2;
+    x = pa[ao + 2] as number;
+    c20 += x * b0; c21 += x * b1; c22 += x * b2;
+    x = pa[ao + 3] as number;
+    c30 += x * b0; c31 += x * b1; c32 += x * b2;
+    ao += 4;
+    bo += 3;
+  }
+  c00 += c[co] as number; c01 += c[co + 1] as number; c02 += c[co + 2] as number;
+  c10 += c[o1] as number; c11 += c[o1 + 1] as number; c12 += c[o1 + 2] as number;
+  c20 += c[o2] as number; c21 += c[o2 + 1] as number; c22 += c[o2 + 2] as number;
+  c30 += c[o3] as number; c31 += c[o3 + 1] as number; c32 += c[o3 + 2] as number;
+  c[co] = c00; c[co + 1] = c01; c[co + 2] = c02;
+  c[o1] = c10; c[o1 + 1] = c11; c[o1 + 2] = c12;
+  c[o2] = c20; c[o2 + 1] = c21; c[o2 + 2] = c22;
+  c[o3] = c30; c[o3 + 1] = c31; c[o3 + 2] = c32;
 }
 
 function gemmPacked(
@@ -171,7 +221,6 @@ function gemmPacked(
   if (packedB.length < k * NR) packedB = new Float64Array(k * NR);
   const pa = packedA;
   const pb = packedB;
-  const t = tile;
   for (let i0 = 0; i0 < m; i0 += chunk) {
     const rows = Math.min(chunk, m - i0);
     packA(i0, rows, k, a, ai, ap, pa);
@@ -182,16 +231,21 @@ function gemmPacked(
         const h = Math.min(MR, rows - r0);
         const co = (i0 + r0) * n + j;
         if (h === MR && w === NR) {
-          kernel4x4(k, pa, r0 * k, pb, c, co, n, mode);
+          if (mode === OVERWRITE) kernelOverwrite(k, pa, r0 * k, pb, c, co, n);
+          else if (mode === START_FROM_C) kernelFromC(k, pa, r0 * k, pb, c, co, n);
+          else kernelAddLast(k, pa, r0 * k, pb, c, co, n);
           continue;
         }
-        // An edge tile: run the full kernel on a zero-padded copy, write back the h×w part.
-        for (let r = 0; r < MR; r++) {
-          for (let q = 0; q < NR; q++) t[r * NR + q] = r < h && q < w ? (c[co + r * n + q] as number) : 0;
-        }
-        kernel4x4(k, pa, r0 * k, pb, t, 0, NR, mode);
+        // An edge tile: plain dot products over the same panels, in the same order.
         for (let r = 0; r < h; r++) {
-          for (let q = 0; q < w; q++) c[co + r * n + q] = t[r * NR + q] as number;
+          for (let q = 0; q < w; q++) {
+            const o = co + r * n + q;
+            let acc = mode === START_FROM_C ? (c[o] as number) : 0;
+            for (let p = 0, x = r0 * k + r, y = q; p < k; p++, x += MR, y += NR) {
+              acc += (pa[x] as number) * (pb[y] as number);
+            }
+            c[o] = mode === ADD_C_LAST ? (c[o] as number) + acc : acc;
+          }
         }
       }
     }
@@ -221,6 +275,49 @@ function gemmTiny(
       let s = mode === START_FROM_C ? (c[o] as number) : 0;
       for (let p = 0, x = aRow, y = j * bj; p < k; p++, x += ap, y += bp) s += (a[x] as number) * (b[y] as number);
       c[o] = mode === ADD_C_LAST ? (c[o] as number) + s : s;
+    }
+  }
+}
+
+/**
+ * Fewer rows than a tile (batch-1 inference), untransposed B: eight columns of one row of C in
+ * registers while p runs down B, so B is read once and C written once.
+ */
+function gemmFewRows(
+  m: number,
+  n: number,
+  k: number,
+  a: FloatArray,
+  ai: number,
+  ap: number,
+  b: FloatArray,
+  c: FloatArray,
+  startFromC: boolean,
+): void {
+  for (let i = 0; i < m; i++) {
+    const aRow = i * ai;
+    const o = i * n;
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+      if (startFromC) {
+        s0 = c[o + j] as number; s1 = c[o + j + 1] as number; s2 = c[o + j + 2] as number; s3 = c[o + j + 3] as number;
+        s4 = c[o + j + 4] as number; s5 = c[o + j + 5] as number; s6 = c[o + j + 6] as number; s7 = c[o + j + 7] as number;
+      }
+      for (let p = 0, x = aRow, y = j; p < k; p++, x += ap, y += n) {
+        const v = a[x] as number;
+        s0 += v * (b[y] as number); s1 += v * (b[y + 1] as number);
+        s2 += v * (b[y + 2] as number); s3 += v * (b[y + 3] as number);
+        s4 += v * (b[y + 4] as number); s5 += v * (b[y + 5] as number);
+        s6 += v * (b[y + 6] as number); s7 += v * (b[y + 7] as number);
+      }
+      c[o + j] = s0; c[o + j + 1] = s1; c[o + j + 2] = s2; c[o + j + 3] = s3;
+      c[o + j + 4] = s4; c[o + j + 5] = s5; c[o + j + 6] = s6; c[o + j + 7] = s7;
+    }
+    for (; j < n; j++) {
+      let s = startFromC ? (c[o + j] as number) : 0;
+      for (let p = 0, x = aRow, y = j; p < k; p++, x += ap, y += n) s += (a[x] as number) * (b[y] as number);
+      c[o + j] = s;
     }
   }
 }
@@ -325,7 +422,7 @@ function gemmDotB(
 
 /**
  * The portable backend: plain TypeScript loops over typed arrays, exact in float64. Medium and
- * large products run a packed, register-blocked 4×4 kernel (~4–5 GFLOP/s in V8 on the W1 shapes,
+ * large products run a packed, register-blocked 4×3 kernel (~4–5 GFLOP/s in V8 on the W1 shapes,
  * float32 or float64); small ones stream rows. It is always available and is the reference the
  * faster backends are tested against. Its scratch panels are module-level and reused.
  */
@@ -341,6 +438,8 @@ export const typescriptBackend: KernelBackend = {
       gemmTiny(m, n, k, a, ai, ap, b, transB ? 1 : n, transB ? k : 1, c, mode);
     } else if (m >= MR && n >= NR && work >= MIN_PACKED_WORK) {
       gemmPacked(m, n, k, a, ai, ap, b, transB ? 1 : n, transB ? k : 1, c, mode);
+    } else if (m < MR && !transB) {
+      gemmFewRows(m, n, k, a, ai, ap, b, c, accumulate);
     } else if (transB) {
       gemmDotB(m, n, k, a, ai, ap, b, c, accumulate);
     } else {

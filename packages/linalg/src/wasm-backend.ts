@@ -116,7 +116,8 @@ export function isWasmSimdSupported(): boolean {
 export interface WasmBackendOptions {
   /**
    * Products with fewer multiply-adds (`m·n·k`) than this run on the TypeScript backend, where a
-   * call costs less than crossing into WASM and copying. Default 256 (measured: a call plus the copies costs ~0.3 µs, so even a 150×8·8×3 product is 4× faster in WASM); 0 sends everything to WASM.
+   * call costs less than crossing into WASM and copying. Default 256: a call plus the copies costs
+   * ~0.3 µs, so even a 150×8·8×3 product is ~4× faster in WASM. 0 sends everything to WASM.
    */
   readonly minWork?: number;
   /**

@@ -1,12 +1,6 @@
 import { Dense, Sequential } from "@backprop/layers";
-import {
-  createThreadedWasmBackend,
-  setBackend,
-  useBackend,
-  type KernelBackend,
-  type Matrix,
-  type ThreadedWasmBackend,
-} from "@backprop/linalg";
+import { setBackend, useBackend, type KernelBackend, type Matrix } from "@backprop/linalg";
+import { createThreadedWasmBackend, type ThreadedWasmBackend } from "@backprop/linalg/threads";
 import { sgd } from "@backprop/optimizers";
 import type { Dataset } from "../data.js";
 
