@@ -4,9 +4,11 @@ import {
   Matrix,
   Param,
   addRowVector,
+  getBackend,
   matmul,
   shapeString,
   sumColumns,
+  type FloatArray,
   type JsonObject,
 } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
@@ -32,6 +34,57 @@ import {
 // The transpose options of the two backward products, shared so no object is made per batch.
 const WEIGHT_GRADIENT = { transA: true, accumulate: true } as const;
 const INPUT_GRADIENT = { transB: true } as const;
+
+/**
+ * The operands of the last product of one kind that `matmul` validated (shapes, dtypes, no
+ * aliasing). A training loop passes the same arrays every batch, so later calls with the very same
+ * arrays and shapes go straight to the backend: for a tiny net the checks cost more than the product.
+ */
+class CheckedProduct {
+  private a: FloatArray | undefined;
+  private b: FloatArray | undefined;
+  private c: FloatArray | undefined;
+  private aRows = -1;
+  private bRows = -1;
+  private cRows = -1;
+
+  /** `c = op(a)·op(b)` (or `+=`), through `matmul` the first time these operands are seen. */
+  run(a: Matrix, b: Matrix, c: Matrix, options?: { readonly transA?: boolean; readonly transB?: boolean; readonly accumulate?: boolean }): void {
+    const transA = options?.transA === true;
+    const transB = options?.transB === true;
+    // NOTE: a typed array's length never changes, so the same arrays with the same row counts
+    // mean the same shapes as when checked (cols = length / rows).
+    if (
+      a.data === this.a &&
+      b.data === this.b &&
+      c.data === this.c &&
+      a.rows === this.aRows &&
+      b.rows === this.bRows &&
+      c.rows === this.cRows
+    ) {
+      getBackend().gemm(
+        transA,
+        transB,
+        transA ? a.cols : a.rows,
+        transB ? b.rows : b.cols,
+        transA ? a.rows : a.cols,
+        a.data,
+        b.data,
+        c.data,
+        options?.accumulate === true,
+      );
+      return;
+    }
+    this.a = undefined;
+    matmul(a, b, c, options);
+    this.a = a.data;
+    this.b = b.data;
+    this.c = c.data;
+    this.aRows = a.rows;
+    this.bRows = b.rows;
+    this.cRows = c.rows;
+  }
+}
 
 /** Explicit initial weights of a {@link Dense} layer. */
 export interface DenseWeights {
@@ -125,6 +178,9 @@ export class Dense implements Layer {
   private lastDy: Matrix | undefined;
   private lastDz: Matrix | undefined;
   private lastDx: Matrix | undefined;
+  private readonly forwardProduct = new CheckedProduct();
+  private readonly weightGradientProduct = new CheckedProduct();
+  private readonly inputGradientProduct = new CheckedProduct();
 
   constructor(config: DenseConfig) {
     if (typeof config !== "object" || config === null) {
@@ -236,7 +292,7 @@ export class Dense implements Layer {
       );
     }
     const z = (this.zPool as BufferPool).get(x.rows);
-    matmul(x, kernel.value, z);
+    this.forwardProduct.run(x, kernel.value, z);
     if (this.biasParam) addRowVector(z, this.biasParam.value, z);
     const y = activationForward(this.activation, z, (this.yPool as BufferPool).get(x.rows));
     this.lastX = x;
@@ -276,7 +332,7 @@ export class Dense implements Layer {
     const kernel = this.kernel;
     this.lastDz = dz;
     if (kernel.trainable) {
-      matmul(x, dz, kernel.grad, WEIGHT_GRADIENT);
+      this.weightGradientProduct.run(x, dz, kernel.grad, WEIGHT_GRADIENT);
       if (this.kernelReg) addRegularizerGradient(this.kernelReg, kernel.value, kernel.grad);
     }
     const bias = this.biasParam;
@@ -289,7 +345,7 @@ export class Dense implements Layer {
       this.lastDx = undefined;
       return dx;
     }
-    matmul(dz, kernel.value, dx, INPUT_GRADIENT);
+    this.inputGradientProduct.run(dz, kernel.value, dx, INPUT_GRADIENT);
     this.lastDx = dx;
     return dx;
   }

@@ -106,8 +106,31 @@ function checkPositiveInteger(where: string, value: unknown): number {
 /**
  * 0 when every element of `d` is finite, NaN otherwise: x·0 is 0 for finite x and NaN for ±∞ or
  * NaN, and NaN survives the sum. Four sums, no branch: ~4× faster than testing each element.
+ * One copy per dtype so each loop stays monomorphic (a loop that has seen both element kinds is
+ * several times slower).
  */
 function nonFiniteProbe(d: FloatArray): number {
+  return d instanceof Float32Array ? probeF32(d) : probeF64(d);
+}
+
+function probeF32(d: Float32Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n = d.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += (d[i] as number) * 0;
+    s1 += (d[i + 1] as number) * 0;
+    s2 += (d[i + 2] as number) * 0;
+    s3 += (d[i + 3] as number) * 0;
+  }
+  for (; i < n; i++) s0 += (d[i] as number) * 0;
+  return s0 + s1 + s2 + s3;
+}
+
+function probeF64(d: Float64Array): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
