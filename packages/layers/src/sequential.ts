@@ -658,10 +658,14 @@ export class Sequential {
       let batch = 0;
       for (let start = 0; start < n && !this.stopTraining; start += batchSize, batch++) {
         const rows = Math.min(batchSize, n - start);
-        const bx = xPool.get(rows);
-        const by = yPool.get(rows);
-        copyRows(trainX, order, start, bx);
-        copyRows(trainY, order, start, by);
+        // Full batch in the original order: the batch is the training set itself, so no copy.
+        const whole = !shuffle && rows === n;
+        const bx = whole ? trainX : xPool.get(rows);
+        const by = whole ? trainY : yPool.get(rows);
+        if (!whole) {
+          copyRows(trainX, order, start, bx);
+          copyRows(trainY, order, start, by);
+        }
         if (hooks) callbacks.forEach((cb) => cb.onBatchBegin?.(batch, { size: rows }));
         const { loss: batchLoss, yPred } = this.step(bx, by, where, epoch, batch);
         lossSum += batchLoss * rows;
