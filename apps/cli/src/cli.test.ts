@@ -67,6 +67,31 @@ describe("backprop train on built-in datasets", () => {
     for (const l of lines.slice(0, 5)) expect(Object.keys(l)).toEqual(expect.arrayContaining(["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "samplesPerSecond"]));
   });
 
+  it("reads a --config spec file, and flags on the command line win over it", () => {
+    const spec = file("spec.json", JSON.stringify({ layers: [{ units: 6 }, 5], activation: "tanh", optimizer: "sgd", lr: 0.2, epochs: 3, batchSize: 8 }));
+    const r = run(["train", "circles", "--config", spec, "--epochs", "2", "--json", "--save", "spec-model.json"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(jsonLines(r.stdout).filter((l) => l["event"] === "epoch")).toHaveLength(2);
+    const i = JSON.parse(run(["inspect", "spec-model.json", "--json"]).stdout) as {
+      config: { layers: { config: { units: number; activation: { name: string } } }[] };
+      optimizer: { name: string; config: { lr: number } };
+    };
+    expect(i.config.layers.map((l) => l.config.units)).toEqual([6, 5, 2]);
+    expect(i.config.layers[0]?.config.activation.name).toBe("tanh");
+    expect(i.optimizer.name).toBe("sgd");
+    expect(i.optimizer.config.lr).toBe(0.2);
+    expectCleanFailure(run(["train", "circles", "--config", file("bad-spec.json", '{"layerz": [4]}')]), /bad-spec\.json: unknown key "layerz"/);
+  });
+
+  it("has --help on every command and --version", () => {
+    expect(run(["--version"]).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    for (const command of ["train", "evaluate", "predict", "inspect", "convert", "walkthrough", "datasets"]) {
+      const r = run([command, "--help"]);
+      expect(r.status, command).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: backprop ${command}`));
+    }
+  });
+
   it("lists the datasets", () => {
     const r = run(["datasets"]);
     expect(r.status).toBe(0);
