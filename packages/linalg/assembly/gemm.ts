@@ -2,7 +2,8 @@
 //
 // C = op(A)·op(B) (or C += …) on row-major arrays that the caller has placed in linear memory.
 // op(A)(i, p) = A[i*ai + p*ap]: ai = k, ap = 1 untransposed; ai = 1, ap = m transposed. Either way
-// one element of op(A) is a scalar load that we broadcast, so A is never copied.
+// one element of op(A) is a scalar load that we broadcast (for transposed float32 A, also a lane
+// of a v128 load, see tileF32T5), so A is never copied.
 // op(B) is packed, eight columns (f32) or four (f64) at a time, into a zero-padded k×8 panel so the
 // micro-kernel streams it contiguously from L1 whatever B's layout; untransposed B with full blocks
 // and a short A skips the packing (it would cost as much as the product).
@@ -153,6 +154,72 @@ function tileF32(
   }
 }
 
+// One full 5×8 tile for transposed A (stored k×m), used while five rows remain. With k as small as
+// a batch (64) the fixed cost of a tile (call, C stores, loop exit) is a large share of the 4×8
+// tile's time; five rows spread it over 1.25× the multiply-adds. Op(A)'s rows at one p are adjacent
+// here, so rows i..i+3 come from one v128 load broadcast lane by lane (shuffles V8 schedules next
+// to their use) and only row i+4 is a splat load: as loads are issued together ahead of the
+// multiply-adds, 10 accumulators + 4 loaded vectors + 1 broadcast is what fits V8's 15 usable
+// v128 registers (6×8 spills and is slower than 4×8). Every lane sums over p in the same order as
+// tileF32, so an element's value does not depend on which tile computed it.
+function tileF32T5(
+  i: i32, j: i32, m: i32, n: i32, k: i32,
+  a: usize, bp: usize, ldb: usize, c: usize, accumulate: bool, addLast: bool,
+): void {
+  let aq = a + (<usize>i << 2);
+  const astep = <usize>m << 2;
+  const c0 = c + ((<usize>i * n + j) << 2);
+  const rowBytes = <usize>n << 2;
+  let x00 = f32x4.splat(0), x01 = f32x4.splat(0);
+  let x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+  let x20 = f32x4.splat(0), x21 = f32x4.splat(0);
+  let x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+  let x40 = f32x4.splat(0), x41 = f32x4.splat(0);
+  if (accumulate && !addLast) {
+    x00 = v128.load(c0); x01 = v128.load(c0, 16);
+    x10 = v128.load(c0 + rowBytes); x11 = v128.load(c0 + rowBytes, 16);
+    x20 = v128.load(c0 + 2 * rowBytes); x21 = v128.load(c0 + 2 * rowBytes, 16);
+    x30 = v128.load(c0 + 3 * rowBytes); x31 = v128.load(c0 + 3 * rowBytes, 16);
+    x40 = v128.load(c0 + 4 * rowBytes); x41 = v128.load(c0 + 4 * rowBytes, 16);
+  }
+  let bq = bp;
+  const bend = bp + <usize>k * ldb;
+  while (bq < bend) {
+    const b0 = v128.load(bq);
+    const b1 = v128.load(bq, 16);
+    const av = v128.load(aq);
+    let s = v128.shuffle<f32>(av, av, 0, 0, 0, 0);
+    x00 = madd(s, b0, x00);
+    x01 = madd(s, b1, x01);
+    s = v128.shuffle<f32>(av, av, 1, 1, 1, 1);
+    x10 = madd(s, b0, x10);
+    x11 = madd(s, b1, x11);
+    s = v128.shuffle<f32>(av, av, 2, 2, 2, 2);
+    x20 = madd(s, b0, x20);
+    x21 = madd(s, b1, x21);
+    s = v128.shuffle<f32>(av, av, 3, 3, 3, 3);
+    x30 = madd(s, b0, x30);
+    x31 = madd(s, b1, x31);
+    s = v128.load32_splat(aq, 16);
+    x40 = madd(s, b0, x40);
+    x41 = madd(s, b1, x41);
+    bq += ldb;
+    aq += astep;
+  }
+  if (accumulate && addLast) {
+    x00 = f32x4.add(v128.load(c0), x00); x01 = f32x4.add(v128.load(c0, 16), x01);
+    x10 = f32x4.add(v128.load(c0 + rowBytes), x10); x11 = f32x4.add(v128.load(c0 + rowBytes, 16), x11);
+    x20 = f32x4.add(v128.load(c0 + 2 * rowBytes), x20); x21 = f32x4.add(v128.load(c0 + 2 * rowBytes, 16), x21);
+    x30 = f32x4.add(v128.load(c0 + 3 * rowBytes), x30); x31 = f32x4.add(v128.load(c0 + 3 * rowBytes, 16), x31);
+    x40 = f32x4.add(v128.load(c0 + 4 * rowBytes), x40); x41 = f32x4.add(v128.load(c0 + 4 * rowBytes, 16), x41);
+  }
+  v128.store(c0, x00); v128.store(c0, x01, 16);
+  v128.store(c0 + rowBytes, x10); v128.store(c0 + rowBytes, x11, 16);
+  v128.store(c0 + 2 * rowBytes, x20); v128.store(c0 + 2 * rowBytes, x21, 16);
+  v128.store(c0 + 3 * rowBytes, x30); v128.store(c0 + 3 * rowBytes, x31, 16);
+  v128.store(c0 + 4 * rowBytes, x40); v128.store(c0 + 4 * rowBytes, x41, 16);
+}
+
 function readTileF32(c0: usize, rowBytes: usize, h: i32, w: i32, t: usize): void {
   for (let r = 0; r < 4; r++) {
     for (let q = 0; q < 8; q++) {
@@ -218,8 +285,9 @@ function gemvF32(n: i32, k: i32, a: usize, astep: usize, b: usize, c: usize, acc
 
 /**
  * float32 GEMM over the rows [i0, i1) of C (all of it: 0, m). `panel` is scratch of at least
- * k·32 + 128 bytes, 16-byte aligned, owned by the calling thread; i0 must be a multiple of 4 so
- * every thread computes exactly the tiles a single thread would (same results, bit for bit).
+ * k·32 + 128 bytes, 16-byte aligned, owned by the calling thread. Each element's sum runs over p
+ * in the same order whatever tile computes it, so any split of the rows between threads gives the
+ * single-thread results bit for bit (the threaded backend splits at multiples of 4).
  */
 export function gemmF32(
   transA: bool, transB: bool, m: i32, n: i32, k: i32,
@@ -247,7 +315,12 @@ export function gemmF32(
     } else {
       packF32(transB, n, k, b, j, w, panel);
     }
-    for (let i = i0; i < i1; i += 4) {
+    let i = i0;
+    if (transA && w == 8) {
+      // The 4×8 tiles below finish the rows (fewer than five) that are left.
+      for (; i + 5 <= i1; i += 5) tileF32T5(i, j, m, n, k, a, bp, ldb, c, accumulate, transB);
+    }
+    for (; i < i1; i += 4) {
       tileF32(i, min(4, i1 - i), j, w, m, n, k, a, ai, ap, bp, ldb, c, accumulate, transB, t);
     }
   }

@@ -148,8 +148,9 @@ export function panelBytes(k: number): number {
 }
 
 /**
- * Creates a backend whose matmul runs on WebAssembly SIMD: a 4×8 (float32, f32x4) or 4×4
- * (float64, f64x2) register-blocked GEMM for every transpose combination. float64 never uses FMA,
+ * Creates a backend whose matmul runs on WebAssembly SIMD: a 4×8 (float32, f32x4; 5×8 when A is
+ * transposed, where small k makes a tile's fixed cost weigh more) or 4×4 (float64, f64x2)
+ * register-blocked GEMM for every transpose combination. float64 never uses FMA,
  * so its results are bit-identical to {@link typescriptBackend}'s; float32 results agree within
  * float32 rounding (the TypeScript backend rounds sums from float64; relaxed SIMD may fuse).
  *
