@@ -423,12 +423,14 @@ export class Sequential {
   }
 
   private compiled(where: string): { loss: Loss; optimizer: Optimizer } {
-    if (!this.lossFn || !this.optimizerObj) {
-      throw new BackpropError("NOT_COMPILED", `${this.name}.${where}: the model is not compiled`, {
-        hint: 'call model.compile({ loss: "mse", optimizer: sgd({ lr: 0.01 }) }) first',
-      });
-    }
+    if (!this.lossFn || !this.optimizerObj) throw this.notCompiled(where);
     return { loss: this.lossFn, optimizer: this.optimizerObj };
+  }
+
+  private notCompiled(where: string): BackpropError {
+    return new BackpropError("NOT_COMPILED", `${this.name}.${where}: the model is not compiled`, {
+      hint: 'call model.compile({ loss: "mse", optimizer: sgd({ lr: 0.01 }) }) first',
+    });
   }
 
   private prepare(where: string, x: Matrix, y?: Matrix): { x: Matrix; y: Matrix | undefined } {
@@ -510,8 +512,17 @@ export class Sequential {
 
   /** One optimizer step on a prepared batch; returns the loss (with regularization). */
   private step(x: Matrix, y: Matrix, caller: string, epoch = -1, batch = -1): { loss: number; yPred: Matrix } {
-    const { loss, optimizer } = this.compiled("step");
-    for (const p of this.allParams) p.zeroGrad();
+    const loss = this.lossFn;
+    const optimizer = this.optimizerObj;
+    if (!loss || !optimizer) throw this.notCompiled("step");
+    const params = this.allParams;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i] as Param;
+      const g = p.grad.data;
+      // A tiny net's gradients are a few elements: a plain loop beats the call into fill().
+      if (g.length <= 16) for (let j = 0; j < g.length; j++) g[j] = 0;
+      else p.zeroGrad();
+    }
     const yPred = this.forwardAll(x, true);
     const value = loss.compute(yPred, y) + this.regularization();
     if (!Number.isFinite(value)) {
@@ -646,6 +657,9 @@ export class Sequential {
     const hooks = callbacks.length > 0;
     if (hooks) callbacks.forEach((cb) => cb.onTrainBegin?.({}));
     let lastLogs: Logs = {};
+    // No callbacks, metrics or validation: the loss is the only logged value.
+    const lossOnly = !hooks && this.metricFns.length === 0 && !valX;
+    let lossHistory: number[] | undefined;
     for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
       if (hooks) callbacks.forEach((cb) => cb.onEpochBegin?.(epoch, {}));
       // NOTE: the order restarts from 0…n-1 every epoch so it depends on the generator state alone:
@@ -681,6 +695,14 @@ export class Sequential {
         if (pauseAfter === "batch") yield "batch";
       }
       if (seen < n) break; // stopped mid-epoch: the epoch is not complete, so it is not logged
+      if (lossOnly) {
+        // Nobody but the history reads this epoch's logs: skip building the object.
+        this.epochsDone = epoch + 1;
+        history.epoch.push(epoch);
+        (lossHistory ??= history.history["loss"] = []).push(lossSum / n);
+        if (pauseAfter === "epoch") yield "epoch";
+        continue;
+      }
       const logs: Logs = { loss: lossSum / n };
       for (let i = 0; i < this.metricFns.length; i++) {
         logs[(this.metricFns[i] as Metric).name] = (metricSums[i] as number) / n;
