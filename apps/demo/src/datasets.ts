@@ -98,7 +98,16 @@ function spiral(n: number, noise: number, rng: Rng): Point[] {
   return points;
 }
 
-function plane(n: number, noise: number, rng: Rng): Point[] {
+/**
+ * Regression points spread uniformly over the plane; `target` sees each point and the noise drawn
+ * for it (four draws per point, in this order: x, y, noise x, noise y).
+ */
+function regressionPoints(
+  n: number,
+  noise: number,
+  rng: Rng,
+  target: (x: number, y: number, nx: number, ny: number) => number,
+): Point[] {
   const radius = 6;
   const points: Point[] = [];
   for (let i = 0; i < n; i++) {
@@ -106,9 +115,13 @@ function plane(n: number, noise: number, rng: Rng): Point[] {
     const y = rng.uniform(-radius, radius);
     const nx = rng.uniform(-radius, radius) * noise;
     const ny = rng.uniform(-radius, radius) * noise;
-    points.push({ x, y, label: clamp((x + nx + y + ny) / (2 * radius), -1, 1) });
+    points.push({ x, y, label: target(x, y, nx, ny) });
   }
   return points;
+}
+
+function plane(n: number, noise: number, rng: Rng): Point[] {
+  return regressionPoints(n, noise, rng, (x, y, nx, ny) => clamp((x + nx + y + ny) / 12, -1, 1));
 }
 
 const GAUSSIANS: readonly (readonly [number, number, number])[] = [
@@ -127,16 +140,7 @@ export function multiGaussTarget(x: number, y: number): number {
 }
 
 function multiGauss(n: number, noise: number, rng: Rng): Point[] {
-  const radius = 6;
-  const points: Point[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = rng.uniform(-radius, radius);
-    const y = rng.uniform(-radius, radius);
-    const nx = rng.uniform(-radius, radius) * noise;
-    const ny = rng.uniform(-radius, radius) * noise;
-    points.push({ x, y, label: multiGaussTarget(x + nx, y + ny) });
-  }
-  return points;
+  return regressionPoints(n, noise, rng, (x, y, nx, ny) => multiGaussTarget(x + nx, y + ny));
 }
 
 function clamp(v: number, lo: number, hi: number): number {
