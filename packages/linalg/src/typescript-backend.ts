@@ -11,7 +11,7 @@ import type { KernelBackend } from "./backend.js";
  * what V8 keeps in registers): op(A) is copied, MR rows at a time, into a k×MR panel and op(B),
  * NR columns at a time, into a k×NR panel, both as float64 whatever the input dtype. A 4×3 tile of
  * C then lives in 12 scalar locals while p runs over k, doing 12 multiply-adds per 7 loads from
- * contiguous, monomorphic Float64Array scratch — 2–3× the throughput of streaming rows of C, and
+ * contiguous, monomorphic packed-double scratch — 2–3× the throughput of streaming rows of C, and
  * the transposes cost nothing beyond the packing copy (O(mk + kn) against O(mnk) work).
  * Small products (the tiny nets, a single input row) skip the packing, which would cost more
  * than the product, and use the streaming loops below.
@@ -31,16 +31,43 @@ const MIN_PACKED_WORK = 4096;
 /** Up to this many multiply-adds, a plain dot product per element beats any set-up. */
 const MAX_TINY_WORK = 512;
 
-// Scratch owned by the backend: allocated on first use, grown when a larger product comes, never
-// shrunk, so steady-state training allocates nothing here.
-let packedA = new Float64Array(0);
-let packedB = new Float64Array(0);
+/*
+ * The panels are plain JS arrays kept in V8's packed-double representation, not Float64Arrays, on
+ * purpose. Once any ArrayBuffer in the process has been detached — a WebAssembly memory that grows
+ * (ours or another library's), a transferred buffer — V8 drops its "no detached buffers" assumption
+ * for good and every typed-array load in optimized code re-checks its buffer. That made the
+ * micro-kernel ~15% slower (4.4 → 3.8 GFLOP/s on the W1 shapes) for the rest of the process. A
+ * packed double array carries no buffer to check and measured faster even before any detach (the
+ * 4×3 kernel at 6.3 GFLOP/s against 5.1).
+ *
+ * Scratch owned by the backend: allocated on first use, grown when a larger product comes, never
+ * shrunk, so steady-state training allocates nothing here.
+ */
+type Panel = number[];
+
+/**
+ * A panel of `length` zeros in V8's PACKED_DOUBLE_ELEMENTS kind. Built by push with a non-integer
+ * first, because `new Array(n)` starts holey and V8 never turns a holey array packed again (holey
+ * loads add a hole check to every read).
+ */
+function newPanel(length: number): Panel {
+  const panel: Panel = [];
+  for (let i = 0; i < length; i++) panel.push(0.5);
+  panel.fill(0);
+  return panel;
+}
+
+let packedA: Panel = newPanel(0);
+let packedB: Panel = newPanel(0);
+/** Scratch for tiles cut by the edge of C, one per dtype so the kernels see C's own array type. */
+const edgeTile32 = new Float32Array(MR * NR);
+const edgeTile64 = new Float64Array(MR * NR);
 
 /**
  * Copies rows [i0, i0 + rows) of op(A) into `dst` as consecutive k×MR panels, zero-padded past
  * the last row. Reads run along whichever index is contiguous in memory.
  */
-function packA(i0: number, rows: number, k: number, a: FloatArray, ai: number, ap: number, dst: Float64Array): void {
+function packA(i0: number, rows: number, k: number, a: FloatArray, ai: number, ap: number, dst: Panel): void {
   for (let r0 = 0; r0 < rows; r0 += MR) {
     const base = r0 * k;
     const i = i0 + r0;
@@ -68,7 +95,7 @@ function packA(i0: number, rows: number, k: number, a: FloatArray, ai: number, a
 }
 
 /** Copies columns [j0, j0 + NR) of op(B) into `dst` as one k×NR panel, zero-padded past n. */
-function packB(j0: number, n: number, k: number, b: FloatArray, bp: number, bj: number, dst: Float64Array): void {
+function packB(j0: number, n: number, k: number, b: FloatArray, bp: number, bj: number, dst: Panel): void {
   if (j0 + NR <= n && bj === 1) {
     // Untransposed B: the NR values of one p are adjacent.
     for (let p = 0, o = 0, s = j0; p < k; p++, o += NR, s += bp) {
@@ -98,7 +125,7 @@ const ADD_C_LAST = 2;
  * The 4×3 micro-kernel: C[co…co+2, 4 rows n apart] (=, +=) Apanel·Bpanel over k, each of the 12
  * sums in increasing p. 12 accumulators + 3 values of B + 1 of A fit the 16 float registers of
  * x86-64, so V8 spills nothing (a 4×4 tile needs 21 and measured ~5% slower). The loop touches
- * only the Float64Array panels, so it stays monomorphic whatever C's dtype; C is read and written
+ * only the packed-double panels, so it stays monomorphic whatever C's dtype; C is read and written
  * once per tile.
  *
  * One copy per way of combining with C, on purpose: with a `mode` branch inside, V8 optimizes for
@@ -107,7 +134,7 @@ const ADD_C_LAST = 2;
  */
 
 /** C = A·B over the tile. */
-function kernelOverwrite(k: number, pa: Float64Array, ao: number, pb: Float64Array, c: FloatArray, co: number, n: number): void {
+function kernelOverwrite(k: number, pa: Panel, ao: number, pb: Panel, c: FloatArray, co: number, n: number): void {
   const o1 = co + n;
   const o2 = o1 + n;
   const o3 = o2 + n;
@@ -136,7 +163,7 @@ function kernelOverwrite(k: number, pa: Float64Array, ao: number, pb: Float64Arr
 }
 
 /** C = C + A·B, summed from C (untransposed-B accumulation). */
-function kernelFromC(k: number, pa: Float64Array, ao: number, pb: Float64Array, c: FloatArray, co: number, n: number): void {
+function kernelFromC(k: number, pa: Panel, ao: number, pb: Panel, c: FloatArray, co: number, n: number): void {
   const o1 = co + n;
   const o2 = o1 + n;
   const o3 = o2 + n;
@@ -169,7 +196,7 @@ function kernelFromC(k: number, pa: Float64Array, ao: number, pb: Float64Array, 
 }
 
 /** C = C + (A·B), C added last (transposed-B accumulation). */
-function kernelAddLast(k: number, pa: Float64Array, ao: number, pb: Float64Array, c: FloatArray, co: number, n: number): void {
+function kernelAddLast(k: number, pa: Panel, ao: number, pb: Panel, c: FloatArray, co: number, n: number): void {
   const o1 = co + n;
   const o2 = o1 + n;
   const o3 = o2 + n;
@@ -217,8 +244,8 @@ function gemmPacked(
   const chunk = Math.max(MR, Math.floor(PACKED_A_BUDGET / k / MR) * MR);
   const chunkRows = Math.min(m, chunk);
   const needA = Math.ceil(chunkRows / MR) * MR * k;
-  if (packedA.length < needA) packedA = new Float64Array(needA);
-  if (packedB.length < k * NR) packedB = new Float64Array(k * NR);
+  if (packedA.length < needA) packedA = newPanel(needA);
+  if (packedB.length < k * NR) packedB = newPanel(k * NR);
   const pa = packedA;
   const pb = packedB;
   for (let i0 = 0; i0 < m; i0 += chunk) {
@@ -236,17 +263,18 @@ function gemmPacked(
           else kernelAddLast(k, pa, r0 * k, pb, c, co, n);
           continue;
         }
-        // An edge tile: plain dot products over the same panels, in the same order.
-        for (let r = 0; r < h; r++) {
-          for (let q = 0; q < w; q++) {
-            const o = co + r * n + q;
-            let acc = mode === START_FROM_C ? (c[o] as number) : 0;
-            for (let p = 0, x = r0 * k + r, y = q; p < k; p++, x += MR, y += NR) {
-              acc += (pa[x] as number) * (pb[y] as number);
-            }
-            c[o] = mode === ADD_C_LAST ? (c[o] as number) + acc : acc;
-          }
+        // An edge tile: the panels are zero-padded past the last row and column, so the full
+        // kernel runs on a scratch tile of C's dtype (same per-element order, same rounding) and
+        // only the valid part is copied back. Plain dot products here cost ~5% on n = 128.
+        const tile = c instanceof Float32Array ? edgeTile32 : edgeTile64;
+        if (mode !== OVERWRITE) {
+          tile.fill(0);
+          for (let r = 0; r < h; r++) for (let q = 0; q < w; q++) tile[r * NR + q] = c[co + r * n + q] as number;
         }
+        if (mode === OVERWRITE) kernelOverwrite(k, pa, r0 * k, pb, tile, 0, NR);
+        else if (mode === START_FROM_C) kernelFromC(k, pa, r0 * k, pb, tile, 0, NR);
+        else kernelAddLast(k, pa, r0 * k, pb, tile, 0, NR);
+        for (let r = 0; r < h; r++) for (let q = 0; q < w; q++) c[co + r * n + q] = tile[r * NR + q] as number;
       }
     }
   }
