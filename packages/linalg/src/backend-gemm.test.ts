@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { getBackend, setBackend, useBackend, type KernelBackend } from "./backend.js";
 import { isBackpropError } from "./errors.js";
 import { Matrix } from "./matrix.js";
 import { matmul } from "./ops.js";
 import { Rng } from "./rng.js";
 import { typescriptBackend } from "./typescript-backend.js";
-import { createWasmBackend, isWasmSimdSupported } from "./wasm-backend.js";
+import { createWasmBackend, isWasmSimdSupported, wasmNamespace, type WasmMemory, type WasmNamespace } from "./wasm-backend.js";
 
 // The same matmul suite runs over every backend; the reference is a naive triple loop written here,
 // summed in float64 from the (already rounded) inputs.
@@ -155,6 +155,67 @@ describe.runIf(isWasmSimdSupported())("the wasm backend", () => {
     expect(c2).toEqual(c1);
     const { value } = naive(a, b, false, false);
     expect(Math.abs((big[123] as number) - (value[123] as number))).toBeLessThan(1e-4);
+  });
+
+  const realWasm = wasmNamespace() as WasmNamespace;
+  const RealMemory = realWasm.Memory;
+  /** Runs `fn` with `WebAssembly.Memory` replaced by `make`, restoring the real one after. */
+  function withMemory<T>(make: (descriptor: { initial: number; maximum?: number; shared?: boolean }) => object, fn: () => T): T {
+    vi.stubGlobal("WebAssembly", {
+      validate: realWasm.validate.bind(realWasm),
+      Module: realWasm.Module,
+      Instance: realWasm.Instance,
+      Memory: function Memory(descriptor: { initial: number; maximum?: number; shared?: boolean }) {
+        return make(descriptor);
+      },
+    });
+    try {
+      return fn();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  }
+
+  it("grows its memory without detaching an ArrayBuffer (which would slow every typed-array loop in V8)", () => {
+    const memories: WasmMemory[] = [];
+    const wasm = withMemory(
+      (d) => {
+        const m = new RealMemory(d);
+        memories.push(m);
+        return m;
+      },
+      () => createWasmBackend({ minWork: 0 }),
+    );
+    expect(memories).toHaveLength(1);
+    const memory = memories[0] as WasmMemory;
+    const first = memory.buffer;
+    const firstBytes = first.byteLength;
+    const rng = new Rng(8);
+    const a = random(300, 400, "float32", rng);
+    const b = random(400, 200, "float32", rng);
+    wasm.gemm(false, false, 300, 200, 400, a.data, b.data, new Float32Array(300 * 200), false);
+    expect(wasm.memoryBytes()).toBeGreaterThan(firstBytes);
+    // A detached buffer reports byteLength 0; a shared one keeps its length and stays usable.
+    expect(first.byteLength).toBe(firstBytes);
+    expect(first).toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it("falls back to a private memory where shared memory is refused (a page without cross-origin isolation)", () => {
+    const wasm = withMemory(
+      (d) => {
+        if (d.shared) throw new TypeError("shared memory is not available");
+        return new RealMemory(d);
+      },
+      () => createWasmBackend({ minWork: 0 }),
+    );
+    const rng = new Rng(9);
+    const a = random(40, 30, "float64", rng);
+    const b = random(30, 20, "float64", rng);
+    const ours = new Float64Array(40 * 20);
+    const reference = new Float64Array(40 * 20);
+    wasm.gemm(false, false, 40, 20, 30, a.data, b.data, ours, false);
+    typescriptBackend.gemm(false, false, 40, 20, 30, a.data, b.data, reference, false);
+    expect(ours).toEqual(reference);
   });
 
   it("is what getBackend picks by default when SIMD is supported", () => {
