@@ -92,6 +92,42 @@ describe.each(backends)("matmul on the %s backend", (_label, make) => {
     }
   }
 
+  it("follows the reference order exactly (float32 too) for every product up to exactUpTo", () => {
+    const backend = make();
+    const limit = backend.exactUpTo ?? 0;
+    const rng = new Rng(17);
+    let checked = 0;
+    for (let m = 1; m <= 9; m++) {
+      for (let n = 1; n <= 9; n++) {
+        for (let k = 1; k <= 9; k++) {
+          if (m * n * k > limit) continue;
+          for (const dtype of ["float32", "float64"] as const) {
+            for (const [transA, transB, accumulate] of [
+              [false, false, false], [true, false, true], [false, true, false], [false, true, true], [true, true, true], [false, false, true],
+            ] as const) {
+              const a = transA ? random(k, m, dtype, rng) : random(m, k, dtype, rng);
+              const b = transB ? random(n, k, dtype, rng) : random(k, n, dtype, rng);
+              const c = random(m, n, dtype, rng);
+              const want = c.clone();
+              // The reference order, written out: one float64 sum per element, rounded once.
+              for (let i = 0; i < m; i++) {
+                for (let j = 0; j < n; j++) {
+                  let s = accumulate && !transB ? want.get(i, j) : 0;
+                  for (let p = 0; p < k; p++) s += (transA ? a.get(p, i) : a.get(i, p)) * (transB ? b.get(j, p) : b.get(p, j));
+                  want.data[i * n + j] = accumulate && transB ? want.get(i, j) + s : s;
+                }
+              }
+              backend.gemm(transA, transB, m, n, k, a.data, b.data, c.data, accumulate);
+              expect(c.data).toEqual(want.data);
+              checked++;
+            }
+          }
+        }
+      }
+    }
+    if (backend.name === "typescript") expect(checked).toBeGreaterThan(1000);
+  });
+
   it("overwrites a dirty output and leaves the operands untouched", () => {
     restore = setBackend(make());
     const rng = new Rng(7);

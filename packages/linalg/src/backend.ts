@@ -26,6 +26,15 @@ export interface KernelBackend {
     c: FloatArray,
     accumulate: boolean,
   ): void;
+  /**
+   * Products with at most this many multiply-adds (m·n·k) are computed in the reference order:
+   * each element of C is one float64 sum over p = 0…k−1 that starts from 0 (from the old C(i, j)
+   * when accumulating with untransposed B) and is rounded once, when stored; an accumulating
+   * transposed-B product adds the old C(i, j) to the finished sum. Code that computes such small
+   * products itself — the fused small-network step of `@backprop/layers` — then gets the same bits
+   * in float32 as well as float64. Absent means 0: no product is promised to follow it.
+   */
+  readonly exactUpTo?: number;
 }
 
 // Chosen on first use rather than at import time, so importing the package does no work.

@@ -29,7 +29,7 @@ const PACKED_A_BUDGET = 65536;
 /** Below this many multiply-adds (or with fewer than MR rows or NR columns), packing does not pay. */
 const MIN_PACKED_WORK = 4096;
 /** Up to this many multiply-adds, a plain dot product per element beats any set-up. */
-const MAX_TINY_WORK = 512;
+export const MAX_TINY_WORK = 512;
 
 /*
  * The panels are plain JS arrays kept in V8's packed-double representation, not Float64Arrays, on
@@ -456,6 +456,8 @@ function gemmDotB(
  */
 export const typescriptBackend: KernelBackend = {
   name: "typescript",
+  // Only the tiny path is promised: in float32 the streaming path rounds C after every step.
+  exactUpTo: MAX_TINY_WORK,
   gemm(transA, transB, m, n, k, a, b, c, accumulate) {
     if (m === 0 || n === 0) return;
     const ai = transA ? 1 : k;

@@ -8,7 +8,7 @@ import {
   wasmGemmSharedRelaxedBase64,
   wasmSharedMaxPages,
 } from "./generated/wasm-gemm-binary.js";
-import { typescriptBackend } from "./typescript-backend.js";
+import { MAX_TINY_WORK, typescriptBackend } from "./typescript-backend.js";
 
 /*
  * The WebAssembly SIMD backend. The kernels (assembly/gemm.ts, compiled by scripts/build-wasm.mjs)
@@ -257,6 +257,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   return {
     name: "wasm",
     fused,
+    // Smaller products go to the TypeScript backend, whose tiny path is the reference order.
+    exactUpTo: Math.min(Math.ceil(minWork) - 1, MAX_TINY_WORK),
     gemm,
     memoryBytes: () => memory.buffer.byteLength,
   };
