@@ -87,6 +87,8 @@ export function defineActivation(definition: ActivationDefinition): Activation {
     config: frozenConfig,
     f,
     df,
+    // NOTE: the derived loops below are exactly f(x) and grad · df(x, y); the user's own are not known to be.
+    exactScalar: apply === undefined && backward === undefined,
     apply:
       apply ??
       ((src, dst) => {

@@ -32,6 +32,7 @@ export function elu(config: EluConfig = {}): Activation {
   return makeActivation({
     name: "elu",
     config: Object.freeze({ alpha }),
+    exactScalar: true,
     f: (x) => (x > 0 ? x : alpha * Math.expm1(x)),
     // NOTE: αeˣ rather than y + α: the latter cancels to noise for very negative x.
     df: (x) => (x > 0 ? 1 : alpha * Math.exp(x)),

@@ -13,6 +13,7 @@ import { EMPTY_CONFIG, makeActivation } from "./make-activation.js";
 export const gaussian: Activation = /* @__PURE__ */ makeActivation({
   name: "gaussian",
   config: EMPTY_CONFIG,
+  exactScalar: true,
   f: (x) => Math.exp(-x * x),
   // NOTE: −2·(x·y), not (−2x)·y: at |x| ~ 1e308, −2x overflows to ∞ while y is 0.
   df: (x, y) => -2 * (x * y),

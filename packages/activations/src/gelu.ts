@@ -63,7 +63,7 @@ function approxDf(x: number): number {
 export function gelu(config: GeluConfig = {}): Activation {
   const c = readConfig("gelu", config, ["approximate"]);
   const approximate = booleanOption("gelu", "approximate", c["approximate"], false);
-  const common = { name: "gelu", config: Object.freeze({ approximate }) } as const;
+  const common = { name: "gelu", config: Object.freeze({ approximate }), exactScalar: true } as const;
   if (approximate) {
     return makeActivation({
       ...common,

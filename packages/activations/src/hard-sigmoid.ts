@@ -17,6 +17,7 @@ import { EMPTY_CONFIG, makeActivation } from "./make-activation.js";
 export const hardSigmoid: Activation = /* @__PURE__ */ makeActivation({
   name: "hardSigmoid",
   config: EMPTY_CONFIG,
+  exactScalar: true,
   f: (x) => (x <= -3 ? 0 : x >= 3 ? 1 : (x + 3) / 6),
   df: (x) => (x > -3 && x < 3 ? 1 / 6 : 0),
   apply(src, dst) {

@@ -14,6 +14,7 @@ import { EMPTY_CONFIG, makeActivation } from "./make-activation.js";
 export const hardTanh: Activation = /* @__PURE__ */ makeActivation({
   name: "hardTanh",
   config: EMPTY_CONFIG,
+  exactScalar: true,
   f: (x) => (x < -1 ? -1 : x > 1 ? 1 : x),
   df: (x) => (x > -1 && x < 1 ? 1 : 0),
   apply(src, dst) {

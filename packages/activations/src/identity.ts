@@ -14,6 +14,9 @@ import { EMPTY_CONFIG, makeActivation } from "./make-activation.js";
 export const identity: Activation = /* @__PURE__ */ makeActivation({
   name: "identity",
   config: EMPTY_CONFIG,
+  // NOTE: exact although not written as loops: set() stores each element with the same conversion
+  // as dst[i] = src[i], and grad · 1 is grad for every value (−0 and NaN included).
+  exactScalar: true,
   f: (x) => x,
   df: () => 1,
   apply(src, dst) {

@@ -1,5 +1,6 @@
 export type { Activation, ActivationConfig, ActivationFactory, ActivationSpec } from "./activation.js";
 export { isActivation } from "./is-activation.js";
+export { hasExactScalarForm } from "./exact-scalar.js";
 export { defineActivation, type ActivationDefinition } from "./define-activation.js";
 export {
   getActivation,

@@ -31,6 +31,7 @@ export function leakyRelu(config: LeakyReluConfig = {}): Activation {
   return makeActivation({
     name: "leakyRelu",
     config: Object.freeze({ alpha }),
+    exactScalar: true,
     f: (x) => (x > 0 ? x : alpha * x),
     df: (x) => (x > 0 ? 1 : alpha),
     apply(src, dst) {

@@ -1,5 +1,6 @@
 import { ShapeMismatchError, type FloatArray, type JsonObject } from "@backprop/linalg";
 import type { Activation } from "./activation.js";
+import { markExactScalar } from "./exact-scalar.js";
 
 /** The pieces of an activation before the length checks are wrapped around its loops. */
 export interface ActivationParts {
@@ -9,6 +10,12 @@ export interface ActivationParts {
   readonly df: (x: number, y: number) => number;
   readonly apply: (src: FloatArray, dst: FloatArray) => void;
   readonly backward: (x: FloatArray, y: FloatArray, grad: FloatArray, dst: FloatArray) => void;
+  /**
+   * Set only when `apply` computes exactly `dst[i] = f(src[i])` and `backward` exactly
+   * `dst[i] = grad[i] * df(x[i], y[i])`: the same float64 expression in the same order, rounded
+   * once by the store. {@link hasExactScalarForm} reports it. Default false.
+   */
+  readonly exactScalar?: boolean;
 }
 
 /** The config of every activation without hyperparameters; shared so it is allocated once. */
@@ -22,7 +29,7 @@ export function makeActivation(parts: ActivationParts): Activation {
   const { name, config, f, df } = parts;
   const applyLoop = parts.apply;
   const backwardLoop = parts.backward;
-  return Object.freeze({
+  const activation: Activation = Object.freeze({
     name,
     config,
     f,
@@ -45,4 +52,6 @@ export function makeActivation(parts: ActivationParts): Activation {
       backwardLoop(x, y, grad, dst);
     },
   });
+  if (parts.exactScalar === true) markExactScalar(activation);
+  return activation;
 }

@@ -20,6 +20,7 @@ function tanhSoftplus(x: number): number {
 export const mish: Activation = /* @__PURE__ */ makeActivation({
   name: "mish",
   config: EMPTY_CONFIG,
+  exactScalar: true,
   f: (x) => x * tanhSoftplus(x),
   df: (x) => {
     const t = tanhSoftplus(x);

@@ -17,6 +17,7 @@ import { EMPTY_CONFIG, makeActivation } from "./make-activation.js";
 export const relu: Activation = /* @__PURE__ */ makeActivation({
   name: "relu",
   config: EMPTY_CONFIG,
+  exactScalar: true,
   f: (x) => (x < 0 ? 0 : x),
   df: (x) => (x > 0 ? 1 : 0),
   apply(src, dst) {

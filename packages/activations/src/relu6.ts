@@ -16,6 +16,7 @@ import { EMPTY_CONFIG, makeActivation } from "./make-activation.js";
 export const relu6: Activation = /* @__PURE__ */ makeActivation({
   name: "relu6",
   config: EMPTY_CONFIG,
+  exactScalar: true,
   f: (x) => (x < 0 ? 0 : x > 6 ? 6 : x),
   df: (x) => (x > 0 && x < 6 ? 1 : 0),
   apply(src, dst) {

@@ -20,6 +20,7 @@ const SCALE_ALPHA = 1.7580993408473768599;
 export const selu: Activation = /* @__PURE__ */ makeActivation({
   name: "selu",
   config: EMPTY_CONFIG,
+  exactScalar: true,
   f: (x) => (x > 0 ? SCALE * x : SCALE_ALPHA * Math.expm1(x)),
   df: (x) => (x > 0 ? SCALE : SCALE_ALPHA * Math.exp(x)),
   apply(src, dst) {

@@ -17,6 +17,7 @@ import { EMPTY_CONFIG, makeActivation } from "./make-activation.js";
 export const sigmoid: Activation = /* @__PURE__ */ makeActivation({
   name: "sigmoid",
   config: EMPTY_CONFIG,
+  exactScalar: true,
   f: logistic,
   df: (_x, y) => y * (1 - y),
   apply(src, dst) {

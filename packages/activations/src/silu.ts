@@ -18,6 +18,7 @@ import { EMPTY_CONFIG, makeActivation } from "./make-activation.js";
 export const silu: Activation = /* @__PURE__ */ makeActivation({
   name: "silu",
   config: EMPTY_CONFIG,
+  exactScalar: true,
   f: (x) => x * logistic(x),
   df: (x) => {
     const s = logistic(x);

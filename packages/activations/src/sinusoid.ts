@@ -14,6 +14,7 @@ import { EMPTY_CONFIG, makeActivation } from "./make-activation.js";
 export const sinusoid: Activation = /* @__PURE__ */ makeActivation({
   name: "sinusoid",
   config: EMPTY_CONFIG,
+  exactScalar: true,
   f: Math.sin,
   df: (x) => Math.cos(x),
   apply(src, dst) {

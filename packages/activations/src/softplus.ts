@@ -16,6 +16,7 @@ import { EMPTY_CONFIG, makeActivation } from "./make-activation.js";
 export const softplus: Activation = /* @__PURE__ */ makeActivation({
   name: "softplus",
   config: EMPTY_CONFIG,
+  exactScalar: true,
   f: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
   df: (x) => logistic(x),
   apply(src, dst) {

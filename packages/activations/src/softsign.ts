@@ -13,6 +13,7 @@ import { EMPTY_CONFIG, makeActivation } from "./make-activation.js";
 export const softsign: Activation = /* @__PURE__ */ makeActivation({
   name: "softsign",
   config: EMPTY_CONFIG,
+  exactScalar: true,
   f: (x) => x / (1 + Math.abs(x)),
   // NOTE: from x, not y: 1 − |y| loses all precision once |y| rounds to 1.
   df: (x) => {

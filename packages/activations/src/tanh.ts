@@ -12,6 +12,7 @@ import { EMPTY_CONFIG, makeActivation } from "./make-activation.js";
 export const tanh: Activation = /* @__PURE__ */ makeActivation({
   name: "tanh",
   config: EMPTY_CONFIG,
+  exactScalar: true,
   f: Math.tanh,
   df: (_x, y) => 1 - y * y,
   apply(src, dst) {

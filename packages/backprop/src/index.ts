@@ -52,6 +52,7 @@ export {
 } from "@backprop/linalg";
 export {
   isActivation,
+  hasExactScalarForm,
   defineActivation,
   getActivation,
   resolveActivation,

@@ -1,5 +1,6 @@
 import {
   BackpropError,
+  getBackend,
   Matrix,
   Rng,
   shapeString,
@@ -18,6 +19,7 @@ import { Dense } from "./dense.js";
 import type { BackwardContext, ForwardContext, Layer } from "./layer.js";
 import { resolveLoss, type Loss, type LossSpec } from "./losses/index.js";
 import { resolveMetric, type Metric, type MetricSpec } from "./metrics/index.js";
+import { SmallNet } from "./small-net.js";
 import { captureStep, type StepTrace } from "./trace.js";
 
 
@@ -249,6 +251,12 @@ export class Sequential {
   // fusedDelta(last layer, loss), worked out once per loss rather than once per step.
   private fusedFor: Loss | undefined;
   private fused: ReturnType<typeof fusedDelta>;
+  // The fused small-network passes per batch size (null: the model does not qualify).
+  private readonly smallNets = new Map<number, SmallNet | null>();
+  private lastSmallRows = -1;
+  // The predictions of the last step (its batch's output), for metrics and traceStep.
+  private stepPred: Matrix | undefined;
+  private lastSmallNet: SmallNet | null = null;
 
   constructor(layers: readonly Layer[] = [], options: SequentialOptions = {}) {
     const dtype = options.dtype ?? "float32";
@@ -493,6 +501,17 @@ export class Sequential {
     }
   }
 
+  /** {@link Sequential.backwardAll} for the fused small-network passes. */
+  private backwardSmall(small: SmallNet, yPred: Matrix, yTrue: Matrix, loss: Loss): boolean {
+    if (this.fusedFor !== loss) {
+      this.fusedFor = loss;
+      this.fused = fusedDelta(this.stack[this.stack.length - 1] as Layer, loss);
+    }
+    const fusedGradient = this.fused;
+    if (fusedGradient) return small.backward(fusedGradient(yPred, yTrue, (this.fusedPool as BufferPool).get(yPred.rows)), true);
+    return small.backward(loss.gradient(yPred, yTrue, (this.gradPool as BufferPool).get(yPred.rows)), false);
+  }
+
   private regularization(): number {
     let penalty = 0;
     for (const layer of this.stack) penalty += layer.regularizationLoss();
@@ -510,31 +529,67 @@ export class Sequential {
     }
   }
 
-  /** One optimizer step on a prepared batch; returns the loss (with regularization). */
-  private step(x: Matrix, y: Matrix, caller: string, epoch = -1, batch = -1): { loss: number; yPred: Matrix } {
+  /**
+   * The fused small-network passes for batches of `rows`, when the model qualifies and the active
+   * backend computes products that small in the reference order (see small-net.ts); else undefined.
+   */
+  private smallNetFor(rows: number): SmallNet | undefined {
+    let net: SmallNet | null | undefined;
+    // A training loop asks for the same batch size every step: skip the map then.
+    if (rows === this.lastSmallRows) net = this.lastSmallNet;
+    else {
+      net = this.smallNets.get(rows);
+      if (net === undefined) {
+        net = SmallNet.plan(this.stack, rows, this.dtype) ?? null;
+        this.smallNets.set(rows, net);
+      }
+      this.lastSmallRows = rows;
+      this.lastSmallNet = net;
+    }
+    if (net === null || net.largestProduct > (getBackend().exactUpTo ?? 0)) return undefined;
+    return net;
+  }
+
+  /**
+   * One optimizer step on a prepared batch; returns the loss (with regularization). `fusable`
+   * false forces the pass through the layers (traceStep reads what each layer saw).
+   */
+  private step(x: Matrix, y: Matrix, caller: string, epoch = -1, batch = -1, fusable = true): number {
     const loss = this.lossFn;
     const optimizer = this.optimizerObj;
     if (!loss || !optimizer) throw this.notCompiled("step");
     const params = this.allParams;
-    for (let i = 0; i < params.length; i++) {
-      const p = params[i] as Param;
-      const g = p.grad.data;
-      // A tiny net's gradients are a few elements: a plain loop beats the call into fill().
-      if (g.length <= 16) for (let j = 0; j < g.length; j++) g[j] = 0;
-      else p.zeroGrad();
+    const small = fusable ? this.smallNetFor(x.rows) : undefined;
+    // The fused backward overwrites every gradient it computes and zeroes the others itself.
+    if (!small) {
+      for (let i = 0; i < params.length; i++) {
+        const p = params[i] as Param;
+        const g = p.grad.data;
+        // A tiny net's gradients are a few elements: a plain loop beats the call into fill().
+        if (g.length <= 16) for (let j = 0; j < g.length; j++) g[j] = 0;
+        else p.zeroGrad();
+      }
     }
-    const yPred = this.forwardAll(x, true);
+    const yPred = small ? small.forward(x) : this.forwardAll(x, true);
     const value = loss.compute(yPred, y) + this.regularization();
     if (!Number.isFinite(value)) {
       throw new BackpropError("NON_FINITE", `${stepLabel(caller, epoch, batch)}: the loss is ${String(value)} at step ${this.steps}`, {
         hint: "lower the learning rate, normalise the inputs, or clip gradients (clipNorm)",
       });
     }
-    this.backwardAll(yPred, y, loss);
-    this.checkGradients(caller, epoch, batch);
+    if (small) {
+      // It reports whether every gradient is finite; only when not is the named check needed.
+      if (!this.backwardSmall(small, yPred, y, loss)) this.checkGradients(caller, epoch, batch);
+    } else {
+      this.backwardAll(yPred, y, loss);
+      this.checkGradients(caller, epoch, batch);
+    }
     optimizer.step(this.allParams);
     this.steps++;
-    return { loss: value, yPred };
+    // NOTE: the predictions go in a field, not a returned object: a tiny net's step is short
+    // enough that allocating one per step showed up as garbage-collection time.
+    this.stepPred = yPred;
+    return value;
   }
 
   /**
@@ -543,7 +598,7 @@ export class Sequential {
   trainOnBatch(x: Matrix, y: Matrix): number {
     this.compiled("trainOnBatch");
     const data = this.prepare("trainOnBatch", x, y);
-    return this.step(data.x, data.y as Matrix, `${this.name}.trainOnBatch`).loss;
+    return this.step(data.x, data.y as Matrix, `${this.name}.trainOnBatch`);
   }
 
   /**
@@ -567,7 +622,10 @@ export class Sequential {
       optimizer,
       x: data.x,
       y: data.y as Matrix,
-      step: () => this.step(data.x, data.y as Matrix, `${this.name}.traceStep`),
+      step: () => {
+        const value = this.step(data.x, data.y as Matrix, `${this.name}.traceStep`, -1, -1, false);
+        return { loss: value, yPred: this.stepPred as Matrix };
+      },
       forward: () => this.forwardAll(data.x, false),
       regularization: () => this.regularization(),
     });
@@ -664,11 +722,13 @@ export class Sequential {
       if (hooks) callbacks.forEach((cb) => cb.onEpochBegin?.(epoch, {}));
       // NOTE: the order restarts from 0…n-1 every epoch so it depends on the generator state alone:
       // a run resumed from a checkpoint draws the same batches as one that never stopped.
-      for (let i = 0; i < n; i++) order[i] = i;
-      if (shuffle) this.rng.shuffle(order);
+      if (shuffle || batchSize < n) {
+        for (let i = 0; i < n; i++) order[i] = i;
+        if (shuffle) this.rng.shuffle(order);
+      }
       let lossSum = 0;
       let seen = 0;
-      metricSums.fill(0);
+      if (metricSums.length > 0) metricSums.fill(0);
       let batch = 0;
       for (let start = 0; start < n && !this.stopTraining; start += batchSize, batch++) {
         const rows = Math.min(batchSize, n - start);
@@ -681,7 +741,8 @@ export class Sequential {
           copyRows(trainY, order, start, by);
         }
         if (hooks) callbacks.forEach((cb) => cb.onBatchBegin?.(batch, { size: rows }));
-        const { loss: batchLoss, yPred } = this.step(bx, by, where, epoch, batch);
+        const batchLoss = this.step(bx, by, where, epoch, batch);
+        const yPred = this.stepPred as Matrix;
         lossSum += batchLoss * rows;
         seen += rows;
         const batchLogs: Logs | undefined = hooks ? { loss: batchLoss, size: rows } : undefined;
