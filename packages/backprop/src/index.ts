@@ -26,6 +26,7 @@ export {
   setBackend,
   useBackend,
   typescriptBackend,
+  packedDoubles,
   createWasmBackend,
   isWasmSimdSupported,
   Rng,

@@ -1,5 +1,5 @@
 import { hasExactScalarForm, type Activation } from "@backprop/activations";
-import { Matrix, type DType, type FloatArray, type Param } from "@backprop/linalg";
+import { Matrix, packedDoubles, type DType, type FloatArray, type Param } from "@backprop/linalg";
 import { Dense } from "./dense.js";
 import type { Layer } from "./layer.js";
 
@@ -22,17 +22,6 @@ import type { Layer } from "./layer.js";
  */
 
 type Doubles = number[];
-
-/**
- * An array of `length` zeros in V8's packed-double representation: filled by push starting with a
- * non-integer, as `new Array(n)` starts holey and a holey array never becomes packed again.
- */
-function doubles(length: number): Doubles {
-  const out: Doubles = [];
-  for (let i = 0; i < length; i++) out.push(0.5);
-  out.fill(0);
-  return out;
-}
 
 /**
  * Σ a[ai + p·as]·b[bi + p·bs] over p = 0…len−1, summed from 0 in increasing p (the backend's
@@ -118,15 +107,15 @@ export class SmallNet {
         kernel,
         bias: layer.bias,
         act: (act as { readonly activation: Activation }).activation,
-        w: doubles(k * n),
-        b: doubles(n),
-        z: doubles(rows * n),
-        y: doubles(rows * n),
-        dz: doubles(rows * n),
+        w: packedDoubles(k * n),
+        b: packedDoubles(n),
+        z: packedDoubles(rows * n),
+        y: packedDoubles(rows * n),
+        dz: packedDoubles(rows * n),
       };
     });
     this.largestProduct = Math.max(...this.stages.map((s) => rows * s.n * s.k));
-    this.input = doubles(rows * (this.stages[0] as Stage).k);
+    this.input = packedDoubles(rows * (this.stages[0] as Stage).k);
     this.output = new Matrix(rows, (this.stages[this.stages.length - 1] as Stage).n, dtype);
   }
 

@@ -20,6 +20,7 @@ export {
 } from "./ops.js";
 export { getBackend, setBackend, useBackend, type KernelBackend, type BackendName } from "./backend.js";
 export { typescriptBackend } from "./typescript-backend.js";
+export { packedDoubles } from "./packed-doubles.js";
 export {
   createWasmBackend,
   isWasmSimdSupported,

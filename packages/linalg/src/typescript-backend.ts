@@ -1,5 +1,6 @@
 import type { FloatArray } from "./dtype.js";
 import type { KernelBackend } from "./backend.js";
+import { packedDoubles } from "./packed-doubles.js";
 
 /*
  * Row-major GEMM in plain TypeScript.
@@ -45,20 +46,8 @@ export const MAX_TINY_WORK = 512;
  */
 type Panel = number[];
 
-/**
- * A panel of `length` zeros in V8's PACKED_DOUBLE_ELEMENTS kind. Built by push with a non-integer
- * first, because `new Array(n)` starts holey and V8 never turns a holey array packed again (holey
- * loads add a hole check to every read).
- */
-function newPanel(length: number): Panel {
-  const panel: Panel = [];
-  for (let i = 0; i < length; i++) panel.push(0.5);
-  panel.fill(0);
-  return panel;
-}
-
-let packedA: Panel = newPanel(0);
-let packedB: Panel = newPanel(0);
+let packedA: Panel = packedDoubles(0);
+let packedB: Panel = packedDoubles(0);
 /** Scratch for tiles cut by the edge of C, one per dtype so the kernels see C's own array type. */
 const edgeTile32 = new Float32Array(MR * NR);
 const edgeTile64 = new Float64Array(MR * NR);
@@ -244,8 +233,8 @@ function gemmPacked(
   const chunk = Math.max(MR, Math.floor(PACKED_A_BUDGET / k / MR) * MR);
   const chunkRows = Math.min(m, chunk);
   const needA = Math.ceil(chunkRows / MR) * MR * k;
-  if (packedA.length < needA) packedA = newPanel(needA);
-  if (packedB.length < k * NR) packedB = newPanel(k * NR);
+  if (packedA.length < needA) packedA = packedDoubles(needA);
+  if (packedB.length < k * NR) packedB = packedDoubles(k * NR);
   const pa = packedA;
   const pb = packedB;
   for (let i0 = 0; i0 < m; i0 += chunk) {
