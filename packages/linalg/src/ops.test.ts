@@ -322,3 +322,52 @@ describe("transpose (property)", () => {
     );
   });
 });
+
+describe("bias add and bias gradient keep their row-by-row numbers", () => {
+  // The reference: the row-major loops these kernels replaced, storing every partial sum.
+  function sumColumnsRowByRow(a: Matrix, out: Matrix, accumulate: boolean): void {
+    if (!accumulate) out.data.fill(0);
+    for (let i = 0; i < a.rows; i++) {
+      for (let j = 0; j < a.cols; j++) out.data[j] = (out.data[j] as number) + (a.data[i * a.cols + j] as number);
+    }
+  }
+
+  it("sumColumns equals storing each row's partial sum, bit for bit, in float32 and float64", () => {
+    const value = fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constantFrom(0, -0, 1e-40, -3e38, 3e38));
+    fc.assert(
+      fc.property(
+        fc.constantFrom<DType>("float32", "float64"),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.boolean(),
+        fc.array(value, { minLength: 70, maxLength: 70 }),
+        (dtype, rows, cols, accumulate, values) => {
+          const a = new Matrix(rows, cols, dtype);
+          for (let i = 0; i < a.size; i++) a.data[i] = values[i % values.length] as number;
+          const start = new Matrix(1, cols, dtype);
+          for (let j = 0; j < cols; j++) start.data[j] = values[(j * 7) % values.length] as number;
+          const ours = sumColumns(a, start.clone(), accumulate);
+          const want = start.clone();
+          sumColumnsRowByRow(a, want, accumulate);
+          for (let j = 0; j < cols; j++) expect(Object.is(ours.data[j], want.data[j])).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("addRowVector adds v[j] to every element of column j, in place too", () => {
+    fc.assert(
+      fc.property(fc.constantFrom<DType>("float32", "float64"), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 7 }), (dtype, rows, cols) => {
+        const a = new Matrix(rows, cols, dtype);
+        for (let i = 0; i < a.size; i++) a.data[i] = Math.sin(i + 1) * 1e3;
+        const v = new Matrix(1, cols, dtype);
+        for (let j = 0; j < cols; j++) v.data[j] = Math.cos(j) * 0.1;
+        const want = a.data.map((x, i) => x + (v.data[i % cols] as number));
+        expect(addRowVector(a, v).data).toEqual(want);
+        expect(addRowVector(a, v, a).data).toEqual(want);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
