@@ -380,7 +380,11 @@ export class Dense implements Layer {
     };
   }
 
-  /** Input, net, output, and their gradients from the last passes. */
+  /**
+   * Input, net, output, and their gradients from the last passes through this layer (`forward`,
+   * `backward`, `predict`, `traceStep`). A small network trained by the fused step of
+   * `Sequential.fit` does not pass through its layers, so this keeps the passes from before.
+   */
   inspect(): LayerInspection {
     return {
       ...(this.lastX ? { input: this.lastX } : {}),
