@@ -1,13 +1,7 @@
 import type { KernelBackend } from "./backend.js";
 import type { FloatArray } from "./dtype.js";
 import { BackpropError } from "./errors.js";
-import {
-  wasmGemmBase64,
-  wasmGemmRelaxedBase64,
-  wasmGemmSharedBase64,
-  wasmGemmSharedRelaxedBase64,
-  wasmSharedMaxPages,
-} from "./generated/wasm-gemm-binary.js";
+import { wasmGemmBase64, wasmGemmRelaxedBase64 } from "./generated/wasm-gemm-binary.js";
 import { MAX_TINY_WORK, typescriptBackend } from "./typescript-backend.js";
 
 /*
@@ -154,30 +148,6 @@ export function panelBytes(k: number): number {
 }
 
 /**
- * Instantiates the kernels, on a shared memory where the runtime allows one. Growing an ordinary
- * WebAssembly memory detaches its old ArrayBuffer, and the first detach anywhere in a process
- * makes V8 re-check every typed-array access in optimized code for detachment, for good: the
- * TypeScript loops (the small-product kernels, activations, optimizers) then ran 15–40% slower
- * after the first product that grew this memory. A shared memory grows without detaching. Where
- * shared memory is refused (a browser page that is not cross-origin isolated), the module with its
- * own memory is used.
- */
-function instantiate(wasm: WasmNamespace, fused: boolean): { instance: WasmInstance; memory: WasmMemory } {
-  if (typeof SharedArrayBuffer === "function") {
-    try {
-      const memory = new wasm.Memory({ initial: 2, maximum: wasmSharedMaxPages, shared: true });
-      const bytes = decode(fused ? wasmGemmSharedRelaxedBase64 : wasmGemmSharedBase64);
-      const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
-      return { instance, memory };
-    } catch {
-      // NOTE: no shared memory or no threads proposal here; fall through to the private memory.
-    }
-  }
-  const instance = new wasm.Instance(new wasm.Module(fused ? (relaxedBytes() as Uint8Array) : moduleBytes()), {});
-  return { instance, memory: instance.exports["memory"] as WasmMemory };
-}
-
-/**
  * Creates a backend whose matmul runs on WebAssembly SIMD: a 4×8 (float32, f32x4; 5×8 when A is
  * transposed, where small k makes a tile's fixed cost weigh more) or 4×4 (float64, f64x2)
  * register-blocked GEMM for every transpose combination. float64 never uses FMA,
@@ -207,7 +177,12 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     });
   }
   const fused = options.relaxed !== false && relaxedBytes() !== undefined;
-  const { instance, memory } = instantiate(wasm, fused);
+  // NOTE: the module's own memory starts at 64 MiB, reserved rather than committed, so it grows —
+  // and detaches its ArrayBuffer, which V8 then makes every typed-array loop in the process pay
+  // for — only for products with more operands than that. A shared memory would never detach, but
+  // V8 copies into a SharedArrayBuffer with slower, tear-free copies (measured 3–5% on W1).
+  const instance = new wasm.Instance(new wasm.Module(fused ? (relaxedBytes() as Uint8Array) : moduleBytes()), {});
+  const memory = instance.exports["memory"] as WasmMemory;
   const gemmF32 = instance.exports["gemmF32"] as GemmExport;
   const gemmF64 = instance.exports["gemmF64"] as GemmExport;
   let f32 = new Float32Array(memory.buffer);
@@ -217,8 +192,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     const have = memory.buffer.byteLength;
     if (bytes <= have) return;
     memory.grow(Math.ceil((bytes - have) / PAGE));
-    // NOTE: the old views stop short of the new pages (a private memory even detaches them), so
-    // they are made again.
+    // NOTE: growing detaches the old ArrayBuffer, so views must be made again.
     f32 = new Float32Array(memory.buffer);
     f64 = new Float64Array(memory.buffer);
   }
