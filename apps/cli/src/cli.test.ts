@@ -46,6 +46,16 @@ describe("backprop train on built-in datasets", () => {
     expect(lines.filter((l) => l["event"] === "epoch")).toHaveLength(300);
   });
 
+  it("holds nothing out of a data set under 10 samples unless asked (xor's four rows are the whole function)", () => {
+    const plain = run(["train", "xor", "--layers", "4", "--activation", "tanh", "--epochs", "300", "--batch-size", "4", "--lr", "0.05", "--seed", "3"]);
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/training on 4 samples from xor/);
+    expect(plain.stdout).not.toMatch(/validation set:/);
+    const asked = run(["train", "xor", "--epochs", "5", "--validation-split", "0.25", "--seed", "3"]);
+    expect(asked.status, asked.stderr).toBe(0);
+    expect(asked.stdout).toMatch(/training on 3 samples, validating on 1 from xor/);
+  });
+
   it("learns iris (≥ 93% on held-out samples) and prints a chart, metrics and the saved path", () => {
     const r = run(["train", "iris", "--layers", "16", "--epochs", "200", "--lr", "0.01", "--seed", "1", "--save", "iris.json"]);
     expect(r.status, r.stderr).toBe(0);

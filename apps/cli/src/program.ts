@@ -69,7 +69,7 @@ export function createProgram(): Command {
     .option("--epochs <n>", "number of epochs (with --resume: the total to reach)", positiveInt, 100)
     .option("--batch-size <n>", "samples per gradient step", positiveInt, 32)
     .option("--seed <n>", "seed for weights, shuffling and the validation split", nonNegativeInt, 1)
-    .option("--validation-split <fraction>", "fraction of the samples held out for validation", fraction, 0.2)
+    .option("--validation-split <fraction>", "fraction of the samples held out for validation (default: 0.2; 0 under 10 samples, e.g. xor)", fraction)
     .addOption(new Option("--dtype <dtype>", "float32 or float64").choices(["float32", "float64"]).default("float32"))
     .addOption(new Option("--normalize <method>", "input normalisation fitted on the training split").choices(["standard", "minmax", "none"]).default("standard"))
     .option("--no-shuffle", "keep the sample order")

@@ -25,7 +25,8 @@ export interface TrainOptions {
   epochs: number;
   batchSize: number;
   seed: number;
-  validationSplit: number;
+  /** Absent: {@link defaultValidationSplit} of the data's size. */
+  validationSplit?: number;
   dtype: DType;
   normalize: NormalizeMethod;
   shuffle: boolean;
@@ -36,6 +37,18 @@ export interface TrainOptions {
   resume?: string;
   quiet: boolean;
   json: boolean;
+}
+
+/** Below this many samples, nothing is held out unless asked: each one is needed to learn from. */
+const MIN_SAMPLES_FOR_VALIDATION = 10;
+
+/**
+ * The validation share when none is given: 0.2, or 0 for data sets under 10 samples — holding
+ * out one of xor's four rows leaves a truth table the network cannot complete and a meaningless
+ * 0% validation accuracy.
+ */
+export function defaultValidationSplit(samples: number): number {
+  return samples < MIN_SAMPLES_FOR_VALIDATION ? 0 : 0.2;
 }
 
 /** Keys a `--config` model spec file may set, mapped to the option they set. */
@@ -167,7 +180,8 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
     ...(o.noise !== undefined ? { noise: o.noise } : {}),
   });
   const y = data.y as number[][];
-  const split = trainValidationSplit(data.x, y, o.validationSplit, o.seed);
+  o = { ...o, validationSplit: o.validationSplit ?? defaultValidationSplit(data.x.length) };
+  const split = trainValidationSplit(data.x, y, o.validationSplit as number, o.seed);
 
   if (o.resume && meta) {
     const m = meta;
@@ -189,7 +203,7 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
       training: {
         source,
         seed: o.seed,
-        validationSplit: o.validationSplit,
+        validationSplit: o.validationSplit as number,
         batchSize: o.batchSize,
         epochs: o.epochs,
         shuffle: o.shuffle,
