@@ -1,17 +1,8 @@
-import { isBackpropError } from "@backprop/linalg";
 import { describe, expect, it } from "vitest";
+import { messageOf } from "./error-of.test-util.js";
 import type { Dataset } from "./dataset.js";
 import { isDatasetName, listDatasets, loadDataset } from "./builtin.js";
 
-function messageOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (error) {
-    if (isBackpropError(error)) return `${error.code} ${error.message}`;
-    throw error;
-  }
-  throw new Error("expected a BackpropError");
-}
 
 /** Shape checks every dataset must pass: rectangular finite x, one-hot y over its classes. */
 function expectWellFormed(d: Dataset, samples: number, features: number, classes: number): void {

@@ -1,16 +1,7 @@
-import { isBackpropError } from "@backprop/linalg";
 import { describe, expect, it } from "vitest";
+import { errorOf } from "./error-of.test-util.js";
 import { parseCsv, tableToDataset } from "./csv.js";
 
-function errorOf(f: () => unknown): { code: string; message: string } {
-  try {
-    f();
-  } catch (error) {
-    if (isBackpropError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error("expected a BackpropError");
-}
 
 describe("parseCsv", () => {
   it("reads a header and rows with their line numbers", () => {

@@ -1,16 +1,7 @@
-import { isBackpropError } from "@backprop/linalg";
 import { describe, expect, it } from "vitest";
+import { messageOf } from "./error-of.test-util.js";
 import { readJsonDataset } from "./json.js";
 
-function messageOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (error) {
-    if (isBackpropError(error)) return `${error.code} ${error.message}`;
-    throw error;
-  }
-  throw new Error("expected a BackpropError");
-}
 
 describe("readJsonDataset: array of objects", () => {
   const text = JSON.stringify([

@@ -1,16 +1,7 @@
-import { isBackpropError } from "@backprop/linalg";
 import { describe, expect, it } from "vitest";
+import { messageOf } from "./error-of.test-util.js";
 import { applyNormalizer, fitNormalizer, invertNormalizer, parseNormalizer } from "./normalize.js";
 
-function messageOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (error) {
-    if (isBackpropError(error)) return `${error.code} ${error.message}`;
-    throw error;
-  }
-  throw new Error("expected a BackpropError");
-}
 
 const X = [
   [1, 10, 5],
