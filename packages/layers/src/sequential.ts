@@ -254,9 +254,9 @@ export class Sequential {
   // The fused small-network passes per batch size (null: the model does not qualify).
   private readonly smallNets = new Map<number, SmallNet | null>();
   private lastSmallRows = -1;
+  private lastSmallNet: SmallNet | null = null;
   // The predictions of the last step (its batch's output), for metrics and traceStep.
   private stepPred: Matrix | undefined;
-  private lastSmallNet: SmallNet | null = null;
 
   constructor(layers: readonly Layer[] = [], options: SequentialOptions = {}) {
     const dtype = options.dtype ?? "float32";
@@ -483,11 +483,7 @@ export class Sequential {
     const lastLayer = this.stack[last] as Layer;
     let grad: Matrix;
     let from = last;
-    if (this.fusedFor !== loss) {
-      this.fusedFor = loss;
-      this.fused = fusedDelta(lastLayer, loss);
-    }
-    const fusedGradient = this.fused;
+    const fusedGradient = this.fusedGradientFor(loss);
     if (fusedGradient) {
       const delta = fusedGradient(yPred, yTrue, (this.fusedPool as BufferPool).get(yPred.rows));
       const ctx = last > 0 ? WITH_INPUT_GRADIENT : WITHOUT_INPUT_GRADIENT;
@@ -501,13 +497,18 @@ export class Sequential {
     }
   }
 
-  /** {@link Sequential.backwardAll} for the fused small-network passes. */
-  private backwardSmall(small: SmallNet, yPred: Matrix, yTrue: Matrix, loss: Loss): boolean {
+  /** fusedDelta(last layer, `loss`), worked out again only when the loss changes. */
+  private fusedGradientFor(loss: Loss): ReturnType<typeof fusedDelta> {
     if (this.fusedFor !== loss) {
       this.fusedFor = loss;
       this.fused = fusedDelta(this.stack[this.stack.length - 1] as Layer, loss);
     }
-    const fusedGradient = this.fused;
+    return this.fused;
+  }
+
+  /** {@link Sequential.backwardAll} for the fused small-network passes. */
+  private backwardSmall(small: SmallNet, yPred: Matrix, yTrue: Matrix, loss: Loss): boolean {
+    const fusedGradient = this.fusedGradientFor(loss);
     if (fusedGradient) return small.backward(fusedGradient(yPred, yTrue, (this.fusedPool as BufferPool).get(yPred.rows)), true);
     return small.backward(loss.gradient(yPred, yTrue, (this.gradPool as BufferPool).get(yPred.rows)), false);
   }
@@ -534,18 +535,14 @@ export class Sequential {
    * backend computes products that small in the reference order (see small-net.ts); else undefined.
    */
   private smallNetFor(rows: number): SmallNet | undefined {
-    let net: SmallNet | null | undefined;
-    // A training loop asks for the same batch size every step: skip the map then.
-    if (rows === this.lastSmallRows) net = this.lastSmallNet;
-    else {
-      net = this.smallNets.get(rows);
-      if (net === undefined) {
-        net = SmallNet.plan(this.stack, rows, this.dtype) ?? null;
-        this.smallNets.set(rows, net);
-      }
-      this.lastSmallRows = rows;
-      this.lastSmallNet = net;
+    // A training loop asks for the same batch size every step: the last answer skips the map.
+    let net = rows === this.lastSmallRows ? this.lastSmallNet : this.smallNets.get(rows);
+    if (net === undefined) {
+      net = SmallNet.plan(this.stack, rows, this.dtype) ?? null;
+      this.smallNets.set(rows, net);
     }
+    this.lastSmallRows = rows;
+    this.lastSmallNet = net;
     if (net === null || net.largestProduct > (getBackend().exactUpTo ?? 0)) return undefined;
     return net;
   }
@@ -722,13 +719,11 @@ export class Sequential {
       if (hooks) callbacks.forEach((cb) => cb.onEpochBegin?.(epoch, {}));
       // NOTE: the order restarts from 0…n-1 every epoch so it depends on the generator state alone:
       // a run resumed from a checkpoint draws the same batches as one that never stopped.
-      if (shuffle || batchSize < n) {
-        for (let i = 0; i < n; i++) order[i] = i;
-        if (shuffle) this.rng.shuffle(order);
-      }
+      for (let i = 0; i < n; i++) order[i] = i;
+      if (shuffle) this.rng.shuffle(order);
       let lossSum = 0;
       let seen = 0;
-      if (metricSums.length > 0) metricSums.fill(0);
+      metricSums.fill(0);
       let batch = 0;
       for (let start = 0; start < n && !this.stopTraining; start += batchSize, batch++) {
         const rows = Math.min(batchSize, n - start);
