@@ -24,7 +24,7 @@ mkdirSync(outDir, { recursive: true });
 
 // Shared memory must declare a maximum; it is address space reserved, not memory committed.
 const SHARED_MAX_PAGES = 16384; // 1 GiB
-const shared = ["--importMemory", "--sharedMemory", "--maximumMemory", String(SHARED_MAX_PAGES)];
+const shared = ["--initialMemory", "2", "--importMemory", "--sharedMemory", "--maximumMemory", String(SHARED_MAX_PAGES)];
 // A module with its own memory starts with 64 MiB, reserved but not committed (pages cost memory
 // only once touched). Growing a private WebAssembly memory detaches its ArrayBuffer, and the first
 // detach in a process makes V8 re-check every typed-array access for good (15–40% slower loops);
@@ -48,8 +48,8 @@ function compile(name, features, extra = []) {
 
 const simd = compile("gemm", ["simd"], ownMemory);
 const relaxed = compile("gemm-relaxed", ["simd", "relaxed-simd"], ownMemory);
-const sharedSimd = compile("gemm-shared", ["simd", "threads"], ["--initialMemory", "2", ...shared]);
-const sharedRelaxed = compile("gemm-shared-relaxed", ["simd", "relaxed-simd", "threads"], ["--initialMemory", "2", ...shared]);
+const sharedSimd = compile("gemm-shared", ["simd", "threads"], shared);
+const sharedRelaxed = compile("gemm-shared-relaxed", ["simd", "relaxed-simd", "threads"], shared);
 mkdirSync(dirname(tsOut), { recursive: true });
 writeFileSync(
   tsOut,

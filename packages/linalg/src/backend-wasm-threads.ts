@@ -2,7 +2,7 @@ import type { KernelBackend } from "./backend.js";
 import type { FloatArray } from "./dtype.js";
 import { BackpropError } from "./errors.js";
 import { wasmGemmSharedBase64, wasmGemmSharedRelaxedBase64, wasmSharedMaxPages } from "./generated/wasm-gemm-binary.js";
-import { MAX_TINY_WORK, typescriptBackend } from "./typescript-backend.js";
+import { exactBelow, typescriptBackend } from "./typescript-backend.js";
 import {
   HEAP_BASE,
   PAGE,
@@ -273,7 +273,5 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     await Promise.all(helpers.map((h) => h.terminate()));
   }
 
-  // Smaller products go to the TypeScript backend, whose tiny path is the reference order.
-  const exactUpTo = Math.min(Math.ceil(minWork) - 1, MAX_TINY_WORK);
-  return { name: "wasm-threads", threads, fused, exactUpTo, gemm, close };
+  return { name: "wasm-threads", threads, fused, exactUpTo: exactBelow(minWork), gemm, close };
 }

@@ -30,7 +30,7 @@ const PACKED_A_BUDGET = 65536;
 /** Below this many multiply-adds (or with fewer than MR rows or NR columns), packing does not pay. */
 const MIN_PACKED_WORK = 4096;
 /** Up to this many multiply-adds, a plain dot product per element beats any set-up. */
-export const MAX_TINY_WORK = 512;
+const MAX_TINY_WORK = 512;
 
 /*
  * The panels are plain JS arrays kept in V8's packed-double representation, not Float64Arrays, on
@@ -256,8 +256,8 @@ function gemmPacked(
         // kernel runs on a scratch tile of C's dtype (same per-element order, same rounding) and
         // only the valid part is copied back. Plain dot products here cost ~5% on n = 128.
         const tile = c instanceof Float32Array ? edgeTile32 : edgeTile64;
+        // Only the valid part is read in: the rest of the tile is computed and discarded.
         if (mode !== OVERWRITE) {
-          tile.fill(0);
           for (let r = 0; r < h; r++) for (let q = 0; q < w; q++) tile[r * NR + q] = c[co + r * n + q] as number;
         }
         if (mode === OVERWRITE) kernelOverwrite(k, pa, r0 * k, pb, tile, 0, NR);
@@ -435,6 +435,14 @@ function gemmDotB(
       c[cRow + j] = accumulate ? (c[cRow + j] as number) + s : s;
     }
   }
+}
+
+/**
+ * `exactUpTo` of a backend that hands products under `minWork` multiply-adds to this one: those up
+ * to the tiny-path limit follow the reference order (internal to the package).
+ */
+export function exactBelow(minWork: number): number {
+  return Math.min(Math.ceil(minWork) - 1, MAX_TINY_WORK);
 }
 
 /**

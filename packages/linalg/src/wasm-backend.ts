@@ -2,7 +2,7 @@ import type { KernelBackend } from "./backend.js";
 import type { FloatArray } from "./dtype.js";
 import { BackpropError } from "./errors.js";
 import { wasmGemmBase64, wasmGemmRelaxedBase64 } from "./generated/wasm-gemm-binary.js";
-import { MAX_TINY_WORK, typescriptBackend } from "./typescript-backend.js";
+import { exactBelow, typescriptBackend } from "./typescript-backend.js";
 
 /*
  * The WebAssembly SIMD backend. The kernels (assembly/gemm.ts, compiled by scripts/build-wasm.mjs)
@@ -176,12 +176,12 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       hint: 'use the TypeScript backend: useBackend("typescript")',
     });
   }
-  const fused = options.relaxed !== false && relaxedBytes() !== undefined;
+  const relaxed = options.relaxed === false ? undefined : relaxedBytes();
   // NOTE: the module's own memory starts at 64 MiB, reserved rather than committed, so it grows —
   // and detaches its ArrayBuffer, which V8 then makes every typed-array loop in the process pay
   // for — only for products with more operands than that. A shared memory would never detach, but
   // V8 copies into a SharedArrayBuffer with slower, tear-free copies (measured 3–5% on W1).
-  const instance = new wasm.Instance(new wasm.Module(fused ? (relaxedBytes() as Uint8Array) : moduleBytes()), {});
+  const instance = new wasm.Instance(new wasm.Module(relaxed ?? moduleBytes()), {});
   const memory = instance.exports["memory"] as WasmMemory;
   const gemmF32 = instance.exports["gemmF32"] as GemmExport;
   const gemmF64 = instance.exports["gemmF64"] as GemmExport;
@@ -230,9 +230,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
 
   return {
     name: "wasm",
-    fused,
-    // Smaller products go to the TypeScript backend, whose tiny path is the reference order.
-    exactUpTo: Math.min(Math.ceil(minWork) - 1, MAX_TINY_WORK),
+    fused: relaxed !== undefined,
+    exactUpTo: exactBelow(minWork),
     gemm,
     memoryBytes: () => memory.buffer.byteLength,
   };
