@@ -30,13 +30,22 @@ export interface Activation {
   f(x: number): number;
   /** f'(x), given x and y = f(x). */
   df(x: number, y: number): number;
-  /** dst[i] = f(src[i]) for i < src.length; dst may be src. */
-  apply(src: FloatArray, dst: FloatArray): void;
   /**
-   * Backward pass through the activation: `dst[i] = grad[i] · f'(x[i], y[i])`.
-   * `dst` may alias `grad`.
+   * Absent (or false) for an elementwise function. True for a vector activation such as
+   * {@link softmax}, whose every output depends on the whole last axis: `f` and `df` then have no
+   * meaning, and `apply`/`backward` receive the length of that axis as `width`.
    */
-  backward(x: FloatArray, y: FloatArray, grad: FloatArray, dst: FloatArray): void;
+  readonly vector?: boolean;
+  /**
+   * dst[i] = f(src[i]) for i < src.length; dst may be src. A vector activation applies itself to
+   * each run of `width` consecutive elements (a row; the last axis of a tensor).
+   */
+  apply(src: FloatArray, dst: FloatArray, width?: number): void;
+  /**
+   * Backward pass through the activation: `dst[i] = grad[i] · f'(x[i], y[i])` (for a vector
+   * activation the Jacobian-vector product of each run of `width`). `dst` may alias `grad`.
+   */
+  backward(x: FloatArray, y: FloatArray, grad: FloatArray, dst: FloatArray, width?: number): void;
 }
 
 /**

@@ -16,6 +16,7 @@ import { sigmoid } from "./sigmoid.js";
 import { silu } from "./silu.js";
 import { sinusoid } from "./sinusoid.js";
 import { softplus } from "./softplus.js";
+import { softmax } from "./softmax.js";
 import { softsign } from "./softsign.js";
 import { tanh } from "./tanh.js";
 
@@ -60,6 +61,7 @@ export function builtinActivations(): Readonly<Record<string, ActivationFactory>
     gelu: (config) => gelu(config as GeluConfig | undefined),
     softplus: fixedFactory(softplus),
     softsign: fixedFactory(softsign),
+    softmax: fixedFactory(softmax),
     silu: fixedFactory(silu),
     swish: fixedFactory(silu, "swish"),
     mish: fixedFactory(mish),

@@ -12,6 +12,7 @@ export {
 } from "./registry.js";
 export { identity } from "./identity.js";
 export { sigmoid } from "./sigmoid.js";
+export { softmax } from "./softmax.js";
 export { tanh } from "./tanh.js";
 export { relu } from "./relu.js";
 export { leakyRelu, type LeakyReluConfig } from "./leaky-relu.js";

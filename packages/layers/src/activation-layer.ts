@@ -1,13 +1,14 @@
 import type { ActivationSpec } from "@backprop/activations";
-import { BackpropError, shapeString, type JsonObject, type Matrix, type Param } from "@backprop/linalg";
+import type { Activation } from "@backprop/activations";
+import { BackpropError, shapeString, sizeOf, type JsonObject, type Param, type Shape, type Tensor } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
-import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection } from "./layer.js";
+import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape } from "./layer.js";
+import { batchShapeText, checkInputShape, readInputShape } from "./input-shape.js";
 import {
   activationBackward,
   activationForward,
   layerActivationConfig,
   resolveLayerActivation,
-  type LayerActivation,
 } from "./layer-activation.js";
 
 /** Options of {@link ActivationLayer}. */
@@ -16,6 +17,8 @@ export interface ActivationLayerConfig {
   readonly activation: ActivationSpec;
   /** Layer name, assigned by the model when omitted. */
   readonly name?: string;
+  /** Per-sample input shape, when this is the model's first layer. */
+  readonly inputShape?: readonly number[] | null;
 }
 
 /**
@@ -32,15 +35,17 @@ export class ActivationLayer implements Layer {
   readonly className = "activation";
   /** Layer name. */
   name: string;
-  /** The resolved activation. */
-  readonly activation: LayerActivation;
-  private width = -1;
+  /** The resolved activation (softmax included: a vector activation over the last axis). */
+  readonly activation: Activation;
+  /** The per-sample input shape from the config, if given. */
+  readonly inputShape: Shape | undefined;
+  private shape: Shape | undefined;
   private yPool: BufferPool | undefined;
   private dxPool: BufferPool | undefined;
-  private lastX: Matrix | undefined;
-  private lastY: Matrix | undefined;
-  private lastDy: Matrix | undefined;
-  private lastDx: Matrix | undefined;
+  private lastX: Tensor | undefined;
+  private lastY: Tensor | undefined;
+  private lastDy: Tensor | undefined;
+  private lastDx: Tensor | undefined;
 
   constructor(config: ActivationLayerConfig) {
     if (typeof config !== "object" || config === null || config.activation === undefined) {
@@ -48,31 +53,42 @@ export class ActivationLayer implements Layer {
     }
     this.name = config.name ?? "activation";
     this.activation = resolveLayerActivation("ActivationLayer.activation", config.activation);
+    this.inputShape = readInputShape("ActivationLayer", config);
   }
 
-  /** Whether the layer knows its width. */
+  /** Whether the layer knows its input shape. */
   get built(): boolean {
-    return this.width >= 0;
+    return this.shape !== undefined;
   }
 
-  /** Records the width and allocates nothing until the first batch. */
-  build(ctx: BuildContext): void {
-    this.width = ctx.inputDim;
-    this.yPool = new BufferPool(ctx.inputDim, ctx.dtype);
-    this.dxPool = new BufferPool(ctx.inputDim, ctx.dtype);
+  /** Records the shape and allocates nothing until the first batch. */
+  build(inputShape: Shape, ctx: BuildContext): void {
+    checkInputShape(this.name, inputShape, 1);
+    this.shape = inputShape.slice();
+    this.yPool = new BufferPool(inputShape, ctx.dtype);
+    this.dxPool = new BufferPool(inputShape, ctx.dtype);
   }
 
-  /** Same as the input width. */
-  outputDim(inputDim: number): number {
-    return inputDim;
+  /** Same as the input shape. */
+  computeOutputShape(inputShape: Shape): Shape {
+    checkInputShape(this.name, inputShape, 1);
+    return inputShape;
+  }
+
+  /** None. */
+  paramShapes(): readonly ParamShape[] {
+    return [];
   }
 
   /** `y = f(x)`. */
-  forward(x: Matrix, _ctx?: ForwardContext): Matrix {
-    if (!this.yPool || x.cols !== this.width) {
-      throw new BackpropError("SHAPE_MISMATCH", `${this.name}: input is ${shapeString(x)} (expected n×${this.width})`);
+  forward(x: Tensor, _ctx?: ForwardContext): Tensor {
+    const shape = this.shape;
+    if (!this.yPool || !shape || x.rank !== shape.length + 1 || x.size !== (x.shape[0] as number) * sizeOf(shape)) {
+      throw new BackpropError("SHAPE_MISMATCH", `${this.name}: input is ${shapeString(x)} (expected ${shape ? batchShapeText(shape) : "a built layer"})`);
     }
-    const y = activationForward(this.activation, x, this.yPool.get(x.rows));
+    const batch = x.shape[0] as number;
+    activationForward(this.activation, x.asMatrix(), this.yPool.matrix(batch));
+    const y = this.yPool.get(batch);
     this.lastX = x;
     this.lastY = y;
     this.lastDy = undefined;
@@ -80,15 +96,26 @@ export class ActivationLayer implements Layer {
     return y;
   }
 
-  /** `dL/dx = dL/dy ⊙ f'(x)`. */
-  backward(dy: Matrix, _ctx?: BackwardContext): Matrix {
-    if (!this.lastX || !this.lastY || !this.dxPool) {
+  /** `dL/dx = dL/dy ⊙ f'(x)` (the Jacobian product for a vector activation). */
+  backward(dy: Tensor, _ctx?: BackwardContext): Tensor {
+    const x = this.lastX;
+    const y = this.lastY;
+    if (!x || !y || !this.dxPool) {
       throw new BackpropError("INVALID_STATE", `${this.name}.backward: called before forward`);
     }
-    const dx = activationBackward(this.activation, this.lastX, this.lastY, dy, this.dxPool.get(dy.rows));
+    const batch = y.shape[0] as number;
+    activationBackward(this.activation, x.asMatrix(), y.asMatrix(), dy.asMatrix(), this.dxPool.matrix(batch));
+    const dx = this.dxPool.get(batch);
     this.lastDy = dy;
     this.lastDx = dx;
     return dx;
+  }
+
+  /** δ = dL/dx itself: the layer's input is the "net" its activation is applied to. */
+  backwardFromDelta(delta: Tensor, _ctx?: BackwardContext): Tensor {
+    this.lastDy = undefined;
+    this.lastDx = delta;
+    return delta;
   }
 
   /** None. */
@@ -103,7 +130,11 @@ export class ActivationLayer implements Layer {
 
   /** `{ name, activation }`. */
   getConfig(): JsonObject {
-    return { name: this.name, activation: layerActivationConfig(this.activation) };
+    return {
+      name: this.name,
+      activation: layerActivationConfig(this.activation),
+      ...(this.inputShape ? { inputShape: [...this.inputShape] } : {}),
+    };
   }
 
   /** Input, output and gradients of the last passes (input = net, output = out). */

@@ -12,9 +12,9 @@ import type { Layer } from "./layer.js";
  */
 function checkLayer(layer: Layer, inputDim: number, rows = 3, seed = 7, tol = 1e-6): void {
   const rng = new Rng(seed);
-  layer.build({ inputDim, dtype: "float64", rng, prefix: "layers.0" });
+  layer.build([inputDim], { dtype: "float64", rng, prefix: "layers.0" });
   const x = rng.fillNormal(new Matrix(rows, inputDim, "float64"), 0, 1);
-  const outDim = layer.outputDim(inputDim);
+  const outDim = layer.computeOutputShape([inputDim])[0] as number;
   const r = rng.fillNormal(new Matrix(rows, outDim, "float64"), 0, 1);
   const lossOf = () => {
     const y = layer.forward(x, { training: true });
@@ -42,7 +42,7 @@ describe("Dense gradients (finite differences, float64)", () => {
   it("with L1/L2 regularizers (penalty included in the loss)", () => {
     const layer = new Dense({ units: 3, activation: "tanh", kernelRegularizer: { l1: 0.01, l2: 0.1 }, biasRegularizer: { l2: 0.2 } });
     const rng = new Rng(3);
-    layer.build({ inputDim: 2, dtype: "float64", rng, prefix: "l" });
+    layer.build([2], { dtype: "float64", rng, prefix: "l" });
     const x = rng.fillNormal(new Matrix(4, 2));
     const r = rng.fillNormal(new Matrix(4, 3));
     const lossOf = () => {
@@ -67,7 +67,7 @@ describe("ActivationLayer and Dropout gradients", () => {
   it("Dropout with the same mask (generator rewound before each forward)", () => {
     const layer = new Dropout({ rate: 0.4 });
     const rng = new Rng(5);
-    layer.build({ inputDim: 6, dtype: "float64", rng, prefix: "d" });
+    layer.build([6], { dtype: "float64", rng, prefix: "d" });
     const state = layer.getRng()!.getState();
     const x = rng.fillNormal(new Matrix(3, 6));
     const r = rng.fillNormal(new Matrix(3, 6));
@@ -93,7 +93,7 @@ describe("ActivationLayer and Dropout gradients", () => {
 describe("Dense configuration", () => {
   it("uses explicit weights, kernel in×out", () => {
     const layer = new Dense({ units: 2, weights: { kernel: [[1, 2], [3, 4], [5, 6]], bias: [0.5, -0.5] } });
-    layer.build({ inputDim: 3, dtype: "float64", rng: new Rng(0), prefix: "p" });
+    layer.build([3], { dtype: "float64", rng: new Rng(0), prefix: "p" });
     const y = layer.forward(Matrix.fromArray([[1, 1, 1]]));
     expect(y.toArray()).toEqual([[9.5, 11.5]]);
     expect(layer.kernel.name).toBe("p.kernel");
@@ -106,7 +106,7 @@ describe("Dense configuration", () => {
   });
   it("names the shapes when the input does not fit", () => {
     const layer = new Dense({ units: 2, inputDim: 3 });
-    layer.build({ inputDim: 3, dtype: "float64", rng: new Rng(0), prefix: "p" });
+    layer.build([3], { dtype: "float64", rng: new Rng(0), prefix: "p" });
     expect(() => layer.forward(new Matrix(4, 2))).toThrow(/input is 4×2 \(expected n×3\)/);
   });
   it("round-trips its config", () => {

@@ -1,8 +1,10 @@
 import type { ActivationSpec } from "@backprop/activations";
+import type { Activation } from "@backprop/activations";
 import {
   BackpropError,
   Matrix,
   Param,
+  Tensor,
   addRowVector,
   getBackend,
   matmul,
@@ -10,18 +12,19 @@ import {
   sumColumns,
   type FloatArray,
   type JsonObject,
+  type Shape,
 } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
 import { resolveInitializer, type Initializer, type InitializerSpec } from "./initializers/index.js";
-import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection } from "./layer.js";
+import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape } from "./layer.js";
 import {
   activationBackward,
   activationForward,
   isIdentity,
   layerActivationConfig,
   resolveLayerActivation,
-  type LayerActivation,
 } from "./layer-activation.js";
+import { batchShapeText, checkInputShape, readInputShape } from "./input-shape.js";
 import {
   addRegularizerGradient,
   makeRegularizer,
@@ -88,10 +91,13 @@ class CheckedProduct {
 
 /** Explicit initial weights of a {@link Dense} layer. */
 export interface DenseWeights {
-  /** in×out (the Keras / TensorFlow.js layout): `kernel[i][j]` connects input i to unit j. */
-  readonly kernel: readonly (readonly number[])[];
-  /** One bias per unit. */
-  readonly bias?: readonly number[];
+  /**
+   * in×out (the Keras / TensorFlow.js layout): `kernel[i][j]` connects input i to unit j. Nested
+   * arrays, a tensor of shape `[in, out]`, or a flat row-major typed array of `in·out` numbers.
+   */
+  readonly kernel: readonly (readonly number[])[] | Tensor | FloatArray;
+  /** One bias per unit: an array, a typed array or a tensor of shape `[out]`. */
+  readonly bias?: readonly number[] | Tensor | FloatArray;
 }
 
 /** Options of {@link Dense}. */
@@ -102,8 +108,10 @@ export interface DenseConfig {
   readonly activation?: ActivationSpec;
   /** Whether to add a bias vector. Default true. */
   readonly useBias?: boolean;
-  /** Input width; needed on the first layer unless the model learns it from data. */
+  /** Input width, the shorthand for `inputShape: [inputDim]`; on the first layer unless the model learns it from data. */
   readonly inputDim?: number | null;
+  /** Per-sample input shape (Keras' `inputShape`); Dense works on its last axis. */
+  readonly inputShape?: readonly number[] | null;
   /** Kernel initializer, default `"glorotUniform"` (as Keras). */
   readonly kernelInitializer?: InitializerSpec;
   /** Bias initializer, default `"zeros"`. */
@@ -112,7 +120,7 @@ export interface DenseConfig {
   readonly kernelRegularizer?: RegularizerConfig | null;
   /** L1/L2 penalty on the bias. */
   readonly biasRegularizer?: RegularizerConfig | null;
-  /** Initial weights used instead of the initializers (copied at build). */
+  /** Initial weights used instead of the initializers (copied: the layer never keeps the caller's arrays). */
   readonly weights?: DenseWeights;
   /** Whether the bias is trained. Default true; false freezes it (as in the original worked example). */
   readonly trainableBias?: boolean;
@@ -131,10 +139,32 @@ function initializerJson(init: Initializer): JsonObject {
   return { name: init.name, config: init.config };
 }
 
+function isNumberArray(v: unknown): v is readonly number[] {
+  return Array.isArray(v) && v.every((e) => typeof e === "number");
+}
+
+/** The flat row-major numbers of an explicit weight, whatever form it was given in; undefined when malformed. */
+function flatWeights(value: unknown, width: number): { values: ArrayLike<number>; rows: number } | undefined {
+  if (value instanceof Tensor) {
+    const cols = value.shape[value.rank - 1];
+    return cols === width ? { values: value.data, rows: value.size / width } : undefined;
+  }
+  if (value instanceof Float32Array || value instanceof Float64Array) {
+    return value.length % width === 0 && value.length > 0 ? { values: value, rows: value.length / width } : undefined;
+  }
+  if (Array.isArray(value) && value.length > 0 && value.every((row) => isNumberArray(row) && row.length === width)) {
+    return { values: (value as number[][]).flat(), rows: value.length };
+  }
+  if (isNumberArray(value) && value.length === width) return { values: value, rows: 1 };
+  return undefined;
+}
+
 /**
- * A fully connected layer: `y = activation(x·W + b)` with W of shape in×out.
+ * A fully connected layer on the last axis: `y = activation(x·W + b)` with W of shape in×out.
+ * Inputs of more than two axes (`[batch, time, in]`) are multiplied sample by sample along the last
+ * axis (Keras semantics), giving `[batch, time, out]`.
  *
- * Forward and backward (per batch of `n` rows):
+ * Forward and backward (per batch of `n` rows of the 2-D view):
  * - `z = x·W + b`, `y = f(z)`
  * - `δ = dL/dz = dL/dy ⊙ f'(z)` (for softmax the Jacobian product, or the fused `(p − t)/n`)
  * - `dL/dW += xᵀ·δ`, `dL/db += Σᵣ δ`, `dL/dx = δ·Wᵀ`
@@ -154,30 +184,37 @@ export class Dense implements Layer {
   name: string;
   /** Number of output units. */
   readonly units: number;
-  /** The resolved activation. */
-  readonly activation: LayerActivation;
+  /** The resolved activation (softmax included: a vector activation). */
+  readonly activation: Activation;
   /** Whether the layer has a bias. */
   readonly useBias: boolean;
-  private readonly inputDimConfig: number | undefined;
+  private readonly inputShapeConfig: Shape | undefined;
   private readonly kernelInit: Initializer;
   private readonly biasInit: Initializer;
   private readonly kernelReg: Regularizer | undefined;
   private readonly biasReg: Regularizer | undefined;
-  private readonly initialWeights: DenseWeights | undefined;
+  private readonly initialKernel: { values: ArrayLike<number>; rows: number } | undefined;
+  private readonly initialBias: ArrayLike<number> | undefined;
   private readonly trainableBias: boolean;
 
-  private kernelParam: Param | undefined;
+  private kernelParam: Param<Matrix> | undefined;
   private biasParam: Param | undefined;
+  // The bias as the 1×units row the kernels add (a view of the [units] parameter).
+  private biasRow: Matrix | undefined;
+  private builtShape: Shape | undefined;
   private zPool: BufferPool | undefined;
   private yPool: BufferPool | undefined;
   private dzPool: BufferPool | undefined;
   private dxPool: BufferPool | undefined;
-  private lastX: Matrix | undefined;
-  private lastZ: Matrix | undefined;
-  private lastY: Matrix | undefined;
-  private lastDy: Matrix | undefined;
-  private lastDz: Matrix | undefined;
-  private lastDx: Matrix | undefined;
+  private lastX: Tensor | undefined;
+  private lastXm: Matrix | undefined;
+  private lastZ: Tensor | undefined;
+  private lastZm: Matrix | undefined;
+  private lastY: Tensor | undefined;
+  private lastYm: Matrix | undefined;
+  private lastDy: Tensor | undefined;
+  private lastDz: Tensor | undefined;
+  private lastDx: Tensor | undefined;
   private readonly forwardProduct = new CheckedProduct();
   private readonly weightGradientProduct = new CheckedProduct();
   private readonly inputGradientProduct = new CheckedProduct();
@@ -190,43 +227,61 @@ export class Dense implements Layer {
     this.name = config.name ?? "dense";
     this.activation = resolveLayerActivation("Dense.activation", config.activation);
     this.useBias = config.useBias ?? true;
-    this.inputDimConfig = config.inputDim === undefined || config.inputDim === null ? undefined : positiveInteger("Dense.inputDim", config.inputDim);
+    this.inputShapeConfig = readInputShape("Dense", config);
     this.kernelInit = resolveInitializer(config.kernelInitializer ?? "glorotUniform");
     this.biasInit = resolveInitializer(config.biasInitializer ?? "zeros");
     this.kernelReg = makeRegularizer("Dense.kernelRegularizer", config.kernelRegularizer);
     this.biasReg = makeRegularizer("Dense.biasRegularizer", config.biasRegularizer);
     this.trainableBias = config.trainableBias ?? true;
-    if (config.weights !== undefined) this.checkWeights(config.weights);
-    this.initialWeights = config.weights;
+    if (config.weights !== undefined) {
+      const { kernel, bias } = this.checkWeights(config.weights);
+      // Copied now, so later changes to the caller's arrays do not reach the layer.
+      this.initialKernel = { values: Float64Array.from(kernel.values), rows: kernel.rows };
+      this.initialBias = bias === undefined ? undefined : Float64Array.from(bias);
+    }
   }
 
-  private checkWeights(w: DenseWeights): void {
-    const k = w.kernel;
-    if (!Array.isArray(k) || k.length === 0 || !k.every((row) => Array.isArray(row) && row.length === this.units)) {
+  private checkWeights(w: DenseWeights): { kernel: { values: ArrayLike<number>; rows: number }; bias: ArrayLike<number> | undefined } {
+    if (typeof w !== "object" || w === null) {
+      throw new BackpropError("INVALID_CONFIG", "Dense.weights: expected { kernel, bias? }");
+    }
+    const kernel = flatWeights(w.kernel, this.units);
+    if (!kernel) {
       throw new BackpropError(
         "SHAPE_MISMATCH",
         `Dense.weights.kernel: expected in×${this.units} rows of numbers (one row per input, one column per unit)`,
       );
     }
-    if (this.inputDimConfig !== undefined && k.length !== this.inputDimConfig) {
+    const expected = this.inputDim;
+    if (expected !== undefined && kernel.rows !== expected) {
       throw new BackpropError(
         "SHAPE_MISMATCH",
-        `Dense.weights.kernel: has ${k.length} rows (expected inputDim = ${this.inputDimConfig})`,
+        `Dense.weights.kernel: has ${kernel.rows} rows (expected inputDim = ${expected})`,
       );
     }
-    if (w.bias !== undefined && (!this.useBias || !Array.isArray(w.bias) || w.bias.length !== this.units)) {
+    if (w.bias === undefined) return { kernel, bias: undefined };
+    const bias = this.useBias ? flatWeights(w.bias, this.units) : undefined;
+    if (!bias || bias.rows !== 1) {
+      const got = w.bias instanceof Tensor ? w.bias.describeShape() : (w.bias as { length?: unknown }).length;
       throw new BackpropError(
         "SHAPE_MISMATCH",
         this.useBias
-          ? `Dense.weights.bias: expected ${this.units} numbers (got ${Array.isArray(w.bias) ? w.bias.length : typeof w.bias})`
+          ? `Dense.weights.bias: expected ${this.units} numbers (got ${String(got ?? typeof w.bias)})`
           : "Dense.weights.bias: given, but useBias is false",
       );
     }
+    return { kernel, bias: bias.values };
   }
 
-  /** Input width from the config (or from explicit weights), if known before build. */
+  /** Input width (the last axis) from the config or from explicit weights, if known before build. */
   get inputDim(): number | undefined {
-    return this.inputDimConfig ?? this.initialWeights?.kernel.length;
+    const shape = this.inputShapeConfig;
+    return shape ? shape[shape.length - 1] : this.initialKernel?.rows;
+  }
+
+  /** The per-sample input shape from the config (`inputShape`, or `[inputDim]`), if given. */
+  get inputShape(): Shape | undefined {
+    return this.inputShapeConfig;
   }
 
   /** Whether {@link Dense.build} has run. */
@@ -235,119 +290,148 @@ export class Dense implements Layer {
   }
 
   /** The kernel parameter (in×units). Throws before build. */
-  get kernel(): Param {
+  get kernel(): Param<Matrix> {
     if (!this.kernelParam) throw notBuilt(this.name);
     return this.kernelParam;
   }
 
-  /** The bias parameter (1×units), or undefined without bias. Throws before build. */
+  /** The bias parameter (shape `[units]`), or undefined without bias. Throws before build. */
   get bias(): Param | undefined {
     if (!this.kernelParam) throw notBuilt(this.name);
     return this.biasParam;
   }
 
-  /** Output width: the number of units. */
-  outputDim(): number {
-    return this.units;
+  /** The input shape with its last axis replaced by the number of units. */
+  computeOutputShape(inputShape: Shape): Shape {
+    this.checkShape(inputShape);
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  /** `kernel` `[in, units]` and, with a bias, `bias` `[units]`. */
+  paramShapes(inputShape: Shape): readonly ParamShape[] {
+    this.checkShape(inputShape);
+    const inputs = inputShape[inputShape.length - 1] as number;
+    const kernel: ParamShape = { name: "kernel", shape: [inputs, this.units] };
+    return this.useBias ? [kernel, { name: "bias", shape: [this.units] }] : [kernel];
+  }
+
+  private checkShape(inputShape: Shape): void {
+    checkInputShape(this.name, inputShape, 1);
+    const expected = this.inputDim;
+    const inputs = inputShape[inputShape.length - 1];
+    if (expected !== undefined && expected !== inputs) {
+      throw new BackpropError(
+        "SHAPE_MISMATCH",
+        `${this.name}: input has ${String(inputs)} features (expected inputDim = ${expected})`,
+      );
+    }
   }
 
   /** Allocates the kernel and bias and draws their initial values. */
-  build(ctx: BuildContext): void {
-    const inputDim = ctx.inputDim;
-    const expected = this.inputDim;
-    if (expected !== undefined && expected !== inputDim) {
-      throw new BackpropError(
-        "SHAPE_MISMATCH",
-        `${this.name}: input has ${inputDim} features (expected inputDim = ${expected})`,
-      );
-    }
+  build(inputShape: Shape, ctx: BuildContext): void {
+    const outputShape = this.computeOutputShape(inputShape);
+    const inputDim = inputShape[inputShape.length - 1] as number;
     const kernel = new Param(`${ctx.prefix}.kernel`, new Matrix(inputDim, this.units, ctx.dtype));
     // NOTE: the kernel is always drawn, even with explicit weights, so a model's later layers get
     // the same random numbers whether or not an earlier layer was given weights.
     this.kernelInit.init(kernel.value, ctx.rng, { fanIn: inputDim, fanOut: this.units });
-    if (this.initialWeights) {
-      const kd = kernel.value.data;
-      this.initialWeights.kernel.forEach((row, i) => kd.set(row, i * this.units));
-    }
+    if (this.initialKernel) kernel.value.data.set(this.initialKernel.values);
     this.kernelParam = kernel;
     if (this.useBias) {
-      const bias = new Param(`${ctx.prefix}.bias`, new Matrix(1, this.units, ctx.dtype), this.trainableBias);
-      this.biasInit.init(bias.value, ctx.rng, { fanIn: this.units, fanOut: this.units });
-      if (this.initialWeights?.bias) bias.value.data.set(this.initialWeights.bias);
+      const bias = new Param(`${ctx.prefix}.bias`, new Tensor([this.units], ctx.dtype), this.trainableBias);
+      this.biasRow = bias.value.asMatrix();
+      this.biasInit.init(this.biasRow, ctx.rng, { fanIn: this.units, fanOut: this.units });
+      if (this.initialBias) bias.value.data.set(this.initialBias);
       this.biasParam = bias;
     }
-    this.zPool = new BufferPool(this.units, ctx.dtype);
-    this.yPool = isIdentity(this.activation) ? this.zPool : new BufferPool(this.units, ctx.dtype);
-    this.dzPool = new BufferPool(this.units, ctx.dtype);
-    this.dxPool = new BufferPool(inputDim, ctx.dtype);
+    this.builtShape = inputShape.slice();
+    this.zPool = new BufferPool(outputShape, ctx.dtype);
+    this.yPool = isIdentity(this.activation) ? this.zPool : new BufferPool(outputShape, ctx.dtype);
+    this.dzPool = new BufferPool(outputShape, ctx.dtype);
+    this.dxPool = new BufferPool(inputShape, ctx.dtype);
   }
 
   /** `y = f(x·W + b)` for a batch. */
-  forward(x: Matrix, _ctx?: ForwardContext): Matrix {
+  forward(x: Tensor, _ctx?: ForwardContext): Tensor {
     const kernel = this.kernel;
-    if (x.cols !== kernel.value.rows) {
+    const xm = x.asMatrix();
+    if (xm.cols !== kernel.value.rows || x.rank !== (this.builtShape as Shape).length + 1) {
       throw new BackpropError(
         "SHAPE_MISMATCH",
-        `${this.name}: input is ${shapeString(x)} (expected n×${kernel.value.rows})`,
+        `${this.name}: input is ${shapeString(x)} (expected ${batchShapeText(this.builtShape as Shape)})`,
       );
     }
-    const z = (this.zPool as BufferPool).get(x.rows);
-    this.forwardProduct.run(x, kernel.value, z);
-    if (this.biasParam) addRowVector(z, this.biasParam.value, z);
-    const y = activationForward(this.activation, z, (this.yPool as BufferPool).get(x.rows));
+    const batch = x.shape[0] as number;
+    const zm = (this.zPool as BufferPool).matrix(batch);
+    this.forwardProduct.run(xm, kernel.value, zm);
+    if (this.biasRow) addRowVector(zm, this.biasRow, zm);
+    const yPool = this.yPool as BufferPool;
+    const ym = activationForward(this.activation, zm, yPool.matrix(batch));
     this.lastX = x;
-    this.lastZ = z;
-    this.lastY = y;
+    this.lastXm = xm;
+    this.lastZ = (this.zPool as BufferPool).get(batch);
+    this.lastZm = zm;
+    this.lastY = yPool.get(batch);
+    this.lastYm = ym;
     this.lastDy = undefined;
     this.lastDz = undefined;
     this.lastDx = undefined;
-    return y;
+    return this.lastY;
   }
 
   /** From dL/dy: accumulates dL/dW and dL/db, returns dL/dx. */
-  backward(dy: Matrix, ctx: BackwardContext = {}): Matrix {
-    const z = this.lastZ;
+  backward(dy: Tensor, ctx: BackwardContext = {}): Tensor {
+    const zm = this.lastZm;
+    const ym = this.lastYm;
     const y = this.lastY;
-    if (!z || !y) throw noForward(this.name);
-    if (dy.rows !== y.rows || dy.cols !== y.cols) {
+    if (!zm || !ym || !y) throw noForward(this.name);
+    const dym = dy.asMatrix();
+    if (dy.size !== y.size || dym.cols !== ym.cols) {
       throw new BackpropError(
         "SHAPE_MISMATCH",
         `${this.name}.backward: gradient is ${shapeString(dy)} (expected ${shapeString(y)}, the output's shape)`,
       );
     }
     this.lastDy = dy;
-    const dz = isIdentity(this.activation)
-      ? dy
-      : activationBackward(this.activation, z, y, dy, (this.dzPool as BufferPool).get(dy.rows));
-    return this.backwardFromDelta(dz, ctx);
+    if (isIdentity(this.activation)) return this.backwardFrom(dy, dym, ctx);
+    const batch = y.shape[0] as number;
+    const dzPool = this.dzPool as BufferPool;
+    activationBackward(this.activation, zm, ym, dym, dzPool.matrix(batch));
+    return this.backwardFrom(dzPool.get(batch), dzPool.matrix(batch), ctx);
   }
 
   /**
    * Backward pass starting from δ = dL/dz, the gradient at the pre-activation. The model uses it
-   * when the loss supplies δ directly (softmax fused with cross-entropy).
+   * when the loss supplies δ directly (softmax or sigmoid fused with cross-entropy).
    */
-  backwardFromDelta(dz: Matrix, ctx: BackwardContext = {}): Matrix {
-    const x = this.lastX;
-    if (!x) throw noForward(this.name);
+  backwardFromDelta(dz: Tensor, ctx: BackwardContext = {}): Tensor {
+    return this.backwardFrom(dz, dz.asMatrix(), ctx);
+  }
+
+  private backwardFrom(dz: Tensor, dzm: Matrix, ctx: BackwardContext): Tensor {
+    const xm = this.lastXm;
+    if (!xm) throw noForward(this.name);
     const kernel = this.kernel;
     this.lastDz = dz;
     if (kernel.trainable) {
-      this.weightGradientProduct.run(x, dz, kernel.grad, WEIGHT_GRADIENT);
+      this.weightGradientProduct.run(xm, dzm, kernel.grad, WEIGHT_GRADIENT);
       if (this.kernelReg) addRegularizerGradient(this.kernelReg, kernel.value, kernel.grad);
     }
     const bias = this.biasParam;
     if (bias?.trainable) {
-      sumColumns(dz, bias.grad, true);
-      if (this.biasReg) addRegularizerGradient(this.biasReg, bias.value, bias.grad);
+      const gradRow = bias.grad.asMatrix();
+      sumColumns(dzm, gradRow, true);
+      if (this.biasReg) addRegularizerGradient(this.biasReg, this.biasRow as Matrix, gradRow);
     }
-    const dx = (this.dxPool as BufferPool).get(dz.rows);
+    const batch = (this.lastX as Tensor).shape[0] as number;
+    const dxPool = this.dxPool as BufferPool;
     if (ctx.inputGradient === false) {
       this.lastDx = undefined;
-      return dx;
+      return dxPool.get(batch);
     }
-    this.inputGradientProduct.run(dz, kernel.value, dx, INPUT_GRADIENT);
-    this.lastDx = dx;
-    return dx;
+    this.inputGradientProduct.run(dzm, kernel.value, dxPool.matrix(batch), INPUT_GRADIENT);
+    this.lastDx = dxPool.get(batch);
+    return this.lastDx;
   }
 
   /** Kernel then bias. */
@@ -360,18 +444,20 @@ export class Dense implements Layer {
   regularizationLoss(): number {
     let penalty = 0;
     if (this.kernelReg && this.kernelParam) penalty += regularizerPenalty(this.kernelReg, this.kernelParam.value);
-    if (this.biasReg && this.biasParam) penalty += regularizerPenalty(this.biasReg, this.biasParam.value);
+    if (this.biasReg && this.biasRow) penalty += regularizerPenalty(this.biasReg, this.biasRow);
     return penalty;
   }
 
   /** The JSON config (no weights). */
   getConfig(): JsonObject {
+    const shape = this.inputShapeConfig ?? this.builtShape;
     return {
       name: this.name,
       units: this.units,
       activation: layerActivationConfig(this.activation),
       useBias: this.useBias,
       inputDim: this.inputDim ?? this.kernelParam?.value.rows ?? null,
+      ...(shape && shape.length > 1 ? { inputShape: [...shape] } : {}),
       kernelInitializer: initializerJson(this.kernelInit),
       biasInitializer: initializerJson(this.biasInit),
       kernelRegularizer: regularizerConfig(this.kernelReg),
@@ -380,11 +466,7 @@ export class Dense implements Layer {
     };
   }
 
-  /**
-   * Input, net, output, and their gradients from the last passes through this layer (`forward`,
-   * `backward`, `predict`, `traceStep`). A small network trained by the fused step of
-   * `Sequential.fit` does not pass through its layers, so this keeps the passes from before.
-   */
+  /** Input, net, output, and their gradients from the last passes through this layer. */
   inspect(): LayerInspection {
     return {
       ...(this.lastX ? { input: this.lastX } : {}),

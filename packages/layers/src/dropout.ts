@@ -1,6 +1,7 @@
-import { BackpropError, Matrix, type Json, type JsonObject, type Param, type Rng, type RngState } from "@backprop/linalg";
+import { BackpropError, shapeString, sizeOf, type Json, type JsonObject, type Param, type Rng, type RngState, type Shape, type Tensor } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
-import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection } from "./layer.js";
+import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape } from "./layer.js";
+import { batchShapeText, checkInputShape, readInputShape } from "./input-shape.js";
 
 /** Options of {@link Dropout}. */
 export interface DropoutConfig {
@@ -8,6 +9,8 @@ export interface DropoutConfig {
   readonly rate: number;
   /** Layer name, assigned by the model when omitted. */
   readonly name?: string;
+  /** Per-sample input shape, when this is the model's first layer. */
+  readonly inputShape?: readonly number[] | null;
 }
 
 /**
@@ -28,14 +31,16 @@ export class Dropout implements Layer {
   name: string;
   /** Drop probability. */
   readonly rate: number;
+  /** The per-sample input shape from the config, if given. */
+  readonly inputShape: Shape | undefined;
   private rng: Rng | undefined;
-  private width = -1;
+  private shape: Shape | undefined;
   private maskPool: BufferPool | undefined;
   private yPool: BufferPool | undefined;
   private dxPool: BufferPool | undefined;
-  private lastMask: Matrix | undefined;
-  private lastX: Matrix | undefined;
-  private lastY: Matrix | undefined;
+  private lastMask: Tensor | undefined;
+  private lastX: Tensor | undefined;
+  private lastY: Tensor | undefined;
 
   constructor(config: DropoutConfig) {
     const rate = (config as DropoutConfig | undefined)?.rate;
@@ -44,6 +49,7 @@ export class Dropout implements Layer {
     }
     this.rate = rate;
     this.name = config.name ?? "dropout";
+    this.inputShape = readInputShape("Dropout", config);
   }
 
   /** Whether the layer has its generator and width. */
@@ -52,23 +58,31 @@ export class Dropout implements Layer {
   }
 
   /** Forks its own generator from the model's. */
-  build(ctx: BuildContext): void {
+  build(inputShape: Shape, ctx: BuildContext): void {
+    checkInputShape(this.name, inputShape, 1);
     this.rng = ctx.rng.fork();
-    this.width = ctx.inputDim;
-    this.maskPool = new BufferPool(ctx.inputDim, ctx.dtype);
-    this.yPool = new BufferPool(ctx.inputDim, ctx.dtype);
-    this.dxPool = new BufferPool(ctx.inputDim, ctx.dtype);
+    this.shape = inputShape.slice();
+    this.maskPool = new BufferPool(inputShape, ctx.dtype);
+    this.yPool = new BufferPool(inputShape, ctx.dtype);
+    this.dxPool = new BufferPool(inputShape, ctx.dtype);
   }
 
-  /** Same as the input width. */
-  outputDim(inputDim: number): number {
-    return inputDim;
+  /** Same as the input shape. */
+  computeOutputShape(inputShape: Shape): Shape {
+    checkInputShape(this.name, inputShape, 1);
+    return inputShape;
+  }
+
+  /** None. */
+  paramShapes(): readonly ParamShape[] {
+    return [];
   }
 
   /** Identity at inference; masked and rescaled while training. */
-  forward(x: Matrix, ctx: ForwardContext = {}): Matrix {
-    if (!this.rng || !this.maskPool || !this.yPool || x.cols !== this.width) {
-      throw new BackpropError("SHAPE_MISMATCH", `${this.name}: input has ${x.cols} columns (expected ${this.width})`);
+  forward(x: Tensor, ctx: ForwardContext = {}): Tensor {
+    const shape = this.shape;
+    if (!this.rng || !this.maskPool || !this.yPool || !shape || x.rank !== shape.length + 1 || x.size !== (x.shape[0] as number) * sizeOf(shape)) {
+      throw new BackpropError("SHAPE_MISMATCH", `${this.name}: input is ${shapeString(x)} (expected ${shape ? batchShapeText(shape) : "a built layer"})`);
     }
     this.lastX = x;
     if (ctx.training !== true || this.rate === 0) {
@@ -76,8 +90,9 @@ export class Dropout implements Layer {
       this.lastY = x;
       return x;
     }
-    const mask = this.maskPool.get(x.rows);
-    const y = this.yPool.get(x.rows);
+    const batch = x.shape[0] as number;
+    const mask = this.maskPool.get(batch);
+    const y = this.yPool.get(batch);
     const keep = 1 / (1 - this.rate);
     const md = mask.data;
     const xd = x.data;
@@ -93,9 +108,9 @@ export class Dropout implements Layer {
   }
 
   /** dL/dx = dL/dy ⊙ mask. */
-  backward(dy: Matrix, _ctx?: BackwardContext): Matrix {
+  backward(dy: Tensor, _ctx?: BackwardContext): Tensor {
     if (!this.lastMask || !this.dxPool) return dy;
-    const dx = this.dxPool.get(dy.rows);
+    const dx = this.dxPool.get(dy.shape[0] as number);
     const md = this.lastMask.data;
     const dyd = dy.data;
     const dxd = dx.data;
@@ -133,7 +148,7 @@ export class Dropout implements Layer {
 
   /** `{ name, rate }`. */
   getConfig(): JsonObject {
-    return { name: this.name, rate: this.rate };
+    return { name: this.name, rate: this.rate, ...(this.inputShape ? { inputShape: [...this.inputShape] } : {}) };
   }
 
   /** Input and output of the last forward pass. */

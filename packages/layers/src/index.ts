@@ -7,28 +7,30 @@ export type {
   BackwardContext,
   BuildContext,
   LayerInspection,
+  ParamShape,
 } from "./layer.js";
-export type { LayerActivation } from "./layer-activation.js";
 export type { RegularizerConfig } from "./regularizer.js";
 export type { NamedConfig } from "./named-config.js";
 export {
   Sequential,
   type SequentialOptions,
   type CompileOptions,
-  type FitOptions,
-  type FitAsyncOptions,
   type TrainingState,
-  type History,
   type BatchOptions,
-} from "./sequential.js";
+  type WeightValue,
+} from "./model/sequential.js";
+export type { FitOptions, FitAsyncOptions, History } from "./model/training-loop.js";
+export type { StepStrategy, StepPasses, StepModel } from "./model/train-step.js";
+export { fusedSmallNetStep } from "./model/small-net-step.js";
 export {
   earlyStopping,
   type Callback,
+  type CallbackModel,
   type Logs,
   type EarlyStoppingConfig,
   type EarlyStoppingCallback,
-} from "./callbacks.js";
-export type { StepTrace, LayerTrace, ParamTrace } from "./trace.js";
+} from "./model/callbacks.js";
+export type { StepTrace, LayerTrace, ParamTrace } from "./model/trace.js";
 export { registerLayer, layerFromConfig, listLayers, type LayerFactory } from "./layer-registry.js";
 export {
   referenceExample,
@@ -39,7 +41,6 @@ export {
   type ReferenceModelOptions,
 } from "./reference/reference-example.js";
 export {
-  softmax,
   meanSquaredError,
   halfSumSquaredError,
   meanAbsoluteError,

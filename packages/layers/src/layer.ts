@@ -1,4 +1,5 @@
-import type { DType, Json, JsonObject, Matrix, Param, Rng } from "@backprop/linalg";
+import type { Activation } from "@backprop/activations";
+import type { DType, Json, JsonObject, Param, Rng, Shape, Tensor } from "@backprop/linalg";
 
 /** What a layer's forward pass needs to know about the call. */
 export interface ForwardContext {
@@ -10,15 +11,13 @@ export interface ForwardContext {
 export interface BackwardContext {
   /**
    * False when nobody needs dLoss/dInput (the first layer of a model): the layer may skip that
-   * product and return an unspecified matrix. Default true.
+   * product and return an unspecified tensor. Default true.
    */
   readonly inputGradient?: boolean;
 }
 
-/** What {@link Layer.build} receives: where the layer sits and how to make its weights. */
+/** What {@link Layer.build} receives besides the input shape: how to make the layer's weights. */
 export interface BuildContext {
-  /** Width of the input rows. */
-  readonly inputDim: number;
   /** Element type of every buffer and weight. */
   readonly dtype: DType;
   /** The model's generator; initializers and dropout draw only from it. */
@@ -27,44 +26,73 @@ export interface BuildContext {
   readonly prefix: string;
 }
 
+/** The name (the part after the layer's prefix, e.g. `"kernel"`) and shape of one parameter. */
+export interface ParamShape {
+  /** Name within the layer: `"kernel"`, `"bias"`, … (the Param is `"<prefix>.<name>"`). */
+  readonly name: string;
+  /** The parameter's shape, e.g. `[inputs, units]` for a Dense kernel. */
+  readonly shape: Shape;
+}
+
 /**
  * The intermediate values of the last forward/backward pass, for people: the trace the CLI
  * walkthrough, the demo and the docs show. Views of live buffers; copy them before the next pass.
  */
 export interface LayerInspection {
   /** The layer's input of the last forward pass. */
-  readonly input?: Matrix;
+  readonly input?: Tensor;
   /** The pre-activation ("net") values, where the layer has them. */
-  readonly preActivation?: Matrix;
+  readonly preActivation?: Tensor;
   /** The output ("out") values. */
-  readonly output?: Matrix;
+  readonly output?: Tensor;
   /** dLoss/dOutput of the last backward pass. */
-  readonly outputGradient?: Matrix;
+  readonly outputGradient?: Tensor;
   /** dLoss/dPreActivation — the "delta" of the backpropagation literature. */
-  readonly delta?: Matrix;
+  readonly delta?: Tensor;
   /** dLoss/dInput of the last backward pass. */
-  readonly inputGradient?: Matrix;
+  readonly inputGradient?: Tensor;
 }
 
 /**
- * A differentiable block of a network. `forward` and `backward` sit side by side in each
- * implementation; `forward` caches what `backward` needs.
+ * A differentiable block of a network, with the shape handshake of Keras and TensorFlow.js: the
+ * model calls {@link Layer.build} once with the shape of one sample, asks
+ * {@link Layer.computeOutputShape} for the next layer's input shape, and only then does the layer
+ * own weights. `forward` and `backward` sit side by side in each implementation; `forward` caches
+ * what `backward` needs.
+ *
+ * Shapes here are per sample, without the batch axis (TensorFlow.js' `inputShape`): a Dense layer
+ * on 784 pixels sees `[784]`, a convolution on MNIST `[28, 28, 1]`. Tensors passed to `forward`
+ * and `backward` have the batch as their first axis.
+ *
+ * Writing a layer takes one file: this interface (or a class implementing it), and one line of
+ * registration (`registerLayer("acme>scale", (config) => new Scale(config))`) so a model file
+ * naming it loads.
  */
 export interface Layer {
-  /** Registry name of the layer type, e.g. `"dense"`. */
+  /** Registry name of the layer type, e.g. `"dense"`; custom layers may namespace: `"acme>scale"`. */
   readonly className: string;
   /** The instance's name, unique within a model (e.g. `"dense_1"`); the model assigns one when unset. */
   name: string;
   /** Whether {@link Layer.build} has run. */
   readonly built: boolean;
-  /** Allocates weights for the given input width. Called once by the model. */
-  build(ctx: BuildContext): void;
-  /** Output width for a given input width. */
-  outputDim(inputDim: number): number;
-  /** Computes the output for a batch (rows = samples). The result is a buffer the layer owns. */
-  forward(x: Matrix, ctx?: ForwardContext): Matrix;
+  /**
+   * The per-sample input shape the layer declares in its config (Keras' `inputShape`; Dense's
+   * `inputDim` is the shorthand for `[inputDim]`), if any: the model reads it on its first layer.
+   */
+  readonly inputShape?: Shape | undefined;
+  /** Creates the weights for inputs of this per-sample shape. Called once by the model. */
+  build(inputShape: Shape, ctx: BuildContext): void;
+  /** The per-sample output shape for a per-sample input shape (no weights needed). */
+  computeOutputShape(inputShape: Shape): Shape;
+  /**
+   * Name and shape of every parameter the layer has for this input shape, in the order of
+   * {@link Layer.params} (no weights needed): what loaders check a file's weights against.
+   */
+  paramShapes(inputShape: Shape): readonly ParamShape[];
+  /** Computes the output for a batch (first axis = samples). The result is a buffer the layer owns. */
+  forward(x: Tensor, ctx?: ForwardContext): Tensor;
   /** Given dLoss/dOutput, accumulates parameter gradients and returns dLoss/dInput. */
-  backward(dy: Matrix, ctx?: BackwardContext): Matrix;
+  backward(dy: Tensor, ctx?: BackwardContext): Tensor;
   /** The layer's parameters (empty before build or for parameter-free layers). */
   params(): readonly Param[];
   /** Regularization penalty added to the loss (0 if none). */
@@ -77,4 +105,12 @@ export interface Layer {
   getState?(): Json | undefined;
   /** Restores what {@link Layer.getState} returned. */
   setState?(state: Json): void;
+  /**
+   * The activation applied last, for a layer whose output is `activation(net)`: with
+   * {@link Layer.backwardFromDelta} it lets a loss supply δ = dLoss/dNet directly (softmax or
+   * sigmoid with cross-entropy), which is both faster and finite where a probability saturates.
+   */
+  readonly activation?: Activation;
+  /** The backward pass from δ = dLoss/dNet instead of dLoss/dOutput (see {@link Layer.activation}). */
+  backwardFromDelta?(delta: Tensor, ctx?: BackwardContext): Tensor;
 }

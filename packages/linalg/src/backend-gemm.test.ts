@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { getBackend, setBackend, useBackend, type KernelBackend } from "./backend.js";
+import { getBackend, setBackend, useBackend } from "./backend.js";
+import type { KernelBackend } from "./kernel-backend.js";
 import { isBackpropError } from "./errors.js";
-import { Matrix } from "./matrix.js";
+import { Matrix } from "./tensor.js";
 import { matmul } from "./ops.js";
 import { Rng } from "./rng.js";
 import { typescriptBackend } from "./typescript-backend.js";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setBackend } from "./backend.js";
 import { createThreadedWasmBackend, type ThreadedWasmBackend } from "./backend-wasm-threads.js";
 import { isBackpropError } from "./errors.js";
-import { Matrix } from "./matrix.js";
+import { Matrix } from "./tensor.js";
 import { addRowVector, matmul, sumColumns } from "./ops.js";
 import { Rng } from "./rng.js";
 import { createWasmBackend, isWasmSimdSupported, type WasmBackend } from "./wasm-backend.js";

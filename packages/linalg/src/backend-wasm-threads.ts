@@ -1,4 +1,4 @@
-import type { KernelBackend } from "./backend.js";
+import type { KernelBackend } from "./kernel-backend.js";
 import type { FloatArray } from "./dtype.js";
 import { BackpropError } from "./errors.js";
 import { wasmGemmSharedBase64, wasmGemmSharedRelaxedBase64, wasmSharedMaxPages } from "./generated/wasm-gemm-binary.js";

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { getBackend, setBackend, type KernelBackend } from "./backend.js";
+import { getBackend, setBackend } from "./backend.js";
+import type { KernelBackend } from "./kernel-backend.js";
 import { BackpropError } from "./errors.js";
-import { Matrix } from "./matrix.js";
+import { Matrix } from "./tensor.js";
 import { add, matmul } from "./ops.js";
 import { typescriptBackend } from "./typescript-backend.js";
 

@@ -1,4 +1,13 @@
-export { Matrix, shapeString } from "./matrix.js";
+export {
+  Tensor,
+  Matrix,
+  shapeString,
+  formatShape,
+  sizeOf,
+  sameShape,
+  type Shape,
+  type NestedArray,
+} from "./tensor.js";
 export { allocate, dtypeOf, isDType, type DType, type FloatArray } from "./dtype.js";
 export {
   matmul,
@@ -18,7 +27,8 @@ export {
   type MatmulOptions,
   type CloseOptions,
 } from "./ops.js";
-export { getBackend, setBackend, useBackend, type KernelBackend, type BackendName } from "./backend.js";
+export { getBackend, setBackend, useBackend, type BackendName } from "./backend.js";
+export type { KernelBackend } from "./kernel-backend.js";
 export { typescriptBackend } from "./typescript-backend.js";
 export { packedDoubles } from "./packed-doubles.js";
 export {

@@ -1,9 +1,10 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getBackend, setBackend, type KernelBackend } from "./backend.js";
+import { getBackend, setBackend } from "./backend.js";
+import type { KernelBackend } from "./kernel-backend.js";
 import type { DType } from "./dtype.js";
 import { BackpropError, ShapeMismatchError } from "./errors.js";
-import { Matrix } from "./matrix.js";
+import { Matrix } from "./tensor.js";
 import { add, matmul, transpose, type MatmulOptions } from "./ops.js";
 import { Rng } from "./rng.js";
 import { typescriptBackend } from "./typescript-backend.js";

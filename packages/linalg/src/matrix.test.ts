@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DType, FloatArray } from "./dtype.js";
 import { BackpropError, ShapeMismatchError } from "./errors.js";
-import { Matrix, shapeString } from "./matrix.js";
+import { Matrix, shapeString } from "./tensor.js";
 
 const DTYPES: readonly DType[] = ["float32", "float64"];
 

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { DType } from "./dtype.js";
 import { BackpropError, ShapeMismatchError } from "./errors.js";
-import { Matrix } from "./matrix.js";
+import { Matrix } from "./tensor.js";
 import {
   add,
   addRowVector,

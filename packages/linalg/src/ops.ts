@@ -1,7 +1,7 @@
 import { getBackend } from "./backend.js";
 import type { FloatArray } from "./dtype.js";
 import { BackpropError, ShapeMismatchError } from "./errors.js";
-import { Matrix, shapeString } from "./matrix.js";
+import { Matrix, shapeString } from "./tensor.js";
 
 /*
  * Public kernels. Each checks shapes and dtypes once at the edge, then runs a tight loop over the

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DType } from "./dtype.js";
 import { BackpropError } from "./errors.js";
-import { Matrix } from "./matrix.js";
+import { Matrix } from "./tensor.js";
 import { Param } from "./param.js";
 
 describe("Param", () => {

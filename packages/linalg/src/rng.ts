@@ -1,5 +1,5 @@
 import { BackpropError } from "./errors.js";
-import type { Matrix } from "./matrix.js";
+import type { Tensor } from "./tensor.js";
 
 /** Anything {@link Rng.shuffle} can permute in place: an array or a typed array. */
 export interface ShuffleTarget {
@@ -114,14 +114,14 @@ export class Rng {
   }
 
   /** Fills `m` with uniform values on `[low, high)`, row by row. */
-  fillUniform(m: Matrix, low = 0, high = 1): Matrix {
+  fillUniform<T extends Tensor>(m: T, low = 0, high = 1): T {
     const d = m.data;
     for (let i = 0; i < d.length; i++) d[i] = this.uniform(low, high);
     return m;
   }
 
   /** Fills `m` with Gaussian values, row by row. */
-  fillNormal(m: Matrix, mean = 0, std = 1): Matrix {
+  fillNormal<T extends Tensor>(m: T, mean = 0, std = 1): T {
     const d = m.data;
     for (let i = 0; i < d.length; i++) d[i] = this.normal(mean, std);
     return m;

@@ -1,5 +1,5 @@
 import type { FloatArray } from "./dtype.js";
-import type { KernelBackend } from "./backend.js";
+import type { KernelBackend } from "./kernel-backend.js";
 import { packedDoubles } from "./packed-doubles.js";
 
 /*

@@ -1,4 +1,4 @@
-import type { KernelBackend } from "./backend.js";
+import type { KernelBackend } from "./kernel-backend.js";
 import type { FloatArray } from "./dtype.js";
 import { BackpropError } from "./errors.js";
 import { wasmGemmBase64, wasmGemmRelaxedBase64 } from "./generated/wasm-gemm-binary.js";

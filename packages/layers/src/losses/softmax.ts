@@ -1,3 +1,4 @@
+import { softmax as softmaxActivation } from "@backprop/activations";
 import { Matrix } from "@backprop/linalg";
 import { checkOutShape } from "./check-shapes.js";
 
@@ -20,23 +21,7 @@ import { checkOutShape } from "./check-shapes.js";
 export function softmax(logits: Matrix, out?: Matrix): Matrix {
   const o = out ?? new Matrix(logits.rows, logits.cols, logits.dtype);
   checkOutShape("softmax", o, logits);
-  const z = logits.data;
-  const d = o.data;
-  const cols = logits.cols;
-  for (let i = 0; i < logits.rows; i++) {
-    const base = i * cols;
-    let m = -Infinity;
-    for (let j = 0; j < cols; j++) {
-      const v = z[base + j] as number;
-      if (v > m) m = v;
-    }
-    let s = 0;
-    for (let j = 0; j < cols; j++) {
-      const e = Math.exp((z[base + j] as number) - m);
-      d[base + j] = e;
-      s += e;
-    }
-    for (let j = 0; j < cols; j++) d[base + j] = (d[base + j] as number) / s;
-  }
+  // NOTE: one definition of softmax, the activation's: the losses' log-softmax paths use it too.
+  if (logits.cols > 0) softmaxActivation.apply(logits.data, o.data, logits.cols);
   return o;
 }

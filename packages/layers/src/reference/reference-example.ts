@@ -2,7 +2,7 @@ import { Matrix, type DType } from "@backprop/linalg";
 import { sgd } from "@backprop/optimizers";
 import { Dense } from "../dense.js";
 import { halfSumSquaredError } from "../losses/index.js";
-import { Sequential } from "../sequential.js";
+import { Sequential } from "../model/sequential.js";
 import reference from "./mazur-step.json";
 
 /** The numbers of one variant of the reference step, as published (float64). */

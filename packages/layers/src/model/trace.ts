@@ -1,7 +1,7 @@
-import type { Matrix, Param } from "@backprop/linalg";
+import type { NestedArray, Param, Tensor } from "@backprop/linalg";
 import type { Optimizer } from "@backprop/optimizers";
-import type { Layer } from "./layer.js";
-import type { Loss } from "./losses/index.js";
+import type { Layer } from "../layer.js";
+import type { Loss } from "../losses/index.js";
 
 /** One parameter during a traced step. */
 export interface ParamTrace {
@@ -9,15 +9,15 @@ export interface ParamTrace {
   readonly name: string;
   /** Whether the optimizer was allowed to change it. */
   readonly trainable: boolean;
-  /** Value before the step (rows × cols; a kernel is in×out). */
-  readonly before: number[][];
+  /** Value before the step, nested as its shape (a Dense kernel is in×out, a bias one list). */
+  readonly before: NestedArray;
   /** dLoss/dParam. */
-  readonly gradient: number[][];
+  readonly gradient: NestedArray;
   /** Value after the step. */
-  readonly after: number[][];
+  readonly after: NestedArray;
 }
 
-/** One layer during a traced step; every matrix has one row per sample. */
+/** One layer during a traced step; every value is nested as its tensor, first axis = samples. */
 export interface LayerTrace {
   /** Position in the model. */
   readonly index: number;
@@ -28,15 +28,15 @@ export interface LayerTrace {
   /** Activation name, if the layer has one. */
   readonly activation?: string;
   /** The layer's input. */
-  readonly input: number[][];
+  readonly input: NestedArray;
   /** Pre-activation ("net") values: `x·W + b`. */
-  readonly preActivation?: number[][];
+  readonly preActivation?: NestedArray;
   /** Output ("out") values. */
-  readonly output: number[][];
+  readonly output: NestedArray;
   /** dLoss/dOutput. For the last layer this is the loss gradient ("error" in the literature). */
-  readonly outputGradient?: number[][];
+  readonly outputGradient?: NestedArray;
   /** δ = dLoss/dNet. */
-  readonly delta?: number[][];
+  readonly delta?: NestedArray;
   /** The layer's parameters before, their gradients, and after. */
   readonly params: readonly ParamTrace[];
 }
@@ -53,11 +53,11 @@ export interface StepTrace {
     readonly learningRate: number;
   };
   /** The inputs of the batch. */
-  readonly input: number[][];
+  readonly input: NestedArray;
   /** The targets of the batch. */
-  readonly target: number[][];
+  readonly target: NestedArray;
   /** The model's output before the step. */
-  readonly prediction: number[][];
+  readonly prediction: NestedArray;
   /** The loss before the step (with regularization). */
   readonly loss: number;
   /** The loss on the same batch after the step. */
@@ -72,17 +72,17 @@ export interface StepHooks {
   readonly params: readonly Param[];
   readonly loss: Loss;
   readonly optimizer: Optimizer;
-  readonly x: Matrix;
-  readonly y: Matrix;
+  readonly x: Tensor;
+  readonly y: Tensor;
   /** Runs one training step (forward, backward, update) and returns its loss and output. */
-  readonly step: () => { loss: number; yPred: Matrix };
+  readonly step: () => { loss: number; yPred: Tensor };
   /** Forward pass in inference mode. */
-  readonly forward: () => Matrix;
+  readonly forward: () => Tensor;
   /** Current regularization penalty. */
   readonly regularization: () => number;
 }
 
-const copy = (m: Matrix | undefined): number[][] | undefined => (m ? m.toArray() : undefined);
+const copy = (t: Tensor | undefined): NestedArray | undefined => (t ? t.toArray() : undefined);
 
 /**
  * Runs one step through `hooks.step` and copies out every intermediate value. Internal: the
@@ -101,7 +101,7 @@ export function captureStep(hooks: StepHooks): StepTrace {
       // NOTE: with softmax fused into cross-entropy the model never forms dLoss/dOutput; compute it
       // here, off the training path, so the trace still shows the "error" of the output layer.
       const g = seen.output.clone();
-      hooks.loss.gradient(seen.output, hooks.y, g);
+      hooks.loss.gradient(seen.output.asMatrix(), hooks.y.asMatrix(), g.asMatrix());
       outputGradient = g.toArray();
     }
     const config = layer.getConfig();
@@ -126,7 +126,7 @@ export function captureStep(hooks: StepHooks): StepTrace {
     };
   });
   const yAfter = hooks.forward();
-  const lossAfter = hooks.loss.compute(yAfter, hooks.y) + hooks.regularization();
+  const lossAfter = hooks.loss.compute(yAfter.asMatrix(), hooks.y.asMatrix()) + hooks.regularization();
   return {
     lossName: hooks.loss.name,
     optimizer: { name: hooks.optimizer.name, learningRate },

@@ -1,7 +1,10 @@
 import { hasExactScalarForm, type Activation } from "@backprop/activations";
-import { Matrix, packedDoubles, type DType, type FloatArray, type Param } from "@backprop/linalg";
-import { Dense } from "./dense.js";
-import type { Layer } from "./layer.js";
+import { Matrix, getBackend, packedDoubles, type DType, type FloatArray, type Param } from "@backprop/linalg";
+import { BufferPool } from "../buffer-pool.js";
+import { Dense } from "../dense.js";
+import type { Layer } from "../layer.js";
+import type { Loss } from "../losses/index.js";
+import { fusedOutputDelta, type StepModel, type StepPasses, type StepStrategy } from "./train-step.js";
 
 /*
  * The fused step for small networks (XOR, toy classifiers): a stack of Dense layers whose every
@@ -14,11 +17,12 @@ import type { Layer } from "./layer.js";
  * general path stores into a Float32Array. The results are the same bits as the general path
  * (`small-net.test.ts` compares the two on random networks).
  *
- * Loss, fused loss gradient, gradient check and optimizer step stay the model's own: the fused
- * path reads the weights from the params and writes the gradients into them, so everything that
- * looks at a model between steps (callbacks, metrics, getWeights, optimizer state) sees what the
- * general path would show. The one difference: `Dense.inspect()` keeps the last pass made through
- * the layer itself (`traceStep`, `predict`), as the fused step bypasses the layers.
+ * It is a step strategy (`fusedSmallNetStep`, see train-step.ts): loss, fused loss gradient,
+ * gradient check and optimizer step stay the model's own. The fused passes read the weights from
+ * the params and write the gradients into them, so everything that looks at a model between steps
+ * (callbacks, metrics, getWeights, optimizer state) sees what the layer passes would show; only
+ * what the layers themselves recorded of their last pass (`inspect()`) is not renewed by a fused
+ * step, which is why `traceStep` always goes through the layers.
  */
 
 type Doubles = number[];
@@ -77,7 +81,7 @@ function denseStack(layers: readonly Layer[]): Dense[] | undefined {
   for (const layer of layers) {
     if (!(layer instanceof Dense) || !layer.built) return undefined;
     const act = layer.activation;
-    if (act.kind !== "elementwise" || !hasExactScalarForm(act.activation)) return undefined;
+    if (act.vector === true || !hasExactScalarForm(act)) return undefined;
     const config = layer.getConfig();
     if (config["kernelRegularizer"] !== null || config["biasRegularizer"] !== null) return undefined;
     out.push(layer);
@@ -86,13 +90,15 @@ function denseStack(layers: readonly Layer[]): Dense[] | undefined {
 }
 
 /** The fused forward and backward passes of one model for batches of `rows` samples. */
-export class SmallNet {
+class SmallNet {
   /** The largest `rows·units·inputs` over the layers: the backend must promise that many. */
   readonly largestProduct: number;
   private readonly stages: Stage[];
   private readonly f32: boolean;
   private readonly input: Doubles;
   private readonly output: Matrix;
+  /** Units of the last layer. */
+  readonly outputWidth: number;
 
   private constructor(stack: readonly Dense[], readonly rows: number, dtype: DType) {
     this.f32 = dtype === "float32";
@@ -100,13 +106,12 @@ export class SmallNet {
       const kernel = layer.kernel;
       const k = kernel.value.rows;
       const n = kernel.value.cols;
-      const act = layer.activation;
       return {
         k,
         n,
         kernel,
         bias: layer.bias,
-        act: (act as { readonly activation: Activation }).activation,
+        act: layer.activation,
         w: packedDoubles(k * n),
         b: packedDoubles(n),
         z: packedDoubles(rows * n),
@@ -116,7 +121,8 @@ export class SmallNet {
     });
     this.largestProduct = Math.max(...this.stages.map((s) => rows * s.n * s.k));
     this.input = packedDoubles(rows * (this.stages[0] as Stage).k);
-    this.output = new Matrix(rows, (this.stages[this.stages.length - 1] as Stage).n, dtype);
+    this.outputWidth = (this.stages[this.stages.length - 1] as Stage).n;
+    this.output = new Matrix(rows, this.outputWidth, dtype);
   }
 
   /** The fused passes for `layers`, or undefined when some layer does not qualify. */
@@ -241,3 +247,29 @@ export class SmallNet {
     return probe === 0;
   }
 }
+
+/**
+ * The fused small-network step as a step strategy: it applies when every layer is a built
+ * {@link Dense} with an exactly computable scalar activation and no regularizer, and the active
+ * kernel backend promises the reference summation order for every product of the batch
+ * (`KernelBackend.exactUpTo`). The model's default strategies include it; pass
+ * `{ stepStrategies: [] }` to `Sequential` to train through the layers only.
+ */
+export const fusedSmallNetStep: StepStrategy = Object.freeze({
+  name: "fusedSmallNet",
+  passesFor(model: StepModel, loss: Loss, batch: number): StepPasses | undefined {
+    const net = SmallNet.plan(model.layers, batch, model.dtype);
+    if (!net || net.largestProduct > (getBackend().exactUpTo ?? 0)) return undefined;
+    const fused = fusedOutputDelta(model.layers[model.layers.length - 1], loss);
+    const gradPool = new BufferPool(net.outputWidth, model.dtype);
+    return {
+      forward: (x) => net.forward(x.asMatrix()),
+      backward: (yPred, yTrue) => {
+        const out = gradPool.matrix(batch);
+        return fused
+          ? net.backward(fused(yPred.asMatrix(), yTrue.asMatrix(), out), true)
+          : net.backward(loss.gradient(yPred.asMatrix(), yTrue.asMatrix(), out), false);
+      },
+    };
+  },
+});

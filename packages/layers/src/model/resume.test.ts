@@ -1,8 +1,8 @@
 import { Matrix, Rng } from "@backprop/linalg";
 import { adam } from "@backprop/optimizers";
 import { describe, expect, it } from "vitest";
-import { Dense } from "./dense.js";
-import { Dropout } from "./dropout.js";
+import { Dense } from "../dense.js";
+import { Dropout } from "../dropout.js";
 import { Sequential } from "./sequential.js";
 
 function data(seed = 5): { x: Matrix; y: Matrix } {

@@ -3,7 +3,7 @@ import { Matrix, Rng, setBackend, typescriptBackend, type DType, type KernelBack
 import { adam, sgd } from "@backprop/optimizers";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Dense } from "./dense.js";
+import { Dense } from "../dense.js";
 import { Sequential } from "./sequential.js";
 
 // The fused small-network step must give the same bits as the step through the layers. The layer

@@ -1,8 +1,19 @@
 import { BackpropError } from "@backprop/linalg";
-import type { Sequential } from "./sequential.js";
+import type { Param } from "@backprop/linalg";
 
 /** Numbers reported during training: `loss`, metric names, and `val_`-prefixed validation values. */
 export type Logs = Record<string, number>;
+
+/**
+ * What a callback sees of the model being trained: its parameters, and the switch that ends
+ * training. `Sequential` is one; a callback needs nothing else, so it works with any model type.
+ */
+export interface CallbackModel {
+  /** Set to true to end training after the current batch. */
+  stopTraining: boolean;
+  /** Every parameter, in layer order. */
+  params(): readonly Param[];
+}
 
 /**
  * Hooks called by {@link Sequential.fit}. Every method is optional. Set `model.stopTraining = true`
@@ -10,7 +21,7 @@ export type Logs = Record<string, number>;
  */
 export interface Callback {
   /** Receives the model before training starts. */
-  setModel?(model: Sequential): void;
+  setModel?(model: CallbackModel): void;
   /** Before the first epoch. */
   onTrainBegin?(logs: Logs): void;
   /** After the last epoch (or the one where training stopped), with that epoch's logs. */
@@ -69,7 +80,7 @@ export function earlyStopping(config: EarlyStoppingConfig = {}): EarlyStoppingCa
   let monitor = config.monitor ?? "val_loss";
   const modeOf = (name: string): "min" | "max" =>
     config.mode === "min" || config.mode === "max" ? config.mode : /acc/.test(name) ? "max" : "min";
-  let model: Sequential | undefined;
+  let model: CallbackModel | undefined;
   let wait = 0;
   let bestWeights: Float64Array[] | undefined;
   const state = { stoppedEpoch: -1, best: Number.NaN, bestEpoch: -1 };

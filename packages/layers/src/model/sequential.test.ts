@@ -3,8 +3,8 @@ import { adam, sgd } from "@backprop/optimizers";
 import { gradCheck } from "@backprop/testing";
 import { describe, expect, it } from "vitest";
 import { earlyStopping, type Callback } from "./callbacks.js";
-import { Dense } from "./dense.js";
-import { Dropout } from "./dropout.js";
+import { Dense } from "../dense.js";
+import { Dropout } from "../dropout.js";
 import { Sequential } from "./sequential.js";
 
 const xorX = Matrix.fromArray([[0, 0], [0, 1], [1, 0], [1, 1]]);
@@ -55,7 +55,7 @@ describe("training reaches high accuracy", () => {
     ], { seed: 2, dtype: "float32" });
     model.compile({ loss: "categoricalCrossentropy", optimizer: adam({ lr: 0.01 }), metrics: ["accuracy"] });
     model.fit(x, y, { epochs: 300, batchSize: 32 });
-    expect(accuracy(model.predict(x), labels)).toBeGreaterThanOrEqual(0.97);
+    expect(accuracy(model.predict(x).asMatrix(), labels)).toBeGreaterThanOrEqual(0.97);
   });
 });
 
@@ -167,7 +167,7 @@ describe("fit, evaluate, predict", () => {
 
   it("predict returns one row per sample and matches a manual forward pass", () => {
     const model = new Sequential([new Dense({ units: 2, inputDim: 2, activation: "sigmoid", weights: { kernel: [[1, 0], [0, 1]], bias: [0, 0] } })], { dtype: "float64" });
-    const p = model.predict(Matrix.fromArray([[0, 0], [1, -1]]), { batchSize: 1 });
+    const p = model.predict(Matrix.fromArray([[0, 0], [1, -1]]), { batchSize: 1 }).asMatrix();
     expect(p.toArray()[0]).toEqual([0.5, 0.5]);
     expect(p.get(1, 0)).toBeCloseTo(1 / (1 + Math.exp(-1)), 15);
     expect(p.get(1, 1)).toBeCloseTo(1 / (1 + Math.exp(1)), 15);
