@@ -1,6 +1,13 @@
 export { Dense, type DenseConfig, type DenseWeights } from "./dense.js";
 export { ActivationLayer, type ActivationLayerConfig } from "./activation-layer.js";
 export { Dropout, type DropoutConfig } from "./dropout.js";
+export { Normalization, type NormalizationConfig } from "./normalization.js";
+export {
+  gradientCheck,
+  type GradientCheckOptions,
+  type GradientCheckReport,
+  type GradientCheckEntry,
+} from "./gradient-check.js";
 export type {
   Layer,
   ForwardContext,

@@ -24,7 +24,7 @@ import { resolveMetric, type Metric, type MetricSpec } from "../metrics/index.js
 import type { Logs } from "./callbacks.js";
 import { fusedSmallNetStep } from "./small-net-step.js";
 import { captureStep, type StepTrace } from "./trace.js";
-import { TrainingStep, forwardLayers, nonFiniteProbe, type StepStrategy } from "./train-step.js";
+import { TrainingStep, forwardLayers, nonFiniteProbe, type StepModel, type StepStrategy } from "./train-step.js";
 import { checkPositiveInteger, trainingLoop, type FitAsyncOptions, type FitOptions, type History } from "./training-loop.js";
 
 /** Options of the {@link Sequential} constructor. */
@@ -302,12 +302,13 @@ export class Sequential {
     return this;
   }
 
-  private stepModel(): { name: string; layers: readonly Layer[]; dtype: DType; params(): readonly Param[]; regularization(): number } {
+  private stepModel(): StepModel {
     const model = this;
     return {
       name: this.name,
       layers: this.stack,
       dtype: this.dtype,
+      inputShape: this.builtInput as Shape,
       params: () => model.allParams,
       regularization: () => model.regularization(),
     };

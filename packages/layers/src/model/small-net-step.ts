@@ -258,6 +258,8 @@ class SmallNet {
 export const fusedSmallNetStep: StepStrategy = Object.freeze({
   name: "fusedSmallNet",
   passesFor(model: StepModel, loss: Loss, batch: number): StepPasses | undefined {
+    // Samples must be vectors: the fused loops treat a batch as rows×inputs.
+    if (model.inputShape.length !== 1) return undefined;
     const net = SmallNet.plan(model.layers, batch, model.dtype);
     if (!net || net.largestProduct > (getBackend().exactUpTo ?? 0)) return undefined;
     const fused = fusedOutputDelta(model.layers[model.layers.length - 1], loss);

@@ -1,4 +1,4 @@
-import { BackpropError, type DType, type FloatArray, type Matrix, type Param, type Tensor } from "@backprop/linalg";
+import { BackpropError, type DType, type FloatArray, type Matrix, type Param, type Shape, type Tensor } from "@backprop/linalg";
 import type { Optimizer } from "@backprop/optimizers";
 import { BufferPool } from "../buffer-pool.js";
 import type { BackwardContext, ForwardContext, Layer } from "../layer.js";
@@ -26,6 +26,8 @@ export interface StepModel {
   readonly layers: readonly Layer[];
   /** Element type of every weight and buffer. */
   readonly dtype: DType;
+  /** The per-sample input shape the model was built for. */
+  readonly inputShape: Shape;
   /** Every parameter in layer order. */
   params(): readonly Param[];
   /** The sum of the layers' regularization penalties. */
