@@ -1,81 +1,9 @@
-import { BackpropError, type Json, type JsonObject } from "@backprop/linalg";
+import { isPlainObject } from "@backprop/linalg";
+import type { Json, JsonObject } from "@backprop/linalg";
 
-/*
- * Config validation shared by the factories. Configs arrive from user code and from model files,
- * so every check names the activation, the key, what it got and what it expected.
- */
-
-/** A short, printable rendering of any value for error messages. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return "undefined";
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return "a function";
-  if (typeof value === "symbol") return value.toString();
-  try {
-    const text = JSON.stringify(value);
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-  } catch {
-    return Array.isArray(value) ? "an array" : "an object";
-  }
-}
-
-/** True for `{}`-style objects: not null, not an array, not a class instance. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/**
- * Checks that `config` is absent or a plain object whose keys are all in `keys`, and returns it.
- * @param where - the activation name, for messages
- * @param keys - the accepted keys; empty for activations without hyperparameters
- */
-export function readConfig(where: string, config: unknown, keys: readonly string[]): Readonly<Record<string, unknown>> {
-  if (config === undefined) return {};
-  const expected = keys.length === 0 ? "{}" : `{ ${keys.map((k) => `${k}?`).join(", ")} }`;
-  if (!isPlainObject(config)) {
-    throw new BackpropError(
-      "INVALID_CONFIG",
-      `${where}: config must be an object (got ${describeValue(config)}, expected ${expected})`,
-    );
-  }
-  for (const key of Object.keys(config)) {
-    if (!keys.includes(key)) {
-      throw new BackpropError(
-        "INVALID_CONFIG",
-        `${where}: unknown config key "${key}" (got ${describeValue(config)}, expected ${expected})`,
-        { hint: keys.length === 0 ? `${where} has no hyperparameters: pass no config` : `check the spelling; accepted keys: ${keys.join(", ")}` },
-      );
-    }
-  }
-  return config;
-}
-
-/** The finite number under `key`, or `fallback` when it is absent. */
-export function finiteNumber(where: string, key: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new BackpropError(
-      "INVALID_CONFIG",
-      `${where}: ${key} must be a finite number (got ${describeValue(value)}, expected e.g. ${fallback})`,
-    );
-  }
-  return value;
-}
-
-/** The boolean under `key`, or `fallback` when it is absent. */
-export function booleanOption(where: string, key: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") {
-    throw new BackpropError(
-      "INVALID_CONFIG",
-      `${where}: ${key} must be a boolean (got ${describeValue(value)}, expected true or false)`,
-    );
-  }
-  return value;
-}
+// NOTE: configs are validated by linalg's readConfig, shared by every package; these two are
+// re-exported because the activation files print and check values with them too.
+export { describeValue, isPlainObject } from "@backprop/linalg";
 
 /**
  * A deep-frozen copy of `value` if it is JSON (finite numbers only: JSON cannot store NaN or

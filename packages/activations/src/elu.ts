@@ -1,5 +1,5 @@
+import { readConfig } from "@backprop/linalg";
 import type { Activation } from "./activation.js";
-import { finiteNumber, readConfig } from "./config.js";
 import { makeActivation } from "./make-activation.js";
 
 /** Config of {@link elu}. */
@@ -27,8 +27,7 @@ const DEFAULT_ALPHA = 1;
  * ```
  */
 export function elu(config: EluConfig = {}): Activation {
-  const c = readConfig("elu", config, ["alpha"]);
-  const alpha = finiteNumber("elu", "alpha", c["alpha"], DEFAULT_ALPHA);
+  const { alpha } = readConfig("elu", config, { alpha: { type: "number", default: DEFAULT_ALPHA } });
   return makeActivation({
     name: "elu",
     config: Object.freeze({ alpha }),

@@ -1,5 +1,5 @@
+import { readConfig } from "@backprop/linalg";
 import type { Activation } from "./activation.js";
-import { booleanOption, readConfig } from "./config.js";
 import { normalCdf } from "./erf.js";
 import { logistic } from "./logistic.js";
 import { makeActivation } from "./make-activation.js";
@@ -61,8 +61,7 @@ function approxDf(x: number): number {
  * ```
  */
 export function gelu(config: GeluConfig = {}): Activation {
-  const c = readConfig("gelu", config, ["approximate"]);
-  const approximate = booleanOption("gelu", "approximate", c["approximate"], false);
+  const { approximate } = readConfig("gelu", config, { approximate: { type: "boolean", default: false } });
   const common = { name: "gelu", config: Object.freeze({ approximate }), exactScalar: true } as const;
   if (approximate) {
     return makeActivation({

@@ -21,9 +21,9 @@ describe("leakyRelu", () => {
   });
 
   it.each([
-    [{ alpha: Number.NaN }, /alpha must be a finite number \(got NaN/],
-    [{ alpha: Infinity }, /alpha must be a finite number \(got Infinity/],
-    [{ alpha: "0.2" }, /alpha must be a finite number \(got "0.2"/],
+    [{ alpha: Number.NaN }, /invalid alpha \(got NaN, expected a finite number\)/],
+    [{ alpha: Infinity }, /invalid alpha \(got Infinity, expected a finite number\)/],
+    [{ alpha: "0.2" }, /invalid alpha \(got "0.2", expected a finite number\)/],
     [{ alpah: 0.2 }, /unknown config key "alpah"/],
     [null, /config must be an object \(got null/],
     [[0.2], /config must be an object/],

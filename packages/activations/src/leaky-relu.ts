@@ -1,5 +1,5 @@
+import { readConfig } from "@backprop/linalg";
 import type { Activation } from "./activation.js";
-import { finiteNumber, readConfig } from "./config.js";
 import { makeActivation } from "./make-activation.js";
 
 /** Config of {@link leakyRelu}. */
@@ -26,8 +26,7 @@ const DEFAULT_ALPHA = 0.01;
  * ```
  */
 export function leakyRelu(config: LeakyReluConfig = {}): Activation {
-  const c = readConfig("leakyRelu", config, ["alpha"]);
-  const alpha = finiteNumber("leakyRelu", "alpha", c["alpha"], DEFAULT_ALPHA);
+  const { alpha } = readConfig("leakyRelu", config, { alpha: { type: "number", default: DEFAULT_ALPHA } });
   return makeActivation({
     name: "leakyRelu",
     config: Object.freeze({ alpha }),

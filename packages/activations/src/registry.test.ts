@@ -18,7 +18,7 @@ const PROBE = [-7.5, -2, -0.6, -0.01, 0, 0.01, 0.4, 1.3, 3, 9];
 
 const BUILTIN_NAMES = [
   "elu", "gaussian", "gelu", "hardSigmoid", "hardTanh", "identity", "leakyRelu", "linear", "mish", "relu",
-  "relu6", "selu", "sigmoid", "silu", "sinusoid", "softplus", "softsign", "swish", "tanh",
+  "relu6", "selu", "sigmoid", "silu", "sinusoid", "softmax", "softplus", "softsign", "swish", "tanh",
 ];
 
 /** Simulates a model file: only `{ name, config }` survives, as JSON. */
@@ -30,6 +30,16 @@ function roundTrip(act: Activation): Activation {
 function expectSameFunction(a: Activation, b: Activation): void {
   expect(b.name).toBe(a.name);
   expect(b.config).toEqual(a.config);
+  expect(b.vector).toBe(a.vector);
+  if (a.vector === true) {
+    // NOTE: a vector activation (softmax) has no scalar f; compare whole rows instead.
+    const src = Float64Array.from(PROBE);
+    const [ya, yb] = [new Float64Array(src.length), new Float64Array(src.length)];
+    a.apply(src, ya, 5);
+    b.apply(src, yb, 5);
+    expect(Array.from(yb)).toEqual(Array.from(ya));
+    return;
+  }
   for (const x of PROBE) {
     expect(b.f(x), `f(${x})`).toBe(a.f(x));
     expect(b.df(x, b.f(x)), `df(${x})`).toBe(a.df(x, a.f(x)));
@@ -194,5 +204,28 @@ describe("resolveActivation", () => {
     [{ name: "nope" }, "UNKNOWN_COMPONENT"],
   ])("rejects %j", (spec, code) => {
     expect(errorOf(() => resolveActivation(spec as unknown as ActivationSpec)).code).toBe(code);
+  });
+});
+
+describe("two copies of the package in one node_modules", () => {
+  it("share registered activations (the registry is keyed on globalThis)", async () => {
+    // NOTE: the query makes vite load registry.ts again as a separate module instance, as a
+    // nested second copy of @backprop/activations would be.
+    const specifier = "./registry.ts?copy=2";
+    const copy = (await import(/* @vite-ignore */ specifier)) as typeof import("./registry.js");
+    expect(copy.registerActivation).not.toBe(registerActivation);
+    expect(copy.getActivation).not.toBe(getActivation);
+
+    const cube = defineActivation({ name: registered("acme>copyCube"), f: (x) => x ** 3, df: (x) => 3 * x * x });
+    registerActivation(cube);
+    expect(copy.getActivation("acme>copyCube")).toBe(cube);
+    expect(copy.resolveActivation({ name: "acme>copyCube" })).toBe(cube);
+    expect(copy.listActivations()).toContain("acme>copyCube");
+
+    copy.registerActivation(registered("acme>copyLeaky"), (config) => leakyRelu(config));
+    expect(getActivation("acme>copyLeaky", { alpha: 0.5 }).f(-2)).toBe(-1);
+    expect(errorOf(() => registerActivation("acme>copyLeaky", () => relu)).code).toBe("DUPLICATE_COMPONENT");
+    expect(unregisterActivation("acme>copyLeaky")).toBe(true);
+    expect(errorOf(() => copy.getActivation("acme>copyLeaky")).code).toBe("UNKNOWN_COMPONENT");
   });
 });

@@ -1,7 +1,7 @@
 import { BackpropError, Registry, type JsonObject, type RegisterOptions } from "@backprop/linalg";
 import type { Activation, ActivationFactory, ActivationSpec } from "./activation.js";
 import { builtinActivations, fixedFactory } from "./builtins.js";
-import { describeValue, isPlainObject } from "./config.js";
+import { describeValue } from "./config.js";
 import { isActivation } from "./is-activation.js";
 
 /** Options of {@link getActivation} and {@link resolveActivation}. */
@@ -13,46 +13,22 @@ export interface ResolveActivationOptions {
   readonly custom?: Readonly<Record<string, Activation | ActivationFactory>>;
 }
 
-const REGISTER_EXAMPLE = "registerActivation(defineActivation({ name, f: (x) => …, df: (x, y) => … }))";
-
-let store: Registry<ActivationFactory> | undefined;
-
-// NOTE: created on first use, so importing the package does no work (sideEffects: false).
-function registry(): Registry<ActivationFactory> {
-  store ??= new Registry<ActivationFactory>("activation", builtinActivations(), `register it first: ${REGISTER_EXAMPLE}`);
-  return store;
-}
-
-function normalise(name: string): string {
-  return name.toLowerCase().replace(/[\s_-]/g, "");
-}
-
-function unknownActivation(name: string, customNames: readonly string[]): BackpropError {
-  const known = [...registry().names(), ...customNames];
-  const close = known.find((k) => normalise(k) === normalise(name));
-  const register = `register it first: ${REGISTER_EXAMPLE.replace("name,", `name: ${JSON.stringify(name)},`)}`;
-  return new BackpropError(
-    "UNKNOWN_COMPONENT",
-    `getActivation: unknown activation ${JSON.stringify(name)} (registered: ${known.join(", ")})`,
-    { hint: close === undefined ? register : `did you mean "${close}"? Otherwise ${register}` },
-  );
-}
-
-function factoryFor(name: string, custom: ResolveActivationOptions["custom"]): ActivationFactory {
-  if (custom !== undefined && Object.hasOwn(custom, name)) {
-    const entry: unknown = custom[name];
-    if (typeof entry === "function") return entry as ActivationFactory;
-    if (isActivation(entry)) return fixedFactory(entry, name);
-    throw new BackpropError(
-      "INVALID_ARGUMENT",
-      `getActivation: custom entry "${name}" is neither an activation nor a factory (got ${describeValue(entry)}, expected an Activation or (config) => Activation)`,
-      { hint: "build it with defineActivation({ name, f, df })" },
-    );
-  }
-  const found = registry().find(name);
-  if (found === undefined) throw unknownActivation(name, custom === undefined ? [] : Object.keys(custom));
-  return found;
-}
+// NOTE: the built-ins are a function, built on the first lookup, so importing the package does
+// no work (sideEffects: false).
+const activations = /* @__PURE__ */ new Registry<ActivationFactory>({
+  kind: "activation",
+  builtins: builtinActivations,
+  registerHint: (name) =>
+    `register it first: registerActivation(defineActivation({ name: ${JSON.stringify(name)}, f: (x) => …, df: (x, y) => … }))`,
+  where: { get: "getActivation", resolve: "resolveActivation", register: "registerActivation" },
+  component: {
+    label: "an Activation",
+    is: isActivation,
+    keys: ["f"],
+    fixed: fixedFactory,
+    hint: "wrap a bare { name, f, df } with defineActivation({ name, f, df })",
+  },
+});
 
 /**
  * The activation registered as `name`, built from `config` (a model file's `{ name, config }`).
@@ -71,21 +47,7 @@ function factoryFor(name: string, custom: ResolveActivationOptions["custom"]): A
  * ```
  */
 export function getActivation(name: string, config?: JsonObject, options: ResolveActivationOptions = {}): Activation {
-  if (typeof name !== "string" || name.length === 0) {
-    throw new BackpropError(
-      "INVALID_ARGUMENT",
-      `getActivation: name must be a non-empty string (got ${describeValue(name)}, expected e.g. "relu")`,
-    );
-  }
-  const activation: unknown = factoryFor(name, options.custom)(config);
-  if (!isActivation(activation)) {
-    throw new BackpropError(
-      "INVALID_STATE",
-      `getActivation("${name}"): the registered factory returned ${describeValue(activation)} (expected an Activation)`,
-      { hint: "build the result with defineActivation({ name, f, df, config })" },
-    );
-  }
-  return activation;
+  return activations.create(name, config, options);
 }
 
 /**
@@ -101,27 +63,12 @@ export function getActivation(name: string, config?: JsonObject, options: Resolv
  * ```
  */
 export function resolveActivation(spec: ActivationSpec, options: ResolveActivationOptions = {}): Activation {
-  if (typeof spec === "string") return getActivation(spec, undefined, options);
-  if (isActivation(spec)) return spec;
-  if (typeof spec === "object" && spec !== null && typeof spec.name === "string" && !("f" in spec)) {
-    const config: unknown = spec.config;
-    if (config !== undefined && !isPlainObject(config)) {
-      throw new BackpropError(
-        "INVALID_CONFIG",
-        `resolveActivation("${spec.name}"): config must be an object (got ${describeValue(config)}, expected e.g. {})`,
-      );
-    }
-    return getActivation(spec.name, spec.config, options);
-  }
-  throw new BackpropError(
-    "INVALID_ARGUMENT",
-    `resolveActivation: cannot resolve ${describeValue(spec)} (expected a name, { name, config } or an Activation)`,
-    { hint: "wrap a bare { name, f, df } with defineActivation({ name, f, df })" },
-  );
+  return activations.resolve(spec, options);
 }
 
 /**
- * Makes an activation resolvable by name, so models that use it can be loaded.
+ * Makes an activation resolvable by name, so models that use it can be loaded — by this copy of
+ * the package and by any other copy in the same process.
  *
  * - `registerActivation(activation)` registers a fixed activation under `activation.name`; loading
  *   accepts its own config only.
@@ -148,13 +95,7 @@ export function registerActivation(
   options?: RegisterOptions,
 ): void {
   if (typeof activationOrName === "string") {
-    if (typeof factoryOrOptions !== "function") {
-      throw new BackpropError(
-        "INVALID_ARGUMENT",
-        `registerActivation("${activationOrName}"): factory must be a function (got ${describeValue(factoryOrOptions)}, expected (config) => Activation)`,
-      );
-    }
-    registry().register(activationOrName, factoryOrOptions, options);
+    activations.register(activationOrName, factoryOrOptions as ActivationFactory, options);
     return;
   }
   if (!isActivation(activationOrName)) {
@@ -165,7 +106,7 @@ export function registerActivation(
     );
   }
   const registerOptions = typeof factoryOrOptions === "function" ? undefined : factoryOrOptions;
-  registry().register(activationOrName.name, fixedFactory(activationOrName), registerOptions);
+  activations.register(activationOrName.name, fixedFactory(activationOrName), registerOptions);
 }
 
 /**
@@ -178,7 +119,7 @@ export function registerActivation(
  * ```
  */
 export function unregisterActivation(name: string): boolean {
-  return registry().unregister(name);
+  return activations.unregister(name);
 }
 
 /**
@@ -191,5 +132,5 @@ export function unregisterActivation(name: string): boolean {
  * ```
  */
 export function listActivations(): string[] {
-  return registry().names();
+  return activations.names();
 }

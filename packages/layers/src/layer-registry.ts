@@ -1,21 +1,25 @@
-import { BackpropError, Registry, type JsonObject } from "@backprop/linalg";
+import { BackpropError, Registry, describeValue, type JsonObject } from "@backprop/linalg";
 import { ActivationLayer, type ActivationLayerConfig } from "./activation-layer.js";
 import { Dense, type DenseConfig } from "./dense.js";
 import { Dropout, type DropoutConfig } from "./dropout.js";
+import { Normalization, type NormalizationConfig } from "./normalization.js";
 import type { Layer } from "./layer.js";
 
 /** Rebuilds a layer from its JSON config. */
 export type LayerFactory = (config: JsonObject) => Layer;
 
-const layers = new Registry<LayerFactory>(
-  "layer",
-  {
+const layers = /* @__PURE__ */ new Registry<LayerFactory>({
+  kind: "layer",
+  builtins: {
     dense: (config) => new Dense(config as unknown as DenseConfig),
     activation: (config) => new ActivationLayer(config as unknown as ActivationLayerConfig),
     dropout: (config) => new Dropout(config as unknown as DropoutConfig),
+    normalization: (config) => new Normalization(config as unknown as NormalizationConfig),
   },
-  "registerLayer(\"myproject>myLayer\", (config) => new MyLayer(config))",
-);
+  registerHint: 'register it first: registerLayer("myproject>myLayer", (config) => new MyLayer(config))',
+  where: { get: "layerFromConfig", register: "registerLayer" },
+  isEntry: (value): value is LayerFactory => typeof value === "function",
+});
 
 /**
  * Makes a custom layer type loadable from model files by its `className`.
@@ -30,16 +34,30 @@ export function registerLayer(className: string, factory: LayerFactory, options:
 
 /**
  * A layer from its `{ className, config }` form (as `Sequential.getConfig()` writes it).
- * @throws BackpropError `UNKNOWN_COMPONENT` listing the registered layer types
+ * @throws BackpropError `UNKNOWN_COMPONENT` listing the registered layer types; `INVALID_CONFIG`
+ *   for anything but `{ className, config }`
+ * @example
+ * ```ts
+ * const copy = layerFromConfig({ className: "dense", config: layer.getConfig() });
+ * ```
  */
 export function layerFromConfig(spec: { readonly className: string; readonly config: JsonObject }): Layer {
   if (typeof spec !== "object" || spec === null || typeof spec.className !== "string") {
-    throw new BackpropError("INVALID_CONFIG", "layerFromConfig: expected { className, config }");
+    throw new BackpropError(
+      "INVALID_CONFIG",
+      `layerFromConfig: invalid layer (got ${describeValue(spec)}, expected { className, config })`,
+    );
   }
-  return layers.get(spec.className)(spec.config ?? {});
+  return layers.create(spec.className, spec.config ?? {});
 }
 
-/** The names of every registered layer type. */
+/**
+ * The names of every registered layer type: built-ins first, then custom ones, each group sorted.
+ * @example
+ * ```ts
+ * listLayers(); // ["activation", "dense", "dropout", …]
+ * ```
+ */
 export function listLayers(): string[] {
   return layers.names();
 }

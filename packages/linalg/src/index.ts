@@ -5,6 +5,7 @@ export {
   formatShape,
   sizeOf,
   sameShape,
+  rowsOf,
   type Shape,
   type NestedArray,
 } from "./tensor.js";
@@ -31,6 +32,7 @@ export { getBackend, setBackend, useBackend, type BackendName } from "./backend.
 export type { KernelBackend } from "./kernel-backend.js";
 export { typescriptBackend } from "./typescript-backend.js";
 export { packedDoubles } from "./packed-doubles.js";
+export { finiteDifferenceCheck, type FiniteDifferenceResult } from "./finite-difference.js";
 export {
   createWasmBackend,
   isWasmSimdSupported,
@@ -39,7 +41,30 @@ export {
 } from "./wasm-backend.js";
 export { Rng, type RngState, type ShuffleTarget } from "./rng.js";
 export { Param } from "./param.js";
-export { Registry, type RegisterOptions } from "./registry.js";
+export {
+  Registry,
+  type RegisterOptions,
+  type RegistryOptions,
+  type ComponentOptions,
+  type CreateOptions,
+  type ComponentSpec,
+  type StoredComponent,
+} from "./registry.js";
+export {
+  readConfig,
+  readField,
+  describeRange,
+  describeValue,
+  isPlainObject,
+  type ConfigSchema,
+  type ConfigField,
+  type ConfigValues,
+  type NumberField,
+  type BooleanField,
+  type StringField,
+  type CustomField,
+  type NumberRange,
+} from "./config-reader.js";
 export {
   BackpropError,
   ShapeMismatchError,

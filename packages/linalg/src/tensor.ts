@@ -513,3 +513,13 @@ export class Matrix extends Tensor {
 export function shapeString(t: Tensor): string {
   return t.describeShape();
 }
+
+/**
+ * The rows of the 2-D view of nested numbers (see {@link Tensor.asMatrix}): a matrix stays as it
+ * is, a vector becomes one row, a scalar `[[x]]`. Handy for traced values, which keep each
+ * tensor's own nesting: `rowsOf(trace.layers[0].output)[0]` is the first sample's output.
+ * @throws BackpropError for ragged or non-numeric input
+ */
+export function rowsOf(value: NestedArray): number[][] {
+  return Tensor.fromArray(value).asMatrix().toArray();
+}

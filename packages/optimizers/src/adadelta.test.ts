@@ -48,6 +48,6 @@ describe("adadelta", () => {
 
   it("validates its hyperparameters", () => {
     expect(() => adadelta({ rho: 1.01 })).toThrow(/adadelta: invalid rho \(got 1\.01/);
-    expect(() => adadelta({ eps: 0 })).toThrow(/invalid eps \(got 0, expected a positive finite number\)/);
+    expect(() => adadelta({ eps: 0 })).toThrow(/invalid eps \(got 0, expected a finite number > 0\)/);
   });
 });

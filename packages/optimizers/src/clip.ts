@@ -1,5 +1,6 @@
-import type { Param } from "@backprop/linalg";
-import { checkNumber } from "./config.js";
+import { readField, type NumberField, type Param } from "@backprop/linalg";
+
+const POSITIVE: NumberField = { type: "number", min: 0, minExclusive: true };
 
 /**
  * Clamps every gradient element of the trainable params to `[−clipValue, clipValue]`, in place.
@@ -17,7 +18,7 @@ import { checkNumber } from "./config.js";
  * ```
  */
 export function clipGradValue(params: readonly Param[], clipValue: number): void {
-  checkNumber("clipGradValue", "clipValue", clipValue, { min: 0, minExclusive: true });
+  readField("clipGradValue", "clipValue", clipValue, POSITIVE);
   clampGradients(params, clipValue);
 }
 
@@ -41,7 +42,7 @@ export function clipGradValue(params: readonly Param[], clipValue: number): void
  * ```
  */
 export function clipGradNorm(params: readonly Param[], maxNorm: number): number {
-  checkNumber("clipGradNorm", "maxNorm", maxNorm, { min: 0, minExclusive: true });
+  readField("clipGradNorm", "maxNorm", maxNorm, POSITIVE);
   return rescaleGradients(params, maxNorm);
 }
 

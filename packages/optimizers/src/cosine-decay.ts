@@ -1,4 +1,4 @@
-import { checkNumber, readOptions } from "./config.js";
+import { readConfig } from "@backprop/linalg";
 import type { Schedule } from "./schedule.js";
 
 /**
@@ -18,7 +18,12 @@ export interface CosineDecayOptions {
   readonly alpha?: number;
 }
 
-const KEYS = ["initial", "decaySteps", "alpha"] as const;
+// NOTE: null reads as absent for the keys with a default, as `??` always did.
+const SCHEMA = {
+  initial: { type: "number", min: 0 },
+  decaySteps: { type: "number", min: 0, minExclusive: true, integer: true },
+  alpha: { type: "number", default: 0, nullable: true, min: 0, max: 1 },
+} as const;
 
 /**
  * Cosine annealing without restarts.
@@ -41,10 +46,7 @@ export function cosineDecay(options: CosineDecayOptions): Schedule {
 /** {@link cosineDecay} from an unchecked config (the registry entry). */
 export function cosineDecayFromConfig(options: unknown): Schedule {
   const where = "cosineDecay";
-  const o = readOptions(where, options, KEYS);
-  const initial = checkNumber(where, "initial", o.initial, { min: 0 });
-  const decaySteps = checkNumber(where, "decaySteps", o.decaySteps, { min: 0, minExclusive: true, integer: true });
-  const alpha = checkNumber(where, "alpha", o.alpha ?? 0, { min: 0, max: 1 });
+  const { initial, decaySteps, alpha } = readConfig(where, options ?? undefined, SCHEMA);
   return Object.freeze({
     name: "cosineDecay",
     config: Object.freeze({ initial, decaySteps, alpha }),

@@ -1,13 +1,15 @@
-import { BackpropError, type FloatArray, type Json, type JsonObject, type Param } from "@backprop/linalg";
-import { clampGradients, rescaleGradients } from "./clip.js";
 import {
-  checkBoolean,
-  checkNumber,
-  describeValue,
-  isPlainObject,
-  readOptions,
-  type HyperparameterRange,
-} from "./config.js";
+  BackpropError,
+  readConfig,
+  readField,
+  type ConfigField,
+  type FloatArray,
+  type Json,
+  type JsonObject,
+  type Param,
+} from "@backprop/linalg";
+import { clampGradients, rescaleGradients } from "./clip.js";
+import { describeValue, isPlainObject, type HyperparameterRange } from "./config.js";
 import type { Optimizer, OptimizerState } from "./optimizer.js";
 import { isSchedule, type Schedule, type ScheduleSpec } from "./schedule.js";
 import { resolveSchedule } from "./schedule-registry.js";
@@ -171,6 +173,8 @@ export interface OptimizerFactory<O extends CommonOptimizerOptions = CommonOptim
 }
 
 const RESERVED = ["clipValue", "clipNorm"];
+/** `clipValue` and `clipNorm`: off when absent or null, else a positive number. */
+const CLIP: ConfigField = { type: "number", optional: true, nullable: true, min: 0, minExclusive: true };
 const EMPTY = new Float64Array(0);
 
 interface ResolvedSlot {
@@ -228,30 +232,29 @@ export function defineOptimizer<C extends Hyperparameters, const S extends strin
 ): OptimizerFactory<OptimizerOptions<C>> {
   checkDefinition(definition);
   const def = definition;
+  const where = def.name;
   const keys = Object.keys(def.defaults).filter((k) => k !== "lr");
-  const allowed = ["lr", ...keys, ...RESERVED];
   const ranges = (def.ranges ?? {}) as Readonly<Record<string, HyperparameterRange | undefined>>;
   const defaults = def.defaults as Readonly<Record<string, number | boolean>>;
+  // NOTE: the defaults go through the checks too (a field's default is validated like a value),
+  // so a definition with an out-of-range default fails when its first optimizer is built.
+  const schema: Record<string, ConfigField> = {
+    lr: { type: "custom", default: defaults.lr, read: (value) => resolveLearningRate(where, value, { min: 0, ...ranges.lr }) },
+  };
+  for (const key of keys) {
+    const fallback = defaults[key];
+    schema[key] = typeof fallback === "boolean" ? { type: "boolean", default: fallback } : { type: "number", default: fallback, ...ranges[key] };
+  }
+  for (const key of RESERVED) schema[key] = CLIP;
 
   const create = (options: unknown): Optimizer => {
-    const where = def.name;
-    const o = readOptions(where, options, allowed);
-    const lr = resolveLearningRate(where, o.lr === undefined ? defaults.lr : o.lr, { min: 0, ...ranges.lr });
+    // NOTE: null is accepted as "no options", as it always was.
+    const o = readConfig(where, options ?? undefined, schema);
     const hp: Record<string, number | boolean> = {};
-    for (const key of keys) {
-      const fallback = defaults[key];
-      const value = o[key] === undefined ? fallback : o[key];
-      hp[key] =
-        typeof fallback === "boolean"
-          ? checkBoolean(where, key, value)
-          : checkNumber(where, key, value, ranges[key] ?? {});
-    }
+    for (const key of keys) hp[key] = o[key] as number | boolean;
     const frozen = Object.freeze(hp) as unknown as HyperparameterValues<C>;
     def.validate?.(frozen);
-    const clip = { min: 0, minExclusive: true };
-    const clipValue = o.clipValue == null ? undefined : checkNumber(where, "clipValue", o.clipValue, clip);
-    const clipNorm = o.clipNorm == null ? undefined : checkNumber(where, "clipNorm", o.clipNorm, clip);
-    return new RuleOptimizer(def, frozen, lr, clipValue, clipNorm);
+    return new RuleOptimizer(def, frozen, o.lr as number | Schedule, o.clipValue as number | undefined, o.clipNorm as number | undefined);
   };
 
   const factory = (options?: OptimizerOptions<C>): Optimizer => create(options);
@@ -296,7 +299,7 @@ function checkDefinition(def: unknown): void {
 }
 
 function resolveLearningRate(where: string, lr: unknown, range: HyperparameterRange): number | Schedule {
-  if (typeof lr === "number") return checkNumber(where, "lr", lr, range);
+  if (typeof lr === "number") return readField(where, "lr", lr, { type: "number", ...range });
   if (isSchedule(lr) || (isPlainObject(lr) && typeof lr.name === "string")) {
     const schedule = resolveSchedule(lr as ScheduleSpec);
     const first = schedule.at(0);

@@ -1,4 +1,4 @@
-import { checkNumber, readOptions } from "./config.js";
+import { readConfig } from "@backprop/linalg";
 import type { Schedule } from "./schedule.js";
 
 /**
@@ -18,7 +18,12 @@ export interface ExponentialDecayOptions {
   readonly decaySteps?: number;
 }
 
-const KEYS = ["initial", "gamma", "decaySteps"] as const;
+// NOTE: null reads as absent for the keys with a default, as `??` always did.
+const SCHEMA = {
+  initial: { type: "number", min: 0 },
+  gamma: { type: "number", min: 0, minExclusive: true },
+  decaySteps: { type: "number", default: 1, nullable: true, min: 0, minExclusive: true },
+} as const;
 
 /**
  * Smooth exponential decay.
@@ -41,10 +46,7 @@ export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
 /** {@link exponentialDecay} from an unchecked config (the registry entry). */
 export function exponentialDecayFromConfig(options: unknown): Schedule {
   const where = "exponentialDecay";
-  const o = readOptions(where, options, KEYS);
-  const initial = checkNumber(where, "initial", o.initial, { min: 0 });
-  const gamma = checkNumber(where, "gamma", o.gamma, { min: 0, minExclusive: true });
-  const decaySteps = checkNumber(where, "decaySteps", o.decaySteps ?? 1, { min: 0, minExclusive: true });
+  const { initial, gamma, decaySteps } = readConfig(where, options ?? undefined, SCHEMA);
   return Object.freeze({
     name: "exponentialDecay",
     config: Object.freeze({ initial, gamma, decaySteps }),

@@ -1,5 +1,5 @@
-import { BackpropError } from "@backprop/linalg";
-import { checkNumber, describeValue, readOptions } from "./config.js";
+import { BackpropError, readConfig } from "@backprop/linalg";
+import { describeValue } from "./config.js";
 import { isSchedule, type Schedule } from "./schedule.js";
 
 /**
@@ -17,7 +17,11 @@ export interface LinearWarmupOptions {
   readonly then: number | Schedule;
 }
 
-const KEYS = ["warmupSteps", "then"] as const;
+const SCHEMA = {
+  warmupSteps: { type: "number", min: 0, minExclusive: true, integer: true },
+  // NOTE: checked below, where a schedule and a constant take different paths.
+  then: { type: "custom", read: (value: unknown): unknown => value },
+} as const;
 
 /**
  * Linear warm-up to a target, then a constant or another schedule.
@@ -43,9 +47,7 @@ export function linearWarmup(options: LinearWarmupOptions): Schedule {
 /** {@link linearWarmup} from an unchecked config whose `then` is already a schedule or a number. */
 export function linearWarmupFromConfig(options: unknown): Schedule {
   const where = "linearWarmup";
-  const o = readOptions(where, options, KEYS);
-  const warmupSteps = checkNumber(where, "warmupSteps", o.warmupSteps, { min: 0, minExclusive: true, integer: true });
-  const then = o.then;
+  const { warmupSteps, then } = readConfig(where, options ?? undefined, SCHEMA);
   if (isSchedule(then)) {
     const target = then.at(0);
     return Object.freeze({

@@ -1,4 +1,4 @@
-import { isBackpropError } from "@backprop/linalg";
+import { Registry, isBackpropError } from "@backprop/linalg";
 import { describe, expect, it } from "vitest";
 import { adam } from "./adam.js";
 import { defineOptimizer } from "./define-optimizer.js";
@@ -118,5 +118,32 @@ describe("optimizer registry", () => {
     expect(rebuilt.iterations).toBe(3);
     expect(rebuilt.stateDict()).toEqual(opt.stateDict());
     expect(errorOf(() => optimizerFromState({ name: 1 } as never)).code).toBe("INVALID_STATE");
+  });
+});
+
+describe("two copies of the package in one node_modules", () => {
+  it("share registered rules and schedules (the registries are keyed on globalThis)", async () => {
+    // NOTE: the query makes vite evaluate the module again as a separate instance, as a nested
+    // second copy of @backprop/optimizers would be.
+    const [registrySpecifier, scheduleSpecifier] = ["./registry.ts?copy=2", "./schedule-registry.ts?copy=2"];
+    const copy = (await import(/* @vite-ignore */ registrySpecifier)) as typeof import("./registry.js");
+    const scheduleCopy = (await import(/* @vite-ignore */ scheduleSpecifier)) as typeof import("./schedule-registry.js");
+    const schedules = await import("./schedule-registry.js");
+    expect(copy.getOptimizer).not.toBe(getOptimizer);
+    expect(scheduleCopy.getSchedule).not.toBe(schedules.getSchedule);
+
+    registerOptimizer(plainDescent);
+    schedules.registerSchedule("test>constant", (config) => ({ name: "test>constant", config: config ?? {}, at: () => 0.3 }));
+    try {
+      expect(copy.getOptimizer("test>plain", { lr: 0.25 }).config.lr).toBe(0.25);
+      expect(copy.optimizerNames()).toContain("test>plain");
+      expect(scheduleCopy.resolveSchedule({ name: "test>constant" }).at(7)).toBe(0.3);
+      expect(copy.unregisterOptimizer("test>plain")).toBe(true);
+      expect(errorOf(() => getOptimizer("test>plain")).code).toBe("UNKNOWN_COMPONENT");
+    } finally {
+      unregisterOptimizer("test>plain");
+      // NOTE: there is no unregisterSchedule; any schedule registry of this kind shares the entry.
+      expect(new Registry("schedule").unregister("test>constant")).toBe(true);
+    }
   });
 });

@@ -25,25 +25,6 @@ const BUILTINS: Readonly<Record<string, AnyOptimizerFactory>> = {
   nadam,
 };
 
-const optimizers = /* @__PURE__ */ new Registry<AnyOptimizerFactory>(
-  "optimizer",
-  BUILTINS,
-  'register it first: registerOptimizer(defineOptimizer({ name: "myproject>myRule", defaults: { lr: 0.01 }, update }))',
-);
-
-/**
- * A new optimizer of the rule registered under `name`, configured by `config` (defaults for
- * missing keys).
- * @throws BackpropError `UNKNOWN_COMPONENT` listing the registered names; `INVALID_CONFIG`
- * @example
- * ```ts
- * const opt = getOptimizer("adam", { lr: 3e-4 });
- * ```
- */
-export function getOptimizer(name: string, config?: Readonly<JsonObject>): Optimizer {
-  return optimizers.get(name).fromConfig(config);
-}
-
 /** Whether `value` looks like an {@link Optimizer} object. */
 function isOptimizer(value: unknown): value is Optimizer {
   return (
@@ -55,10 +36,32 @@ function isOptimizer(value: unknown): value is Optimizer {
   );
 }
 
+const optimizers = /* @__PURE__ */ new Registry<AnyOptimizerFactory, Optimizer>({
+  kind: "optimizer",
+  builtins: BUILTINS,
+  registerHint:
+    'register it first: registerOptimizer(defineOptimizer({ name: "myproject>myRule", defaults: { lr: 0.01 }, update }))',
+  where: { get: "getOptimizer", resolve: "resolveOptimizer", register: "registerOptimizer" },
+  component: { label: "an Optimizer", is: isOptimizer, create: (factory, config) => factory.fromConfig(config) },
+});
+
+/**
+ * A new optimizer of the rule registered under `name`, configured by `config` (defaults for
+ * missing keys).
+ * @throws BackpropError `UNKNOWN_COMPONENT` listing the registered names; `INVALID_CONFIG`
+ * @example
+ * ```ts
+ * const opt = getOptimizer("adam", { lr: 3e-4 });
+ * ```
+ */
+export function getOptimizer(name: string, config?: Readonly<JsonObject>): Optimizer {
+  return optimizers.create(name, config);
+}
+
 /**
  * Turns a name, a stored `{ name, config }` or an optimizer into an optimizer; optimizer objects
  * pass through unchanged (with their state).
- * @throws BackpropError `UNKNOWN_COMPONENT`, `INVALID_CONFIG`
+ * @throws BackpropError `UNKNOWN_COMPONENT`, `INVALID_CONFIG`; `INVALID_ARGUMENT` for anything else
  * @example
  * ```ts
  * resolveOptimizer("sgd");
@@ -67,23 +70,7 @@ function isOptimizer(value: unknown): value is Optimizer {
  * ```
  */
 export function resolveOptimizer(spec: OptimizerSpec): Optimizer {
-  if (typeof spec === "string") return getOptimizer(spec);
-  if (isOptimizer(spec)) return spec;
-  if (isPlainObject(spec) && typeof spec.name === "string") {
-    const config: unknown = spec.config;
-    if (config !== undefined && !isPlainObject(config)) {
-      throw new BackpropError(
-        "INVALID_CONFIG",
-        `resolveOptimizer: config of "${spec.name}" must be an object (got ${describeValue(config)})`,
-      );
-    }
-    return getOptimizer(spec.name, config as JsonObject | undefined);
-  }
-  throw new BackpropError(
-    "INVALID_CONFIG",
-    `resolveOptimizer: invalid optimizer (got ${describeValue(spec)}, expected a name, { name, config } or an Optimizer)`,
-    { hint: `registered optimizers: ${optimizers.names().join(", ")}` },
-  );
+  return optimizers.resolve(spec);
 }
 
 /**

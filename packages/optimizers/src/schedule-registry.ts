@@ -1,5 +1,4 @@
-import { BackpropError, Registry, type JsonObject, type RegisterOptions } from "@backprop/linalg";
-import { describeValue, isPlainObject } from "./config.js";
+import { Registry, isPlainObject, type JsonObject, type RegisterOptions } from "@backprop/linalg";
 import { cosineDecayFromConfig } from "./cosine-decay.js";
 import { exponentialDecayFromConfig } from "./exponential-decay.js";
 import { linearWarmupFromConfig } from "./linear-warmup.js";
@@ -20,11 +19,14 @@ const BUILTINS: Readonly<Record<string, ScheduleFactory>> = {
     ),
 };
 
-const schedules = /* @__PURE__ */ new Registry<ScheduleFactory>(
-  "schedule",
-  BUILTINS,
-  'register it first: registerSchedule("myproject>mySchedule", (config) => ({ name: "myproject>mySchedule", config, at: (step) => … }))',
-);
+const schedules = /* @__PURE__ */ new Registry<ScheduleFactory>({
+  kind: "schedule",
+  builtins: BUILTINS,
+  registerHint:
+    'register it first: registerSchedule("myproject>mySchedule", (config) => ({ name: "myproject>mySchedule", config, at: (step) => … }))',
+  where: { get: "getSchedule", resolve: "resolveSchedule", register: "registerSchedule" },
+  component: { label: "a Schedule", is: isSchedule },
+});
 
 /**
  * Builds the schedule registered under `name` from its config.
@@ -35,39 +37,25 @@ const schedules = /* @__PURE__ */ new Registry<ScheduleFactory>(
  * ```
  */
 export function getSchedule(name: string, config?: JsonObject): Schedule {
-  return schedules.get(name)(config);
+  return schedules.create(name, config);
 }
 
 /**
  * Turns a stored `{ name, config }` into a schedule; schedule objects pass through.
- * @throws BackpropError `INVALID_CONFIG` for anything else
+ * @throws BackpropError `UNKNOWN_COMPONENT`, `INVALID_CONFIG`; `INVALID_ARGUMENT` for anything else
  * @example
  * ```ts
  * const s = resolveSchedule({ name: "cosineDecay", config: { initial: 0.1, decaySteps: 100 } });
  * ```
  */
 export function resolveSchedule(spec: ScheduleSpec): Schedule {
-  if (isSchedule(spec)) return spec;
-  if (isPlainObject(spec) && typeof spec.name === "string") {
-    const config = spec.config;
-    if (config !== undefined && !isPlainObject(config)) {
-      throw new BackpropError(
-        "INVALID_CONFIG",
-        `resolveSchedule: config of "${spec.name}" must be an object (got ${describeValue(config)})`,
-      );
-    }
-    return getSchedule(spec.name, config as JsonObject | undefined);
-  }
-  throw new BackpropError(
-    "INVALID_CONFIG",
-    `resolveSchedule: invalid schedule (got ${describeValue(spec)}, expected { name, config } or a Schedule)`,
-  );
+  return schedules.resolve(spec);
 }
 
 /**
  * Makes a custom schedule loadable by name (e.g. from an optimizer config saved in a file).
  * Built-in names cannot be replaced; pass `{ override: true }` to replace a custom one.
- * @throws BackpropError `DUPLICATE_COMPONENT`
+ * @throws BackpropError `DUPLICATE_COMPONENT`; `INVALID_ARGUMENT` when `factory` is not a function
  * @example
  * ```ts
  * registerSchedule("acme>halving", (config) => ({
@@ -76,12 +64,6 @@ export function resolveSchedule(spec: ScheduleSpec): Schedule {
  * ```
  */
 export function registerSchedule(name: string, factory: ScheduleFactory, options: RegisterOptions = {}): void {
-  if (typeof factory !== "function") {
-    throw new BackpropError(
-      "INVALID_ARGUMENT",
-      `registerSchedule: factory must be a function (got ${describeValue(factory)}, expected (config) => Schedule)`,
-    );
-  }
   schedules.register(name, factory, options);
 }
 

@@ -55,7 +55,7 @@ describe("schedules", () => {
   });
 
   it("validate their configs with INVALID_CONFIG naming the key and value", () => {
-    expect(() => stepDecay({ initial: 0.1, stepSize: 0 })).toThrow(/stepDecay: invalid stepSize \(got 0, expected a positive integer\)/);
+    expect(() => stepDecay({ initial: 0.1, stepSize: 0 })).toThrow(/stepDecay: invalid stepSize \(got 0, expected an integer > 0\)/);
     expect(() => stepDecay({ initial: 0.1, stepSize: 1.5 })).toThrow(/invalid stepSize \(got 1\.5/);
     expect(() => stepDecay({ initial: -1, stepSize: 1 })).toThrow(/invalid initial \(got -1/);
     expect(() => exponentialDecay({ initial: 1, gamma: 0 })).toThrow(/exponentialDecay: invalid gamma \(got 0/);

@@ -1,4 +1,4 @@
-import { checkNumber, readOptions } from "./config.js";
+import { readConfig } from "@backprop/linalg";
 import type { Schedule } from "./schedule.js";
 
 /**
@@ -18,7 +18,12 @@ export interface StepDecayOptions {
   readonly gamma?: number;
 }
 
-const KEYS = ["initial", "stepSize", "gamma"] as const;
+// NOTE: null reads as absent for the keys with a default, as `??` always did.
+const SCHEMA = {
+  initial: { type: "number", min: 0 },
+  stepSize: { type: "number", min: 0, minExclusive: true, integer: true },
+  gamma: { type: "number", default: 0.1, nullable: true, min: 0, minExclusive: true },
+} as const;
 
 /**
  * Piecewise-constant decay: multiply the rate by `gamma` every `stepSize` steps.
@@ -39,10 +44,7 @@ export function stepDecay(options: StepDecayOptions): Schedule {
 /** {@link stepDecay} from an unchecked config (the registry entry). */
 export function stepDecayFromConfig(options: unknown): Schedule {
   const where = "stepDecay";
-  const o = readOptions(where, options, KEYS);
-  const initial = checkNumber(where, "initial", o.initial, { min: 0 });
-  const stepSize = checkNumber(where, "stepSize", o.stepSize, { min: 0, minExclusive: true, integer: true });
-  const gamma = checkNumber(where, "gamma", o.gamma ?? 0.1, { min: 0, minExclusive: true });
+  const { initial, stepSize, gamma } = readConfig(where, options ?? undefined, SCHEMA);
   return Object.freeze({
     name: "stepDecay",
     config: Object.freeze({ initial, stepSize, gamma }),

@@ -1,15 +1,14 @@
 import type { NamedConfig } from "../named-config.js";
-import { BackpropError, Registry, type JsonObject, type RegisterOptions } from "@backprop/linalg";
-import type { EmptyOptions } from "../losses/read-config.js";
-import { constant, ones, zeros, type ConstantOptions } from "./constant.js";
+import { Registry, type JsonObject, type RegisterOptions } from "@backprop/linalg";
+import { constant, ones, zeros } from "./constant.js";
 import { glorotNormal, glorotUniform } from "./glorot.js";
 import { heNormal, heUniform } from "./he.js";
 import type { Initializer } from "./initializer.js";
 import { lecunNormal, lecunUniform } from "./lecun.js";
-import { randomNormal, type NormalOptions } from "./random-normal.js";
-import { randomUniform, type RandomUniformOptions } from "./random-uniform.js";
+import { randomNormal } from "./random-normal.js";
+import { randomUniform } from "./random-uniform.js";
 import { truncatedNormal } from "./truncated-normal.js";
-import { varianceScaling, type VarianceScalingOptions } from "./variance-scaling.js";
+import { varianceScaling } from "./variance-scaling.js";
 
 /** Builds an initializer from its JSON config (`{}` or omitted for the defaults). */
 export type InitializerFactory = (config?: Readonly<JsonObject>) => Initializer;
@@ -20,31 +19,32 @@ export type InitializerSpec =
   | NamedConfig
   | Initializer;
 
-// Factories take typed options; a JSON config is validated at runtime by each factory.
-const noOptions =
-  (f: (o?: EmptyOptions) => Initializer): InitializerFactory =>
-  (c) =>
-    f(c as EmptyOptions | undefined);
+// NOTE: every factory checks its JSON config itself (readConfig), so its typed options are only a cast.
+function fromJson<O>(factory: (options?: O) => Initializer): InitializerFactory {
+  return (config) => factory(config as O | undefined);
+}
 
-const registry = /* @__PURE__ */ new Registry<InitializerFactory>(
-  "initializer",
-  {
-    zeros: noOptions(zeros),
-    ones: noOptions(ones),
-    constant: (c) => constant(c as ConstantOptions | undefined),
-    randomUniform: (c) => randomUniform(c as RandomUniformOptions | undefined),
-    randomNormal: (c) => randomNormal(c as NormalOptions | undefined),
-    truncatedNormal: (c) => truncatedNormal(c as NormalOptions | undefined),
-    varianceScaling: (c) => varianceScaling(c as VarianceScalingOptions | undefined),
-    glorotUniform: noOptions(glorotUniform),
-    glorotNormal: noOptions(glorotNormal),
-    heUniform: noOptions(heUniform),
-    heNormal: noOptions(heNormal),
-    lecunUniform: noOptions(lecunUniform),
-    lecunNormal: noOptions(lecunNormal),
+const initializers = /* @__PURE__ */ new Registry<InitializerFactory>({
+  kind: "initializer",
+  builtins: {
+    zeros: fromJson(zeros),
+    ones: fromJson(ones),
+    constant: fromJson(constant),
+    randomUniform: fromJson(randomUniform),
+    randomNormal: fromJson(randomNormal),
+    truncatedNormal: fromJson(truncatedNormal),
+    varianceScaling: fromJson(varianceScaling),
+    glorotUniform: fromJson(glorotUniform),
+    glorotNormal: fromJson(glorotNormal),
+    heUniform: fromJson(heUniform),
+    heNormal: fromJson(heNormal),
+    lecunUniform: fromJson(lecunUniform),
+    lecunNormal: fromJson(lecunNormal),
   },
-  'register it first with registerInitializer("myproject>myInit", (config) => ({ name, config, init }))',
-);
+  registerHint: 'register it first: registerInitializer("myproject>myInit", (config) => ({ name, config, init }))',
+  where: { get: "getInitializer", resolve: "resolveInitializer", register: "registerInitializer" },
+  component: { label: "an Initializer", keys: ["init"] },
+});
 
 /**
  * The initializer registered under `name` (lowerCamel, e.g. `"glorotUniform"`), built with `config`.
@@ -55,7 +55,7 @@ const registry = /* @__PURE__ */ new Registry<InitializerFactory>(
  * ```
  */
 export function getInitializer(name: string, config?: Readonly<JsonObject>): Initializer {
-  return registry.get(name)(config);
+  return initializers.create(name, config);
 }
 
 /**
@@ -69,15 +69,7 @@ export function getInitializer(name: string, config?: Readonly<JsonObject>): Ini
  * ```
  */
 export function resolveInitializer(spec: InitializerSpec): Initializer {
-  if (typeof spec === "string") return getInitializer(spec);
-  if (typeof spec === "object" && spec !== null && typeof spec.name === "string") {
-    if ("init" in spec && typeof spec.init === "function") return spec;
-    if (!("init" in spec)) return getInitializer(spec.name, spec.config);
-  }
-  throw new BackpropError(
-    "INVALID_ARGUMENT",
-    `resolveInitializer: cannot make an initializer from ${describeSpec(spec)} (expected a name, { name, config } or an Initializer object)`,
-  );
+  return initializers.resolve(spec);
 }
 
 /**
@@ -89,7 +81,7 @@ export function resolveInitializer(spec: InitializerSpec): Initializer {
  * ```
  */
 export function registerInitializer(name: string, factory: InitializerFactory, options?: RegisterOptions): void {
-  registry.register(name, factory, options);
+  initializers.register(name, factory, options);
 }
 
 /**
@@ -100,7 +92,7 @@ export function registerInitializer(name: string, factory: InitializerFactory, o
  * ```
  */
 export function unregisterInitializer(name: string): boolean {
-  return registry.unregister(name);
+  return initializers.unregister(name);
 }
 
 /**
@@ -111,11 +103,5 @@ export function unregisterInitializer(name: string): boolean {
  * ```
  */
 export function initializerNames(): string[] {
-  return registry.names();
-}
-
-function describeSpec(spec: unknown): string {
-  if (spec === null) return "null";
-  if (typeof spec === "object") return "an object without a string name";
-  return `${typeof spec} ${String(spec)}`;
+  return initializers.names();
 }

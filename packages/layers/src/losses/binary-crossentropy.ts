@@ -1,7 +1,7 @@
-import type { Matrix } from "@backprop/linalg";
+import { readConfig, type Matrix } from "@backprop/linalg";
 import { checkOutShape, checkSameShape } from "./check-shapes.js";
 import type { Loss } from "./loss.js";
-import { checkConfigKeys, readBoolean, readNumber } from "./read-config.js";
+import { CROSSENTROPY_SCHEMA } from "./crossentropy-options.js";
 
 /** Options of {@link binaryCrossentropy}. */
 export interface BinaryCrossentropyOptions {
@@ -34,14 +34,7 @@ export interface BinaryCrossentropyOptions {
  * ```
  */
 export function binaryCrossentropy(options: BinaryCrossentropyOptions = {}): Loss {
-  const c = checkConfigKeys("binaryCrossentropy", options, ["fromLogits", "eps"]);
-  const fromLogits = readBoolean("binaryCrossentropy", c, "fromLogits", false);
-  const eps = readNumber("binaryCrossentropy", c, "eps", 1e-7, {
-    min: 0,
-    max: 0.5,
-    minExclusive: true,
-    maxExclusive: true,
-  });
+  const { fromLogits, eps } = readConfig("binaryCrossentropy", options, CROSSENTROPY_SCHEMA);
   const config = { fromLogits, eps };
   return fromLogits ? fromLogitsForm(config) : probabilityForm(config, eps);
 }

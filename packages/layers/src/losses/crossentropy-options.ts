@@ -1,4 +1,4 @@
-import { checkConfigKeys, readBoolean, readNumber } from "./read-config.js";
+import { readConfig } from "@backprop/linalg";
 
 /** Options of {@link categoricalCrossentropy} and {@link sparseCategoricalCrossentropy}. */
 export interface CrossentropyOptions {
@@ -20,13 +20,17 @@ export interface CrossentropyConfig {
   readonly [key: string]: boolean | number;
 }
 
+/** The config keys of every cross-entropy loss (categorical, sparse and binary). */
+export const CROSSENTROPY_SCHEMA = {
+  fromLogits: { type: "boolean", default: false },
+  eps: { type: "number", default: 1e-7, min: 0, max: 0.5, minExclusive: true, maxExclusive: true },
+} as const;
+
 /**
  * Validates cross-entropy options and fills in defaults.
  * @throws BackpropError `INVALID_CONFIG` for unknown keys, a non-boolean `fromLogits` or an `eps` outside (0, 0.5)
  */
 export function readCrossentropyOptions(where: string, options: CrossentropyOptions | undefined): CrossentropyConfig {
-  const c = checkConfigKeys(where, options, ["fromLogits", "eps"]);
-  const fromLogits = readBoolean(where, c, "fromLogits", false);
-  const eps = readNumber(where, c, "eps", 1e-7, { min: 0, max: 0.5, minExclusive: true, maxExclusive: true });
+  const { fromLogits, eps } = readConfig(where, options, CROSSENTROPY_SCHEMA);
   return { fromLogits, eps };
 }

@@ -1,7 +1,7 @@
-import type { Matrix } from "@backprop/linalg";
+import { readConfig, type Matrix } from "@backprop/linalg";
 import { checkOutShape, checkSameShape } from "./check-shapes.js";
 import type { Loss } from "./loss.js";
-import { checkConfigKeys, type EmptyOptions } from "./read-config.js";
+import type { EmptyOptions } from "./read-config.js";
 
 /**
  * Half the summed squared error of each sample, averaged over the batch:
@@ -21,7 +21,7 @@ import { checkConfigKeys, type EmptyOptions } from "./read-config.js";
  * ```
  */
 export function halfSumSquaredError(options: EmptyOptions = {}): Loss {
-  checkConfigKeys("halfSumSquaredError", options, []);
+  readConfig("halfSumSquaredError", options, {});
   return {
     name: "halfSumSquaredError",
     config: {},

@@ -1,7 +1,6 @@
-import type { Matrix } from "@backprop/linalg";
+import { readConfig, type Matrix } from "@backprop/linalg";
 import { checkOutShape, checkSameShape } from "./check-shapes.js";
 import type { Loss } from "./loss.js";
-import { checkConfigKeys, readNumber } from "./read-config.js";
 
 /** Options of {@link huber}. */
 export interface HuberOptions {
@@ -25,8 +24,7 @@ export interface HuberOptions {
  * ```
  */
 export function huber(options: HuberOptions = {}): Loss {
-  const c = checkConfigKeys("huber", options, ["delta"]);
-  const delta = readNumber("huber", c, "delta", 1, { min: 0, minExclusive: true });
+  const { delta } = readConfig("huber", options, { delta: { type: "number", default: 1, min: 0, minExclusive: true } });
   return {
     name: "huber",
     config: { delta },

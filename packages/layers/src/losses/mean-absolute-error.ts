@@ -1,7 +1,7 @@
-import type { Matrix } from "@backprop/linalg";
+import { readConfig, type Matrix } from "@backprop/linalg";
 import { checkOutShape, checkSameShape } from "./check-shapes.js";
 import type { Loss } from "./loss.js";
-import { checkConfigKeys, type EmptyOptions } from "./read-config.js";
+import type { EmptyOptions } from "./read-config.js";
 
 /**
  * Mean absolute error over every element, as Keras: `L = (1/(B·K)) Σᵢⱼ |oᵢⱼ − tᵢⱼ|`,
@@ -17,7 +17,7 @@ import { checkConfigKeys, type EmptyOptions } from "./read-config.js";
  * ```
  */
 export function meanAbsoluteError(options: EmptyOptions = {}): Loss {
-  checkConfigKeys("meanAbsoluteError", options, []);
+  readConfig("meanAbsoluteError", options, {});
   return {
     name: "meanAbsoluteError",
     config: {},

@@ -1,7 +1,7 @@
-import type { Matrix } from "@backprop/linalg";
+import { readConfig, type Matrix } from "@backprop/linalg";
 import { checkOutShape, checkSameShape } from "./check-shapes.js";
 import type { Loss } from "./loss.js";
-import { checkConfigKeys, type EmptyOptions } from "./read-config.js";
+import type { EmptyOptions } from "./read-config.js";
 
 /**
  * Mean squared error over every element, as Keras: `L = (1/(B·K)) Σᵢⱼ (oᵢⱼ − tᵢⱼ)²`,
@@ -16,7 +16,7 @@ import { checkConfigKeys, type EmptyOptions } from "./read-config.js";
  * ```
  */
 export function meanSquaredError(options: EmptyOptions = {}): Loss {
-  checkConfigKeys("meanSquaredError", options, []);
+  readConfig("meanSquaredError", options, {});
   return {
     name: "meanSquaredError",
     config: {},

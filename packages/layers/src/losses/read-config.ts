@@ -1,23 +1,19 @@
-import { BackpropError } from "@backprop/linalg";
+import { readConfig, readField, type NumberRange } from "@backprop/linalg";
 
-/** Bounds accepted by {@link readNumber}; all optional, all inclusive unless marked exclusive. */
-export interface NumberConstraint {
-  /** Smallest allowed value. */
-  readonly min?: number;
-  /** Largest allowed value. */
-  readonly max?: number;
-  /** When true, `min` itself is rejected. */
-  readonly minExclusive?: boolean;
-  /** When true, `max` itself is rejected. */
-  readonly maxExclusive?: boolean;
-}
+/*
+ * The per-key helpers the metrics and initializers call, as thin uses of linalg's readConfig (the
+ * one config reader): same checks, same INVALID_CONFIG messages. New code passes readConfig a
+ * schema instead.
+ */
+
+/** Bounds accepted by {@link readNumber}: linalg's `NumberRange`. */
+export type NumberConstraint = NumberRange;
+
+const ANY_VALUE = { type: "custom", optional: true, read: (value: unknown): unknown => value } as const;
 
 /**
  * Checks that a factory's `config` is a plain object whose keys are all in `allowed`, and returns
  * it as a record to read from. `undefined` is an empty config.
- *
- * Unknown keys are rejected rather than ignored: a typo in a model file (`detla`) would otherwise
- * silently fall back to the default.
  *
  * @param where - the factory name, prefixed to messages
  * @throws BackpropError `INVALID_CONFIG` for a non-object or an unknown key
@@ -26,28 +22,8 @@ export interface NumberConstraint {
  * const c = checkConfigKeys("huber", options, ["delta"]);
  * ```
  */
-export function checkConfigKeys(
-  where: string,
-  config: unknown,
-  allowed: readonly string[],
-): Readonly<Record<string, unknown>> {
-  if (config === undefined) return {};
-  if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new BackpropError(
-      "INVALID_CONFIG",
-      `${where}: config must be an object (got ${describe(config)}, expected { ${allowed.join(", ")} })`,
-    );
-  }
-  for (const key of Object.keys(config)) {
-    if (!allowed.includes(key)) {
-      throw new BackpropError(
-        "INVALID_CONFIG",
-        `${where}: unknown config key "${key}" (expected ${allowed.length === 0 ? "no keys" : `one of: ${allowed.join(", ")}`})`,
-        { hint: "config keys are lowerCamel and case-sensitive; check the spelling" },
-      );
-    }
-  }
-  return config as Readonly<Record<string, unknown>>;
+export function checkConfigKeys(where: string, config: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
+  return readConfig(where, config, Object.fromEntries(allowed.map((key) => [key, ANY_VALUE])));
 }
 
 /**
@@ -65,24 +41,7 @@ export function readNumber(
   fallback: number,
   constraint: NumberConstraint = {},
 ): number {
-  const value = config[key];
-  if (value === undefined) return fallback;
-  const { min, max, minExclusive = false, maxExclusive = false } = constraint;
-  const ok =
-    typeof value === "number" &&
-    Number.isFinite(value) &&
-    (min === undefined || (minExclusive ? value > min : value >= min)) &&
-    (max === undefined || (maxExclusive ? value < max : value <= max));
-  if (!ok) {
-    const parts: string[] = [];
-    if (min !== undefined) parts.push(`${minExclusive ? ">" : "≥"} ${min}`);
-    if (max !== undefined) parts.push(`${maxExclusive ? "<" : "≤"} ${max}`);
-    throw new BackpropError(
-      "INVALID_CONFIG",
-      `${where}: invalid ${key} (got ${describe(value)}, expected a finite number${parts.length > 0 ? ` ${parts.join(" and ")}` : ""})`,
-    );
-  }
-  return value;
+  return readField(where, key, config[key], { type: "number", default: fallback, ...constraint });
 }
 
 /**
@@ -93,21 +52,8 @@ export function readNumber(
  * const fromLogits = readBoolean("binaryCrossentropy", c, "fromLogits", false);
  * ```
  */
-export function readBoolean(
-  where: string,
-  config: Readonly<Record<string, unknown>>,
-  key: string,
-  fallback: boolean,
-): boolean {
-  const value = config[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") {
-    throw new BackpropError(
-      "INVALID_CONFIG",
-      `${where}: invalid ${key} (got ${describe(value)}, expected true or false)`,
-    );
-  }
-  return value;
+export function readBoolean(where: string, config: Readonly<Record<string, unknown>>, key: string, fallback: boolean): boolean {
+  return readField(where, key, config[key], { type: "boolean", default: fallback });
 }
 
 /**
@@ -125,23 +71,7 @@ export function readChoice<T extends string>(
   fallback: T,
   choices: readonly T[],
 ): T {
-  const value = config[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== "string" || !(choices as readonly string[]).includes(value)) {
-    throw new BackpropError(
-      "INVALID_CONFIG",
-      `${where}: invalid ${key} (got ${describe(value)}, expected one of: ${choices.map((c) => `"${c}"`).join(", ")})`,
-    );
-  }
-  return value as T;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return "an array";
-  if (value === null) return "null";
-  if (typeof value === "object") return "an object";
-  return String(value);
+  return readField(where, key, config[key], { type: "string", default: fallback, oneOf: choices }) as T;
 }
 
 /** The options of a component that takes none: only `{}` (or nothing) is accepted. */

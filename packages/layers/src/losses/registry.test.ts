@@ -91,3 +91,21 @@ describe("loss registry", () => {
     expect(() => getLoss("acme>doubleMse")).toThrow(/unknown loss/);
   });
 });
+
+describe("two copies of the package in one node_modules", () => {
+  afterEach(() => {
+    unregisterLoss("acme>copyMse");
+  });
+
+  it("share registered losses (the registry is keyed on globalThis)", async () => {
+    // NOTE: the query makes vite evaluate registry.ts again as a separate module instance, as a
+    // nested second copy of @backprop/layers would be.
+    const specifier = "./registry.ts?copy=2";
+    const copy = (await import(/* @vite-ignore */ specifier)) as typeof import("./registry.js");
+    expect(copy.getLoss).not.toBe(getLoss);
+    copy.registerLoss("acme>copyMse", (config) => ({ ...meanSquaredError(), name: "acme>copyMse", config: config ?? {} }));
+    expect(resolveLoss({ name: "acme>copyMse" }).name).toBe("acme>copyMse");
+    expect(lossNames()).toContain("acme>copyMse");
+    expect(() => registerLoss("acme>copyMse", () => meanSquaredError())).toThrow(/already registered/);
+  });
+});

@@ -1,14 +1,12 @@
 import type { NamedConfig } from "../named-config.js";
-import { BackpropError, Registry, type JsonObject, type RegisterOptions } from "@backprop/linalg";
-import { binaryCrossentropy, type BinaryCrossentropyOptions } from "./binary-crossentropy.js";
+import { Registry, type JsonObject, type RegisterOptions } from "@backprop/linalg";
+import { binaryCrossentropy } from "./binary-crossentropy.js";
 import { categoricalCrossentropy } from "./categorical-crossentropy.js";
-import type { CrossentropyOptions } from "./crossentropy-options.js";
 import { halfSumSquaredError } from "./half-sum-squared-error.js";
-import { huber, type HuberOptions } from "./huber.js";
+import { huber } from "./huber.js";
 import type { Loss } from "./loss.js";
 import { meanAbsoluteError } from "./mean-absolute-error.js";
 import { meanSquaredError } from "./mean-squared-error.js";
-import type { EmptyOptions } from "./read-config.js";
 import { sparseCategoricalCrossentropy } from "./sparse-categorical-crossentropy.js";
 
 /** Builds a loss from its JSON config (`{}` or omitted for the defaults). */
@@ -17,35 +15,35 @@ export type LossFactory = (config?: Readonly<JsonObject>) => Loss;
 /** What {@link resolveLoss} accepts: a registered name, a saved `{ name, config }`, or a loss. */
 export type LossSpec = string | NamedConfig | Loss;
 
-// Factories take typed options; a JSON config is validated at runtime by each factory.
-const noOptions = (f: (o?: EmptyOptions) => Loss): LossFactory => (c) => f(c as EmptyOptions | undefined);
-const crossentropy =
-  (f: (o?: CrossentropyOptions) => Loss): LossFactory =>
-  (c) =>
-    f(c as CrossentropyOptions | undefined);
+// NOTE: every factory checks its JSON config itself (readConfig), so its typed options are only a cast.
+function fromJson<O>(factory: (options?: O) => Loss): LossFactory {
+  return (config) => factory(config as O | undefined);
+}
 
-const mse = noOptions(meanSquaredError);
-const mae = noOptions(meanAbsoluteError);
-const ce = crossentropy(categoricalCrossentropy);
-const bce: LossFactory = (c) => binaryCrossentropy(c as BinaryCrossentropyOptions | undefined);
+const mse = fromJson(meanSquaredError);
+const mae = fromJson(meanAbsoluteError);
+const ce = fromJson(categoricalCrossentropy);
+const bce = fromJson(binaryCrossentropy);
 
-const registry = /* @__PURE__ */ new Registry<LossFactory>(
-  "loss",
-  {
+const losses = /* @__PURE__ */ new Registry<LossFactory>({
+  kind: "loss",
+  builtins: {
     meanSquaredError: mse,
     mse,
-    halfSumSquaredError: noOptions(halfSumSquaredError),
+    halfSumSquaredError: fromJson(halfSumSquaredError),
     meanAbsoluteError: mae,
     mae,
-    huber: (c) => huber(c as HuberOptions | undefined),
+    huber: fromJson(huber),
     binaryCrossentropy: bce,
     bce,
     categoricalCrossentropy: ce,
     ce,
-    sparseCategoricalCrossentropy: crossentropy(sparseCategoricalCrossentropy),
+    sparseCategoricalCrossentropy: fromJson(sparseCategoricalCrossentropy),
   },
-  'register it first with registerLoss("myproject>myLoss", (config) => ({ name, config, fusesSoftmax, compute, gradient }))',
-);
+  registerHint: 'register it first: registerLoss("myproject>myLoss", (config) => ({ name, config, fusesSoftmax, compute, gradient }))',
+  where: { get: "getLoss", resolve: "resolveLoss", register: "registerLoss" },
+  component: { label: "a Loss", keys: ["compute"] },
+});
 
 /**
  * The loss registered under `name`, built with `config`.
@@ -61,7 +59,7 @@ const registry = /* @__PURE__ */ new Registry<LossFactory>(
  * ```
  */
 export function getLoss(name: string, config?: Readonly<JsonObject>): Loss {
-  return registry.get(name)(config);
+  return losses.create(name, config);
 }
 
 /**
@@ -76,15 +74,7 @@ export function getLoss(name: string, config?: Readonly<JsonObject>): Loss {
  * ```
  */
 export function resolveLoss(spec: LossSpec): Loss {
-  if (typeof spec === "string") return getLoss(spec);
-  if (typeof spec === "object" && spec !== null && typeof spec.name === "string") {
-    if ("compute" in spec && typeof spec.compute === "function") return spec;
-    if (!("compute" in spec)) return getLoss(spec.name, spec.config);
-  }
-  throw new BackpropError(
-    "INVALID_ARGUMENT",
-    `resolveLoss: cannot make a loss from ${describeSpec(spec)} (expected a name, { name, config } or a Loss object)`,
-  );
+  return losses.resolve(spec);
 }
 
 /**
@@ -98,7 +88,7 @@ export function resolveLoss(spec: LossSpec): Loss {
  * ```
  */
 export function registerLoss(name: string, factory: LossFactory, options?: RegisterOptions): void {
-  registry.register(name, factory, options);
+  losses.register(name, factory, options);
 }
 
 /**
@@ -109,7 +99,7 @@ export function registerLoss(name: string, factory: LossFactory, options?: Regis
  * ```
  */
 export function unregisterLoss(name: string): boolean {
-  return registry.unregister(name);
+  return losses.unregister(name);
 }
 
 /**
@@ -120,11 +110,5 @@ export function unregisterLoss(name: string): boolean {
  * ```
  */
 export function lossNames(): string[] {
-  return registry.names();
-}
-
-function describeSpec(spec: unknown): string {
-  if (spec === null) return "null";
-  if (typeof spec === "object") return "an object without a string name";
-  return `${typeof spec} ${String(spec)}`;
+  return losses.names();
 }

@@ -37,7 +37,9 @@ describe("metric registry", () => {
       expect((e as Error).message).toContain('unknown metric "acc"');
       expect((e as Error).message).toContain("sparseCategoricalAccuracy");
     }
-    expect(() => resolveMetric(undefined as never)).toThrow(/resolveMetric: cannot make a metric/);
+    expect(() => resolveMetric(undefined as never)).toThrow(
+      /resolveMetric: invalid metric \(got undefined, expected a name, \{ name, config \} or a Metric\)/,
+    );
   });
 
   it("registers custom metrics", () => {

@@ -1,8 +1,7 @@
 import type { NamedConfig } from "../named-config.js";
-import { BackpropError, Registry, type JsonObject, type RegisterOptions } from "@backprop/linalg";
-import type { EmptyOptions } from "../losses/read-config.js";
+import { Registry, type JsonObject, type RegisterOptions } from "@backprop/linalg";
 import { accuracy } from "./accuracy.js";
-import { binaryAccuracy, type BinaryAccuracyOptions } from "./binary-accuracy.js";
+import { binaryAccuracy } from "./binary-accuracy.js";
 import { categoricalAccuracy } from "./categorical-accuracy.js";
 import { meanAbsoluteErrorMetric, meanSquaredErrorMetric } from "./error-metrics.js";
 import type { Metric } from "./metric.js";
@@ -14,29 +13,30 @@ export type MetricFactory = (config?: Readonly<JsonObject>) => Metric;
 /** What {@link resolveMetric} accepts: a name, a saved `{ name, config }`, or a metric. */
 export type MetricSpec = string | NamedConfig | Metric;
 
-// Factories take typed options; a JSON config is validated at runtime by each factory.
-const noOptions =
-  (f: (o?: EmptyOptions) => Metric): MetricFactory =>
-  (c) =>
-    f(c as EmptyOptions | undefined);
+// NOTE: every factory checks its JSON config itself (readConfig), so its typed options are only a cast.
+function fromJson<O>(factory: (options?: O) => Metric): MetricFactory {
+  return (config) => factory(config as O | undefined);
+}
 
-const mse = noOptions(meanSquaredErrorMetric);
-const mae = noOptions(meanAbsoluteErrorMetric);
+const mse = fromJson(meanSquaredErrorMetric);
+const mae = fromJson(meanAbsoluteErrorMetric);
 
-const registry = /* @__PURE__ */ new Registry<MetricFactory>(
-  "metric",
-  {
-    accuracy: noOptions(accuracy),
-    binaryAccuracy: (c) => binaryAccuracy(c as BinaryAccuracyOptions | undefined),
-    categoricalAccuracy: noOptions(categoricalAccuracy),
-    sparseCategoricalAccuracy: noOptions(sparseCategoricalAccuracy),
+const metrics = /* @__PURE__ */ new Registry<MetricFactory>({
+  kind: "metric",
+  builtins: {
+    accuracy: fromJson(accuracy),
+    binaryAccuracy: fromJson(binaryAccuracy),
+    categoricalAccuracy: fromJson(categoricalAccuracy),
+    sparseCategoricalAccuracy: fromJson(sparseCategoricalAccuracy),
     meanSquaredError: mse,
     mse,
     meanAbsoluteError: mae,
     mae,
   },
-  'register it first with registerMetric("myproject>myMetric", (config) => ({ name, config, compute }))',
-);
+  registerHint: 'register it first: registerMetric("myproject>myMetric", (config) => ({ name, config, compute }))',
+  where: { get: "getMetric", resolve: "resolveMetric", register: "registerMetric" },
+  component: { label: "a Metric", keys: ["compute"] },
+});
 
 /**
  * The metric registered under `name`, built with `config`. Built-in names are lowerCamel plus
@@ -50,7 +50,7 @@ const registry = /* @__PURE__ */ new Registry<MetricFactory>(
  * ```
  */
 export function getMetric(name: string, config?: Readonly<JsonObject>): Metric {
-  return registry.get(name)(config);
+  return metrics.create(name, config);
 }
 
 /**
@@ -64,15 +64,7 @@ export function getMetric(name: string, config?: Readonly<JsonObject>): Metric {
  * ```
  */
 export function resolveMetric(spec: MetricSpec): Metric {
-  if (typeof spec === "string") return getMetric(spec);
-  if (typeof spec === "object" && spec !== null && typeof spec.name === "string") {
-    if ("compute" in spec && typeof spec.compute === "function") return spec;
-    if (!("compute" in spec)) return getMetric(spec.name, spec.config);
-  }
-  throw new BackpropError(
-    "INVALID_ARGUMENT",
-    `resolveMetric: cannot make a metric from ${describeSpec(spec)} (expected a name, { name, config } or a Metric object)`,
-  );
+  return metrics.resolve(spec);
 }
 
 /**
@@ -84,7 +76,7 @@ export function resolveMetric(spec: MetricSpec): Metric {
  * ```
  */
 export function registerMetric(name: string, factory: MetricFactory, options?: RegisterOptions): void {
-  registry.register(name, factory, options);
+  metrics.register(name, factory, options);
 }
 
 /**
@@ -95,7 +87,7 @@ export function registerMetric(name: string, factory: MetricFactory, options?: R
  * ```
  */
 export function unregisterMetric(name: string): boolean {
-  return registry.unregister(name);
+  return metrics.unregister(name);
 }
 
 /**
@@ -106,11 +98,5 @@ export function unregisterMetric(name: string): boolean {
  * ```
  */
 export function metricNames(): string[] {
-  return registry.names();
-}
-
-function describeSpec(spec: unknown): string {
-  if (spec === null) return "null";
-  if (typeof spec === "object") return "an object without a string name";
-  return `${typeof spec} ${String(spec)}`;
+  return metrics.names();
 }
