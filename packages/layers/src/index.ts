@@ -61,6 +61,7 @@ export {
   unregisterLoss,
   lossNames,
   type Loss,
+  type FusedGradient,
   type LossFactory,
   type LossSpec,
   type HuberOptions,

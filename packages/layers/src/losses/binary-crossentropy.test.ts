@@ -1,3 +1,4 @@
+import { softmax as softmaxActivation, sigmoid as sigmoidActivation } from "@backprop/activations";
 import { Matrix, isBackpropError } from "@backprop/linalg";
 import { expectClose } from "@backprop/testing";
 import fc from "fast-check";
@@ -13,8 +14,8 @@ describe("binaryCrossentropy on probabilities", () => {
     const loss = binaryCrossentropy();
     expect(loss.name).toBe("binaryCrossentropy");
     expect(loss.config).toEqual({ fromLogits: false, eps: 1e-7 });
-    expect(loss.fusesSoftmax).toBe(false);
-    expect(loss.fusesSigmoid).toBe(true);
+    expect(loss.fusedGradient?.(softmaxActivation)).toBeUndefined();
+    expect(loss.fusedGradient?.(sigmoidActivation)).toBeTypeOf("function");
   });
 
   it("matches the Keras documentation example (0.815)", () => {
@@ -47,7 +48,7 @@ describe("binaryCrossentropy on probabilities", () => {
   it("sigmoidGradient is (p − t)/n, nonzero even for a saturated sigmoid", () => {
     const yPred = Matrix.fromArray([[1, 0.3]]);
     const yTrue = Matrix.fromArray([[0, 1]]);
-    const g = binaryCrossentropy().sigmoidGradient?.(yPred, yTrue, Matrix.zeros(1, 2));
+    const g = binaryCrossentropy().fusedGradient?.(sigmoidActivation)?.(yPred, yTrue, Matrix.zeros(1, 2));
     expectClose(g ?? [], [0.5, -0.35], 1e-16, "sigmoidGradient");
   });
 
@@ -103,8 +104,8 @@ describe("binaryCrossentropy fromLogits", () => {
 
   it("has no sigmoid fusion (it already takes logits)", () => {
     const loss = binaryCrossentropy({ fromLogits: true });
-    expect(loss.fusesSigmoid).toBeFalsy();
-    expect(loss.sigmoidGradient).toBeUndefined();
+    expect(loss.fusedGradient?.(sigmoidActivation)).toBeUndefined();
+    expect(loss.fusedGradient?.(sigmoidActivation)).toBeUndefined();
   });
 });
 

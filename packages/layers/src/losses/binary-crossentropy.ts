@@ -1,3 +1,4 @@
+import type { Activation } from "@backprop/activations";
 import { readConfig, type Matrix } from "@backprop/linalg";
 import { checkOutShape, checkSameShape } from "./check-shapes.js";
 import type { Loss } from "./loss.js";
@@ -19,8 +20,8 @@ export interface BinaryCrossentropyOptions {
  *   `L = −(1/n) Σ [t·log p̂ + (1 − t)·log(1 − p̂)]`, gradient `(p̂ − t)/(p̂(1 − p̂)·n)`.
  *   The gradient uses the clipped `p̂` everywhere, so beyond the bounds it keeps the value it has
  *   at the bound (not the true derivative 0 of the clip): a saturated wrong prediction is still
- *   pushed back. The loss also fuses with a sigmoid output (`fusesSigmoid`):
- *   `sigmoidGradient = (p − t)/n`.
+ *   pushed back. The loss also fuses with a sigmoid output:
+ *   `fusedGradient(sigmoid)` gives dLoss/dz = `(p − t)/n`.
  * - `fromLogits: true`: the stable form `L = (1/n) Σ [max(z, 0) − z·t + log1p(exp(−|z|))]`,
  *   gradient `(σ(z) − t)/n` — finite for any finite z.
  *
@@ -42,11 +43,20 @@ export function binaryCrossentropy(options: BinaryCrossentropyOptions = {}): Los
 function probabilityForm(config: { fromLogits: boolean; eps: number }, eps: number): Loss {
   const lo = eps;
   const hi = 1 - eps;
+  // dLoss/dNet after a sigmoid output: the fused gradient (see the top of this file).
+  const sigmoidGradient = (probs: Matrix, yTrue: Matrix, out: Matrix): Matrix => {
+    checkSameShape("binaryCrossentropy.sigmoidGradient", probs, yTrue);
+    checkOutShape("binaryCrossentropy.sigmoidGradient", out, probs);
+    const o = probs.data;
+    const t = yTrue.data;
+    const g = out.data;
+    const n = o.length;
+    for (let i = 0; i < n; i++) g[i] = ((o[i] as number) - (t[i] as number)) / n;
+    return out;
+  };
   return {
     name: "binaryCrossentropy",
     config,
-    fusesSoftmax: false,
-    fusesSigmoid: true,
     compute(yPred: Matrix, yTrue: Matrix): number {
       checkSameShape("binaryCrossentropy", yPred, yTrue);
       const o = yPred.data;
@@ -76,16 +86,7 @@ function probabilityForm(config: { fromLogits: boolean; eps: number }, eps: numb
       }
       return out;
     },
-    sigmoidGradient(probs: Matrix, yTrue: Matrix, out: Matrix): Matrix {
-      checkSameShape("binaryCrossentropy.sigmoidGradient", probs, yTrue);
-      checkOutShape("binaryCrossentropy.sigmoidGradient", out, probs);
-      const o = probs.data;
-      const t = yTrue.data;
-      const g = out.data;
-      const n = o.length;
-      for (let i = 0; i < n; i++) g[i] = ((o[i] as number) - (t[i] as number)) / n;
-      return out;
-    },
+    fusedGradient: (activation: Activation) => (activation.name === "sigmoid" ? sigmoidGradient : undefined),
   };
 }
 
@@ -93,7 +94,6 @@ function fromLogitsForm(config: { fromLogits: boolean; eps: number }): Loss {
   return {
     name: "binaryCrossentropy",
     config,
-    fusesSoftmax: false,
     compute(yPred: Matrix, yTrue: Matrix): number {
       checkSameShape("binaryCrossentropy", yPred, yTrue);
       const z = yPred.data;

@@ -1,3 +1,4 @@
+import { softmax as softmaxActivation } from "@backprop/activations";
 import { Matrix, Rng, isBackpropError } from "@backprop/linalg";
 import { expectClose } from "@backprop/testing";
 import fc from "fast-check";
@@ -10,7 +11,7 @@ describe("categoricalCrossentropy on probabilities", () => {
     const loss = categoricalCrossentropy();
     expect(loss.name).toBe("categoricalCrossentropy");
     expect(loss.config).toEqual({ fromLogits: false, eps: 1e-7 });
-    expect(loss.fusesSoftmax).toBe(true);
+    expect(loss.fusedGradient?.(softmaxActivation)).toBeTypeOf("function");
   });
 
   it("matches the Keras documentation example (1.177), a zero probability where t = 0 included", () => {
@@ -31,7 +32,7 @@ describe("categoricalCrossentropy on probabilities", () => {
   it("softmaxGradient is (p − t)/B for one-hot rows", () => {
     const probs = Matrix.fromArray([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]);
     const yTrue = Matrix.fromArray([[0, 1, 0], [0, 0, 1]]);
-    const g = categoricalCrossentropy().softmaxGradient?.(probs, yTrue, Matrix.zeros(2, 3));
+    const g = categoricalCrossentropy().fusedGradient?.(softmaxActivation)?.(probs, yTrue, Matrix.zeros(2, 3));
     expectClose(g ?? [], [0.1, -0.35, 0.25, 0.05, 0.05, -0.1], 1e-16, "softmaxGradient");
   });
 
@@ -59,7 +60,7 @@ describe("categoricalCrossentropy on probabilities", () => {
     const t = [[0, 0, 1]];
     const loss = categoricalCrossentropy();
     expect(loss.compute(Matrix.fromArray(p, "float32"), Matrix.fromArray(t, "float32"))).toBeCloseTo(-Math.log(0.5), 7);
-    const g = loss.softmaxGradient?.(Matrix.fromArray(p, "float32"), Matrix.fromArray(t, "float32"), Matrix.zeros(1, 3, "float32"));
+    const g = loss.fusedGradient?.(softmaxActivation)?.(Matrix.fromArray(p, "float32"), Matrix.fromArray(t, "float32"), Matrix.zeros(1, 3, "float32"));
     expectClose(g ?? [], [0.2, 0.3, -0.5], 1e-7, "float32 softmaxGradient");
   });
 });
@@ -67,8 +68,8 @@ describe("categoricalCrossentropy on probabilities", () => {
 describe("categoricalCrossentropy fromLogits", () => {
   it("does not fuse softmax (it applies its own)", () => {
     const loss = categoricalCrossentropy({ fromLogits: true });
-    expect(loss.fusesSoftmax).toBe(false);
-    expect(loss.softmaxGradient).toBeUndefined();
+    expect(loss.fusedGradient?.(softmaxActivation)).toBeUndefined();
+    expect(loss.fusedGradient?.(softmaxActivation)).toBeUndefined();
   });
 
   it("is log(classes) for equal logits", () => {
@@ -87,7 +88,7 @@ describe("categoricalCrossentropy fromLogits", () => {
     const b = categoricalCrossentropy();
     expect(Math.abs(a.compute(z, t) - b.compute(p, t))).toBeLessThan(1e-12);
     const ga = a.gradient(z, t, Matrix.zeros(5, 4));
-    const gb = b.softmaxGradient?.(p, t, Matrix.zeros(5, 4));
+    const gb = b.fusedGradient?.(softmaxActivation)?.(p, t, Matrix.zeros(5, 4));
     expectClose(ga, gb?.data ?? [], 1e-15, "fromLogits gradient vs fused");
   });
 
@@ -124,7 +125,7 @@ describe("categoricalCrossentropy errors", () => {
       expect(isBackpropError(e) && e.code).toBe("SHAPE_MISMATCH");
       expect((e as Error).message).toContain("yPred 2×3, yTrue 2×1");
     }
-    expect(() => loss.softmaxGradient?.(Matrix.zeros(2, 3), Matrix.zeros(2, 3), Matrix.zeros(3, 2))).toThrow(/out has the wrong shape/);
+    expect(() => loss.fusedGradient?.(softmaxActivation)?.(Matrix.zeros(2, 3), Matrix.zeros(2, 3), Matrix.zeros(3, 2))).toThrow(/out has the wrong shape/);
   });
 
   it("validates its config", () => {

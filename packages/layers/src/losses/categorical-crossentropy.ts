@@ -1,3 +1,4 @@
+import type { Activation } from "@backprop/activations";
 import type { Matrix } from "@backprop/linalg";
 import { checkOutShape, checkSameShape } from "./check-shapes.js";
 import { readCrossentropyOptions, type CrossentropyConfig, type CrossentropyOptions } from "./crossentropy-options.js";
@@ -8,8 +9,8 @@ import type { Loss } from "./loss.js";
  * `L = −(1/B) Σᵢ Σⱼ tᵢⱼ·log pᵢⱼ`.
  *
  * - probabilities (default): `p̂ = clip(p, eps, 1 − eps)` as Keras (rows are not renormalized:
- *   feed a softmax output); gradient `−t/(p̂·B)`. `fusesSoftmax` is true: after a softmax layer
- *   the model calls `softmaxGradient(p, t) = (p·Σⱼtⱼ − t)/B`, which is `(p − t)/B` for one-hot rows
+ *   feed a softmax output); gradient `−t/(p̂·B)`. it fuses with a softmax output: there
+ *   `fusedGradient(softmax)` gives dLoss/dz = `(p·Σⱼtⱼ − t)/B`, which is `(p − t)/B` for one-hot rows
  *   and never divides by a probability.
  * - `fromLogits: true`: a stable log-softmax inside (row maximum subtracted), gradient
  *   `(softmax(z)·Σⱼtⱼ − t)/B` — finite for any finite logits.
@@ -31,10 +32,28 @@ export function categoricalCrossentropy(options: CrossentropyOptions = {}): Loss
 function probabilityForm(config: CrossentropyConfig): Loss {
   const lo = config.eps;
   const hi = 1 - config.eps;
+  // dLoss/dNet after a softmax output: the fused gradient (see the top of this file).
+  const softmaxGradient = (probs: Matrix, yTrue: Matrix, out: Matrix): Matrix => {
+    checkSameShape("categoricalCrossentropy.softmaxGradient", probs, yTrue);
+    checkOutShape("categoricalCrossentropy.softmaxGradient", out, probs);
+    const p = probs.data;
+    const t = yTrue.data;
+    const g = out.data;
+    const b = probs.rows;
+    const cols = probs.cols;
+    for (let i = 0; i < b; i++) {
+      const base = i * cols;
+      let sumT = 0;
+      for (let j = 0; j < cols; j++) sumT += t[base + j] as number;
+      for (let j = 0; j < cols; j++) {
+        g[base + j] = ((p[base + j] as number) * sumT - (t[base + j] as number)) / b;
+      }
+    }
+    return out;
+  };
   return {
     name: "categoricalCrossentropy",
     config,
-    fusesSoftmax: true,
     compute(yPred: Matrix, yTrue: Matrix): number {
       checkSameShape("categoricalCrossentropy", yPred, yTrue);
       if (yPred.rows === 0) return 0;
@@ -63,24 +82,7 @@ function probabilityForm(config: CrossentropyConfig): Loss {
       }
       return out;
     },
-    softmaxGradient(probs: Matrix, yTrue: Matrix, out: Matrix): Matrix {
-      checkSameShape("categoricalCrossentropy.softmaxGradient", probs, yTrue);
-      checkOutShape("categoricalCrossentropy.softmaxGradient", out, probs);
-      const p = probs.data;
-      const t = yTrue.data;
-      const g = out.data;
-      const b = probs.rows;
-      const cols = probs.cols;
-      for (let i = 0; i < b; i++) {
-        const base = i * cols;
-        let sumT = 0;
-        for (let j = 0; j < cols; j++) sumT += t[base + j] as number;
-        for (let j = 0; j < cols; j++) {
-          g[base + j] = ((p[base + j] as number) * sumT - (t[base + j] as number)) / b;
-        }
-      }
-      return out;
-    },
+    fusedGradient: (activation: Activation) => (activation.name === "softmax" ? softmaxGradient : undefined),
   };
 }
 
@@ -88,7 +90,6 @@ function fromLogitsForm(config: CrossentropyConfig): Loss {
   return {
     name: "categoricalCrossentropy",
     config,
-    fusesSoftmax: false,
     compute(yPred: Matrix, yTrue: Matrix): number {
       checkSameShape("categoricalCrossentropy", yPred, yTrue);
       const b = yPred.rows;

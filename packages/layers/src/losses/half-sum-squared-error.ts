@@ -25,7 +25,6 @@ export function halfSumSquaredError(options: EmptyOptions = {}): Loss {
   return {
     name: "halfSumSquaredError",
     config: {},
-    fusesSoftmax: false,
     compute(yPred: Matrix, yTrue: Matrix): number {
       checkSameShape("halfSumSquaredError", yPred, yTrue);
       if (yPred.rows === 0) return 0;

@@ -28,7 +28,6 @@ export function huber(options: HuberOptions = {}): Loss {
   return {
     name: "huber",
     config: { delta },
-    fusesSoftmax: false,
     compute(yPred: Matrix, yTrue: Matrix): number {
       checkSameShape("huber", yPred, yTrue);
       const o = yPred.data;

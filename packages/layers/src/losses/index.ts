@@ -1,4 +1,4 @@
-export type { Loss } from "./loss.js";
+export type { Loss, FusedGradient } from "./loss.js";
 export { softmax } from "./softmax.js";
 export { meanSquaredError } from "./mean-squared-error.js";
 export { halfSumSquaredError } from "./half-sum-squared-error.js";

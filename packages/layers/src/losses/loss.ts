@@ -1,3 +1,4 @@
+import type { Activation } from "@backprop/activations";
 import type { JsonObject, Matrix } from "@backprop/linalg";
 
 /**
@@ -12,29 +13,19 @@ export interface Loss {
   readonly name: string;
   /** Hyperparameters, e.g. `{ fromLogits: false }`. */
   readonly config: Readonly<JsonObject>;
-  /**
-   * When true, the loss expects probabilities from a softmax output layer and
-   * {@link Loss.softmaxGradient} gives dLoss/dLogits directly (fused, stable: `(p − y)/batch`).
-   */
-  readonly fusesSoftmax: boolean;
   /** The mean loss of the batch. */
   compute(yPred: Matrix, yTrue: Matrix): number;
   /** dLoss/dyPred into `out` (same shape as yPred), including the 1/batch factor. */
   gradient(yPred: Matrix, yTrue: Matrix, out: Matrix): Matrix;
   /**
-   * Only when `fusesSoftmax`: dLoss/dLogits given the softmax probabilities `probs`, into `out`.
-   * Skips the softmax Jacobian, which is both faster and stable when a probability underflows.
+   * Optional: dLoss/dNet of the output layer when it ends in `activation` and this loss fuses with
+   * it — cross-entropy after softmax or sigmoid gives `(p − t)/n`, which skips the activation's
+   * Jacobian: faster, and stable where a probability saturates (the unfused chain `dL/dp · p(1−p)`
+   * stops learning exactly where the prediction is most wrong). Undefined for any other activation.
+   * The model asks once per loss; nothing else in the library special-cases an activation.
    */
-  softmaxGradient?(probs: Matrix, yTrue: Matrix, out: Matrix): Matrix;
-  /**
-   * When true, the loss expects probabilities from a sigmoid output layer and
-   * {@link Loss.sigmoidGradient} gives dLoss/dLogits directly. Optional: absent means false.
-   */
-  readonly fusesSigmoid?: boolean;
-  /**
-   * Only when `fusesSigmoid`: dLoss/dLogits given the sigmoid probabilities `probs`, into `out`
-   * (binary cross-entropy: `(p − y)/(batch·outputs)`). A saturated sigmoid has derivative 0, so the
-   * unfused chain `dL/dp · p(1−p)` stops learning exactly where the prediction is most wrong.
-   */
-  sigmoidGradient?(probs: Matrix, yTrue: Matrix, out: Matrix): Matrix;
+  fusedGradient?(activation: Activation): FusedGradient | undefined;
 }
+
+/** dLoss/dNet into `out` (same shape as `outputs`), given the output activation's values. */
+export type FusedGradient = (outputs: Matrix, yTrue: Matrix, out: Matrix) => Matrix;

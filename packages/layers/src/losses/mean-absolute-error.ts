@@ -21,7 +21,6 @@ export function meanAbsoluteError(options: EmptyOptions = {}): Loss {
   return {
     name: "meanAbsoluteError",
     config: {},
-    fusesSoftmax: false,
     compute(yPred: Matrix, yTrue: Matrix): number {
       checkSameShape("meanAbsoluteError", yPred, yTrue);
       const o = yPred.data;

@@ -1,3 +1,4 @@
+import { softmax as softmaxActivation } from "@backprop/activations";
 import { Matrix, isBackpropError } from "@backprop/linalg";
 import { expectClose } from "@backprop/testing";
 import { describe, expect, it } from "vitest";
@@ -12,7 +13,7 @@ describe("meanSquaredError", () => {
     const loss = meanSquaredError();
     expect(loss.name).toBe("meanSquaredError");
     expect(loss.config).toEqual({});
-    expect(loss.fusesSoftmax).toBe(false);
+    expect(loss.fusedGradient?.(softmaxActivation)).toBeUndefined();
     expect(loss.compute(yPred, yTrue)).toBe(1.5625);
   });
 

@@ -20,7 +20,6 @@ export function meanSquaredError(options: EmptyOptions = {}): Loss {
   return {
     name: "meanSquaredError",
     config: {},
-    fusesSoftmax: false,
     compute(yPred: Matrix, yTrue: Matrix): number {
       checkSameShape("meanSquaredError", yPred, yTrue);
       const o = yPred.data;

@@ -40,7 +40,7 @@ const losses = /* @__PURE__ */ new Registry<LossFactory>({
     ce,
     sparseCategoricalCrossentropy: fromJson(sparseCategoricalCrossentropy),
   },
-  registerHint: 'register it first: registerLoss("myproject>myLoss", (config) => ({ name, config, fusesSoftmax, compute, gradient }))',
+  registerHint: 'register it first: registerLoss("myproject>myLoss", (config) => ({ name, config, compute, gradient }))',
   where: { get: "getLoss", resolve: "resolveLoss", register: "registerLoss" },
   component: { label: "a Loss", keys: ["compute"] },
 });

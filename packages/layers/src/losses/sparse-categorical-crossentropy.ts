@@ -1,3 +1,4 @@
+import type { Activation } from "@backprop/activations";
 import { BackpropError, type Matrix } from "@backprop/linalg";
 import { checkOutShape, checkSparseShape } from "./check-shapes.js";
 import { readCrossentropyOptions, type CrossentropyConfig, type CrossentropyOptions } from "./crossentropy-options.js";
@@ -9,7 +10,7 @@ import type { Loss } from "./loss.js";
  * {@link categoricalCrossentropy} with one-hot targets, without building them.
  *
  * - probabilities (default): `p̂ = clip(p, eps, 1 − eps)`; gradient `−1/(p̂·B)` at the target
- *   class, 0 elsewhere. `fusesSoftmax` is true: `softmaxGradient(p, c) = (p − onehot(c))/B`.
+ *   class, 0 elsewhere. It fuses with a softmax output: `fusedGradient(softmax)` gives `(p − onehot(c))/B`.
  * - `fromLogits: true`: stable log-softmax inside; gradient `(softmax(z) − onehot(c))/B`.
  *
  * Every label is checked on each call (an O(batch) pass): an index that is not an integer in
@@ -46,10 +47,26 @@ function checkLabels(where: string, yPred: Matrix, yTrue: Matrix): void {
 function probabilityForm(config: CrossentropyConfig): Loss {
   const lo = config.eps;
   const hi = 1 - config.eps;
+  // dLoss/dNet after a softmax output: the fused gradient (see the top of this file).
+  const softmaxGradient = (probs: Matrix, yTrue: Matrix, out: Matrix): Matrix => {
+    checkLabels("sparseCategoricalCrossentropy.softmaxGradient", probs, yTrue);
+    checkOutShape("sparseCategoricalCrossentropy.softmaxGradient", out, probs);
+    const p = probs.data;
+    const t = yTrue.data;
+    const g = out.data;
+    const b = probs.rows;
+    const cols = probs.cols;
+    for (let i = 0; i < b; i++) {
+      const base = i * cols;
+      for (let j = 0; j < cols; j++) g[base + j] = (p[base + j] as number) / b;
+      const k = base + (t[i] as number);
+      g[k] = ((p[k] as number) - 1) / b;
+    }
+    return out;
+  };
   return {
     name: "sparseCategoricalCrossentropy",
     config,
-    fusesSoftmax: true,
     compute(yPred: Matrix, yTrue: Matrix): number {
       checkLabels("sparseCategoricalCrossentropy", yPred, yTrue);
       const b = yPred.rows;
@@ -80,22 +97,7 @@ function probabilityForm(config: CrossentropyConfig): Loss {
       }
       return out;
     },
-    softmaxGradient(probs: Matrix, yTrue: Matrix, out: Matrix): Matrix {
-      checkLabels("sparseCategoricalCrossentropy.softmaxGradient", probs, yTrue);
-      checkOutShape("sparseCategoricalCrossentropy.softmaxGradient", out, probs);
-      const p = probs.data;
-      const t = yTrue.data;
-      const g = out.data;
-      const b = probs.rows;
-      const cols = probs.cols;
-      for (let i = 0; i < b; i++) {
-        const base = i * cols;
-        for (let j = 0; j < cols; j++) g[base + j] = (p[base + j] as number) / b;
-        const k = base + (t[i] as number);
-        g[k] = ((p[k] as number) - 1) / b;
-      }
-      return out;
-    },
+    fusedGradient: (activation: Activation) => (activation.name === "softmax" ? softmaxGradient : undefined),
   };
 }
 
@@ -103,7 +105,6 @@ function fromLogitsForm(config: CrossentropyConfig): Loss {
   return {
     name: "sparseCategoricalCrossentropy",
     config,
-    fusesSoftmax: false,
     compute(yPred: Matrix, yTrue: Matrix): number {
       checkLabels("sparseCategoricalCrossentropy", yPred, yTrue);
       const b = yPred.rows;

@@ -1,8 +1,8 @@
-import { BackpropError, type DType, type FloatArray, type Matrix, type Param, type Shape, type Tensor } from "@backprop/linalg";
+import { BackpropError, type DType, type FloatArray, type Param, type Shape, type Tensor } from "@backprop/linalg";
 import type { Optimizer } from "@backprop/optimizers";
 import { BufferPool } from "../buffer-pool.js";
 import type { BackwardContext, ForwardContext, Layer } from "../layer.js";
-import type { Loss } from "../losses/index.js";
+import type { FusedGradient, Loss } from "../losses/index.js";
 
 /*
  * One training step, as a textbook writes it:
@@ -78,15 +78,10 @@ export function forwardLayers(layers: readonly Layer[], x: Tensor, training: boo
  * which skips the activation's Jacobian, is faster, and stays finite when a probability saturates.
  * The loss chooses; a layer takes part by exposing `activation` and `backwardFromDelta`.
  */
-export function fusedOutputDelta(
-  last: Layer | undefined,
-  loss: Loss,
-): ((probs: Matrix, yTrue: Matrix, out: Matrix) => Matrix) | undefined {
+export function fusedOutputDelta(last: Layer | undefined, loss: Loss): FusedGradient | undefined {
   const act = last?.activation;
   if (!act || typeof last?.backwardFromDelta !== "function") return undefined;
-  if (act.name === "softmax" && loss.fusesSoftmax && loss.softmaxGradient) return loss.softmaxGradient.bind(loss);
-  if (act.name === "sigmoid" && loss.fusesSigmoid && loss.sigmoidGradient) return loss.sigmoidGradient.bind(loss);
-  return undefined;
+  return loss.fusedGradient?.(act);
 }
 
 /**
