@@ -59,7 +59,10 @@ describe("backprop train on built-in datasets", () => {
   it("learns iris (≥ 93% on held-out samples) and prints a chart, metrics and the saved path", () => {
     const r = run(["train", "iris", "--layers", "16", "--epochs", "200", "--lr", "0.01", "--seed", "1", "--save", "iris.json"]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/Total params: 131/);
+    // 4·16 + 16 + 16·3 + 3 = 131 trained weights, and the Normalization layer's 4 means and 4 variances.
+    expect(r.stdout).toMatch(/Total params: 139/);
+    expect(r.stdout).toMatch(/Trainable params: 131/);
+    expect(r.stdout).toMatch(/normalization_0 \(normalization\)/);
     expect(r.stdout).toMatch(/^epoch 200\/200 .*loss/m);
     expect(r.stdout).toMatch(/loss \(200 epochs\)/);
     expect(r.stdout).toMatch(/confusion matrix:/);
@@ -83,11 +86,13 @@ describe("backprop train on built-in datasets", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(jsonLines(r.stdout).filter((l) => l["event"] === "epoch")).toHaveLength(2);
     const i = JSON.parse(run(["inspect", "spec-model.json", "--json"]).stdout) as {
-      config: { layers: { config: { units: number; activation: { name: string } } }[] };
+      config: { layers: { className: string; config: { units: number; activation: { name: string } } }[] };
       optimizer: { name: string; config: { lr: number } };
     };
-    expect(i.config.layers.map((l) => l.config.units)).toEqual([6, 5, 2]);
-    expect(i.config.layers[0]?.config.activation.name).toBe("tanh");
+    // The model owns its input scaling: a Normalization layer, then the spec's layers.
+    expect(i.config.layers.map((l) => l.className)).toEqual(["normalization", "dense", "dense", "dense"]);
+    expect(i.config.layers.slice(1).map((l) => l.config.units)).toEqual([6, 5, 2]);
+    expect(i.config.layers[1]?.config.activation.name).toBe("tanh");
     expect(i.optimizer.name).toBe("sgd");
     expect(i.optimizer.config.lr).toBe(0.2);
     expectCleanFailure(run(["train", "circles", "--config", file("bad-spec.json", '{"layerz": [4]}')]), /bad-spec\.json: unknown key "layerz"/);
@@ -141,7 +146,8 @@ describe("CSV in, model out, and back", () => {
 
     const i = run(["inspect", "points.json"]);
     expect(i.status, i.stderr).toBe(0);
-    expect(i.stdout).toMatch(/dense_0 \(dense\)/);
+    expect(i.stdout).toMatch(/normalization_0 \(normalization\)/);
+    expect(i.stdout).toMatch(/dense_1 \(dense\)/);
     expect(i.stdout).toMatch(/optimizer\s+adam/);
     expect(i.stdout).toMatch(/history: 60 epochs/);
 

@@ -1,5 +1,5 @@
 import { referenceExample, referenceModel, type StepTrace } from "@backprop/layers";
-import type { DType } from "@backprop/linalg";
+import { Tensor, type DType, type NestedArray } from "@backprop/linalg";
 import { renderTable } from "./table.js";
 
 /** Options of the walkthrough command. */
@@ -30,8 +30,12 @@ export function walkthrough(options: WalkthroughOptions): string {
     worst = Math.max(worst, diff);
     rows.push([stage, name, num(got), num(want), diff.toExponential(1)]);
   };
-  const at = (m: number[][] | undefined, i: number, j: number) => m?.[i]?.[j] ?? Number.NaN;
-  const pair = (stage: string, names: [string, string], got: number[][] | undefined, want: readonly number[]) =>
+  // Element (i, j) of a traced value's 2-D view: one row per sample, or a kernel; a bias is one row.
+  const at = (v: NestedArray | undefined, i: number, j: number) => {
+    const m = v === undefined ? undefined : Tensor.fromArray(v).asMatrix();
+    return m && i < m.rows && j < m.cols ? m.get(i, j) : Number.NaN;
+  };
+  const pair = (stage: string, names: [string, string], got: NestedArray | undefined, want: readonly number[]) =>
     names.forEach((n, j) => add(stage, n, at(got, 0, j), want[j] ?? Number.NaN));
 
   pair("forward", ["net h1", "net h2"], hidden.preActivation, expected.hiddenNet);
@@ -43,7 +47,7 @@ export function walkthrough(options: WalkthroughOptions): string {
   pair("backward", ["δ o1", "δ o2"], output.delta, expected.outputDelta);
   pair("backward", ["δ h1", "δ h2"], hidden.delta, expected.hiddenDelta);
   // Mazur's names: w1..w4 feed the hidden layer, w5..w8 the output layer; kernels are in×out.
-  const weights = (stage: string, names: string[], kernel: number[][] | undefined, bias: number[][] | undefined, want: readonly (readonly number[])[]) => {
+  const weights = (stage: string, names: string[], kernel: NestedArray | undefined, bias: NestedArray | undefined, want: readonly (readonly number[])[]) => {
     [0, 1].forEach((unit) => {
       add(stage, names[unit * 2] ?? "", at(kernel, 0, unit), want[unit]?.[0] ?? Number.NaN);
       add(stage, names[unit * 2 + 1] ?? "", at(kernel, 1, unit), want[unit]?.[1] ?? Number.NaN);

@@ -1,4 +1,10 @@
 import { referenceModel, type StepTrace } from "@backprop/layers";
+import { rowsOf, type NestedArray } from "@backprop/linalg";
+
+/** The first row of a traced value's 2-D view (the first sample), or none. */
+function firstRow(value: NestedArray | undefined): number[] {
+  return value === undefined ? [] : (rowsOf(value)[0] ?? []);
+}
 
 /** The stages of one training step, in the order the view reveals them. */
 export const STAGES = ["Start", "Forward pass", "Error", "Output deltas", "Hidden deltas", "Updates"] as const;
@@ -80,15 +86,15 @@ function stageContent(trace: StepTrace, index: number): HTMLElement[] {
   const [hidden, output] = trace.layers;
   if (!hidden || !output) return [];
   const p = (layer: typeof hidden, which: "before" | "after" | "gradient"): number[][] =>
-    neuronRows(layer.params[0]?.[which] ?? [], (layer.params[1]?.[which] ?? [[]])[0] ?? []);
+    neuronRows(rowsOf(layer.params[0]?.[which] ?? [[]]), firstRow(layer.params[1]?.[which]));
   const hNames = ["h₁", "h₂"];
   const oNames = ["o₁", "o₂"];
   switch (index) {
     case 0:
       return [
         table("Inputs and targets", ["1", "2"], [
-          ["input i", vector("input", trace.input[0] ?? [])],
-          ["target t", vector("target", trace.target[0] ?? [])],
+          ["input i", vector("input", firstRow(trace.input))],
+          ["target t", vector("target", firstRow(trace.target))],
         ]),
         weightTable("Hidden weights", "hiddenWeights", p(hidden, "before"), hNames, ["i₁", "i₂"]),
         weightTable("Output weights", "outputWeights", p(output, "before"), oNames, ["h₁", "h₂"]),
@@ -98,28 +104,28 @@ function stageContent(trace: StepTrace, index: number): HTMLElement[] {
       return [
         sentence("net = Σ w·in + b, out = σ(net) = 1 / (1 + e^(−net)), for the hidden layer, then the output layer."),
         table("Forward pass", ["1", "2"], [
-          ["hidden net", vector("hiddenNet", hidden.preActivation?.[0] ?? [])],
-          ["hidden out", vector("hiddenOut", hidden.output[0] ?? [])],
-          ["output net", vector("outputNet", output.preActivation?.[0] ?? [])],
-          ["output out", vector("output", output.output[0] ?? [])],
+          ["hidden net", vector("hiddenNet", firstRow(hidden.preActivation))],
+          ["hidden out", vector("hiddenOut", firstRow(hidden.output))],
+          ["output net", vector("outputNet", firstRow(output.preActivation))],
+          ["output out", vector("output", firstRow(output.output))],
         ]),
       ];
     case 2:
       return [
         sentence("E = ½·Σ(t − out)²; its derivative per output, ∂E/∂out = out − t, is the error sent backwards."),
         table("Error", ["value"], [["total error E", [{ key: "totalError", value: trace.loss }]]]),
-        table("∂E/∂out", ["o₁", "o₂"], [["error", vector("outputError", output.outputGradient?.[0] ?? [])]]),
+        table("∂E/∂out", ["o₁", "o₂"], [["error", vector("outputError", firstRow(output.outputGradient))]]),
       ];
     case 3:
       return [
         sentence("δₒ = ∂E/∂out · out·(1 − out); each output weight's gradient is δₒ times the hidden output it multiplies."),
-        table("Output deltas", ["o₁", "o₂"], [["δₒ", vector("outputDelta", output.delta?.[0] ?? [])]]),
+        table("Output deltas", ["o₁", "o₂"], [["δₒ", vector("outputDelta", firstRow(output.delta))]]),
         weightTable("∂E/∂w, output layer", "outputGradient", p(output, "gradient"), oNames, ["h₁", "h₂"]),
       ];
     case 4:
       return [
         sentence("δₕ = (Σ w·δₒ) · out·(1 − out): the output deltas flow back through the output weights."),
-        table("Hidden deltas", ["h₁", "h₂"], [["δₕ", vector("hiddenDelta", hidden.delta?.[0] ?? [])]]),
+        table("Hidden deltas", ["h₁", "h₂"], [["δₕ", vector("hiddenDelta", firstRow(hidden.delta))]]),
         weightTable("∂E/∂w, hidden layer", "hiddenGradient", p(hidden, "gradient"), hNames, ["i₁", "i₂"]),
       ];
     case 5:

@@ -15,7 +15,7 @@ describe("the network a state describes", () => {
   it("has the state's layers, features and loss", () => {
     const state: DemoState = { ...DEFAULT_STATE, features: ["x1", "x2", "x1x2"], hidden: [3, 5, 2], regularization: "l2", regRate: 0.01 };
     const model = buildModel(state);
-    expect(model.layers.map((l) => l.outputDim(0))).toEqual([3, 5, 2, 1]);
+    expect(model.layers.map((l, i) => l.computeOutputShape([i === 0 ? 3 : 1])[0])).toEqual([3, 5, 2, 1]);
     expect(model.inputDim).toBe(3);
     expect(model.loss?.name).toBe("binaryCrossentropy");
     expect(model.optimizer?.name).toBe("adam");

@@ -1,6 +1,6 @@
 import { resolveActivation, type Activation } from "@backprop/activations";
 import { Dense, Sequential, binaryAccuracy } from "@backprop/layers";
-import { Matrix } from "@backprop/linalg";
+import { Matrix, type Tensor } from "@backprop/linalg";
 import { DOMAIN, type Point } from "./datasets.js";
 import { featureMatrix } from "./features.js";
 import { formulaActivation } from "./formula-activation.js";
@@ -85,10 +85,10 @@ export function neuronMaps(model: Sequential, gridX: Matrix): Float32Array[] {
     return out;
   };
   const maps = [transpose(gridX)];
-  let out = gridX;
+  let out: Tensor = gridX;
   for (const layer of model.layers) {
     out = layer.forward(out, { training: false });
-    maps.push(transpose(out));
+    maps.push(transpose(out.asMatrix()));
   }
   return maps;
 }

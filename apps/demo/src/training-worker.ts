@@ -55,7 +55,7 @@ function measure(s: Session): void {
 function snapshot(s: Session): void {
   const weights: LayerWeights[] = s.model.layers.map((layer) => {
     const [kernel, bias] = layer.params();
-    return { kernel: kernel ? kernel.value.toArray() : [], bias: bias ? Array.from(bias.value.data) : [] };
+    return { kernel: kernel ? kernel.value.asMatrix().toArray() : [], bias: bias ? Array.from(bias.value.data) : [] };
   });
   const maps = neuronMaps(s.model, s.gridX);
   const message: Snapshot = {

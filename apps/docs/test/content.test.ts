@@ -45,7 +45,13 @@ describe("concepts: the worked example", () => {
 
 describe("activations: every built-in has a section and a plot", () => {
   const html = builtPage("guide/activations");
-  const builtins = listActivations().filter((n) => !n.includes(">") && n !== "linear" && n !== "swish");
+  // softmax, a vector activation, has a section but no f(x) to plot.
+  const builtins = listActivations().filter((n) => !n.includes(">") && n !== "linear" && n !== "swish" && n !== "softmax");
+
+  it("softmax has its own section", () => {
+    expect(html).toContain('id="softmax"');
+    expect(html).toContain("vector");
+  });
 
   it.each(builtins)("%s", (name) => {
     expect(html).toContain(`aria-label="${name} and its derivative on [-4, 4]"`);

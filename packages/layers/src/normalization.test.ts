@@ -73,5 +73,8 @@ describe("Normalization", () => {
     expect(codeOf(() => new Normalization({ inputDim: 3 }).adapt([[1, 2]]))).toBe("SHAPE_MISMATCH");
     expect(codeOf(() => new Normalization().adapt([[1, Number.NaN]]))).toBe("INVALID_ARGUMENT");
     expect(codeOf(() => new Normalization().adapt(Tensor.zeros([0, 2])))).toBe("INVALID_ARGUMENT");
+    // Statistics written behind the layer's back (a loaded file, setWeights) are checked before use.
+    model.setWeights([[0, 0], [1, 0]]);
+    expect(codeOf(() => model.predict(Matrix.fromArray([[1, 1]])))).toBe("INVALID_STATE");
   });
 });

@@ -220,6 +220,15 @@ export class Normalization implements Layer {
       }
     }
     if (!same || !this.std) {
+      // Checked here, once per change of the statistics, so a loaded or set variance of 0, a
+      // negative one or NaN is named instead of turning every output into ±Infinity or NaN.
+      v.forEach((s, j) => {
+        if (!(s > 0 && Number.isFinite(s))) {
+          throw new BackpropError("INVALID_STATE", `${this.name}: variance[${j}] is ${String(s)} (expected a finite number > 0)`, {
+            hint: "call adapt(x) on training data, or set positive variances",
+          });
+        }
+      });
       this.stdSnapshot = Float64Array.from(v);
       this.std = this.stdSnapshot.map((s) => Math.sqrt(s));
       this.stdOf = v;

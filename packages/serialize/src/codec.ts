@@ -2,15 +2,10 @@ import type { Json } from "@backprop/linalg";
 import type { Sequential } from "@backprop/layers";
 import type { LoadOptions } from "./custom-components.js";
 import { invalidFile } from "./file-error.js";
-import { modelFromJSON, modelToJSON, readModelMetadata, type ToJSONOptions } from "./model-file.js";
-import { safetensorsToModelFile, modelToSafetensors } from "./model-safetensors.js";
-import { modelToOnnx } from "./onnx-export.js";
-import { modelFromOnnx, readOnnxMetadata } from "./onnx-import.js";
-import { parseJson } from "./safe-json.js";
-import { modelFromTfjs, modelToTfjs, readTfjsMetadata } from "./tfjs.js";
+import { DEFAULT_FORMAT, FORMATS, formatNames, formatSpec, type ModelFormat } from "./formats.js";
+import type { ToJSONOptions } from "./model-file.js";
 
-/** Every format this package writes. */
-export type ModelFormat = "json" | "safetensors" | "onnx" | "tfjs";
+export type { ModelFormat } from "./formats.js";
 
 /** Options of {@link encodeModel}. */
 export interface EncodeOptions extends ToJSONOptions {
@@ -33,7 +28,11 @@ export interface DecodedModel {
   readonly format: ModelFormat;
 }
 
-const encoder = /* @__PURE__ */ new TextEncoder();
+function specOf(format: unknown) {
+  const spec = formatSpec(format);
+  if (spec === undefined) throw invalidFile({}, "format", `unknown format (got ${JSON.stringify(format)}, expected ${formatNames()})`);
+  return spec;
+}
 
 /**
  * The model as file bytes, in memory — browser-safe, no file system: `model.json`,
@@ -46,38 +45,31 @@ const encoder = /* @__PURE__ */ new TextEncoder();
  * ```
  */
 export function encodeModel(model: Sequential, options: EncodeOptions = {}): EncodedModel {
-  const format = options.format ?? "json";
-  const base = options.name ?? "model";
-  switch (format) {
-    case "json":
-      return { format, files: { [`${base}.json`]: encoder.encode(JSON.stringify(modelToJSON(model, options))) } };
-    case "safetensors":
-      return { format, files: { [`${base}.safetensors`]: modelToSafetensors(model, options) } };
-    case "onnx":
-      return { format, files: { [`${base}.onnx`]: modelToOnnx(model, options.metadata ? { metadata: options.metadata } : {}) } };
-    case "tfjs":
-      return { format, files: modelToTfjs(model, { weightsFile: `${base}.weights.bin`, jsonFile: `${base}.json`, ...(options.metadata ? { metadata: options.metadata } : {}) }) };
-    default:
-      throw invalidFile({}, "format", `unknown format ${JSON.stringify(format)} (expected json, safetensors, onnx or tfjs)`);
-  }
+  const format = options.format ?? DEFAULT_FORMAT;
+  return { format, files: specOf(format).encode(model, options, options.name ?? "model") };
 }
 
-/** Guesses the format of a set of files from names and first bytes. */
+/**
+ * Guesses the format of a set of files: from their names (`.onnx`, `.safetensors`, several files
+ * or a `.bin` for TF.js), else from the first bytes of the first file; native JSON otherwise.
+ * @example
+ * ```ts
+ * detectFormat({ "weights": bytes }); // "safetensors"
+ * ```
+ */
 export function detectFormat(files: Readonly<Record<string, Uint8Array>>): ModelFormat {
   const names = Object.keys(files);
-  if (names.some((n) => n.endsWith(".onnx"))) return "onnx";
-  if (names.some((n) => n.endsWith(".safetensors"))) return "safetensors";
+  for (const f of FORMATS) if ("byName" in f && f.byName(names)) return f.name;
   const first = files[names[0] ?? ""];
-  if (names.length > 1 || names.some((n) => n.endsWith(".bin"))) return "tfjs";
-  if (first && first.length >= 9 && first[0] !== 0x7b && first[8] === 0x7b) return "safetensors";
-  if (first && first.length > 0 && first[0] !== 0x7b && first[0] !== 0x20 && first[0] !== 0x0a) return "onnx";
-  const head = first ? new TextDecoder().decode(first.subarray(0, 4096)) : "";
-  return head.includes('"modelTopology"') ? "tfjs" : "json";
+  const head = first instanceof Uint8Array ? first : new Uint8Array(0);
+  for (const f of FORMATS) if ("byContent" in f && f.byContent(head)) return f.name;
+  return DEFAULT_FORMAT;
 }
 
 /**
  * Rebuilds a model from file bytes (as {@link encodeModel} gives them, or as read from disk).
- * The format is detected from names and contents unless given.
+ * The format is detected from names and contents unless given. `options.compile: false` loads a
+ * native or safetensors file without resolving its loss, optimizer and metrics.
  *
  * @throws BackpropError `INVALID_FILE`, `UNSUPPORTED_FORMAT_VERSION`, `UNKNOWN_COMPONENT`
  * @example
@@ -86,29 +78,12 @@ export function detectFormat(files: Readonly<Record<string, Uint8Array>>): Model
  * ```
  */
 export function decodeModel(files: Readonly<Record<string, Uint8Array>>, format?: ModelFormat, options: LoadOptions = {}): DecodedModel {
-  const fmt = format ?? detectFormat(files);
+  const spec = specOf(format ?? detectFormat(files));
   const names = Object.keys(files);
-  const pick = (ext: string) => names.find((n) => n.endsWith(ext)) ?? names[0] ?? "";
-  const name = fmt === "tfjs" ? pick(".json") : pick(fmt === "json" ? ".json" : `.${fmt}`);
-  const bytes = files[name];
-  const opts = { ...options, file: options.file ?? name };
-  if (!(bytes instanceof Uint8Array)) throw invalidFile({ file: name }, "", "no file to read");
-  switch (fmt) {
-    case "json": {
-      const file = parseJson(bytes, { file: opts.file });
-      return { model: modelFromJSON(file, opts), metadata: readModelMetadata(file), format: fmt };
-    }
-    case "safetensors": {
-      const file = safetensorsToModelFile(bytes, { file: opts.file });
-      return { model: modelFromJSON(file, opts), metadata: readModelMetadata(file), format: fmt };
-    }
-    case "onnx":
-      return { model: modelFromOnnx(bytes, opts), metadata: readOnnxMetadata(bytes, opts), format: fmt };
-    case "tfjs":
-      return { model: modelFromTfjs(files, opts), metadata: readTfjsMetadata(bytes, opts), format: fmt };
-    default:
-      throw invalidFile({}, "format", `unknown format ${JSON.stringify(fmt)} (expected json, safetensors, onnx or tfjs)`);
-  }
+  const main = names.find((n) => n.toLowerCase().endsWith(spec.mainFile)) ?? names[0] ?? "";
+  if (!(files[main] instanceof Uint8Array)) throw invalidFile({ file: main }, "", "no file to read");
+  const decoded = spec.decode(files, main, { ...options, file: options.file ?? main });
+  return { model: decoded.model, metadata: decoded.metadata, format: spec.name as ModelFormat };
 }
 
 /**

@@ -32,4 +32,10 @@ export interface LoadOptions {
   readonly custom?: CustomComponents;
   /** File name used in error messages (set by the Node helpers). */
   readonly file?: string;
+  /**
+   * Whether to compile the model with the loss, optimizer (and its state) and metrics the file
+   * stores. Default true. `false` loads a model only to predict: none of those names is resolved,
+   * so none has to be registered. Formats that store no training setup (ONNX, TF.js) ignore it.
+   */
+  readonly compile?: boolean;
 }

@@ -1,7 +1,8 @@
 import { isBackpropError, type Json } from "@backprop/linalg";
-import { Dense, Sequential } from "@backprop/layers";
+import { Dense, Normalization, Sequential } from "@backprop/layers";
 import { sgd } from "@backprop/optimizers";
 import fc from "fast-check";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodeModel, encodeModel, type ModelFormat } from "./codec.js";
 
@@ -10,7 +11,14 @@ export const FUZZ_RUNS = 10_000;
 const OURS = new Set(["INVALID_FILE", "UNSUPPORTED_FORMAT_VERSION", "UNKNOWN_COMPONENT"]);
 
 function small(): Sequential {
-  const m = new Sequential([new Dense({ units: 3, inputDim: 2, activation: "tanh" }), new Dense({ units: 2, activation: "softmax" })], { seed: 1 });
+  const m = new Sequential(
+    [
+      new Normalization({ inputDim: 2 }).adapt([[1, 10], [3, -10], [2, 0]]),
+      new Dense({ units: 3, activation: "tanh" }),
+      new Dense({ units: 2, activation: "softmax" }),
+    ],
+    { seed: 1 },
+  );
   m.compile({ loss: "categoricalCrossentropy", optimizer: sgd({ lr: 0.1, momentum: 0.9 }), metrics: ["accuracy"] });
   return m.build();
 }
@@ -93,6 +101,21 @@ describe(`fuzzing: every mutated file loads or throws our BackpropError (${FUZZ_
       expect(runs).toBe(FUZZ_RUNS);
     }, 120_000);
   }
+
+  it("json, version 1 (the migration path): byte mutations and value replacements of a frozen v1 file", () => {
+    const bytes = new Uint8Array(readFileSync(new URL("../fixtures/json/v1-classifier.json", import.meta.url)));
+    const doc = JSON.parse(decoder.decode(bytes)) as Json;
+    let runs = 0;
+    fc.assert(
+      fc.property(byteEdits, fc.nat(), interesting, fc.boolean(), (edits, pick, value, structural) => {
+        runs++;
+        const mutated = structural ? encoder.encode(JSON.stringify(replaceAt(structuredClone(doc), pick, value))) : mutate(bytes, edits);
+        return loadsOrThrowsOurs({ "v1.json": mutated }, "json");
+      }),
+      { numRuns: FUZZ_RUNS, seed: 1 },
+    );
+    expect(runs).toBe(FUZZ_RUNS);
+  }, 120_000);
 
   it("safetensors: structural mutations of the header inside the binary", () => {
     const bytes = encodeModel(small(), { format: "safetensors" }).files["model.safetensors"] as Uint8Array;

@@ -1,5 +1,5 @@
 import { resolveActivation } from "@backprop/activations";
-import { BackpropError, type DType, type Json, type JsonObject, type Param } from "@backprop/linalg";
+import { BackpropError, formatShape, sameShape, type DType, type Json, type JsonObject, type Param } from "@backprop/linalg";
 import {
   getLoss,
   getMetric,
@@ -13,28 +13,37 @@ import {
 import { getOptimizer, type Optimizer } from "@backprop/optimizers";
 import type { CustomComponents, LoadOptions } from "./custom-components.js";
 import { at, invalidFile, rethrowAt, type FileLocation } from "./file-error.js";
-import { migrate } from "./migrations.js";
+import { migrate, type RawModelFile } from "./migrations.js";
 import { checkJsonValue, parseJson } from "./safe-json.js";
-import { checkEnvelope, FORMAT_NAME, FORMAT_VERSION, MAX_WIDTH, validateModelFile, type ModelFileV1 } from "./schema.js";
+import { checkEnvelope, FORMAT_NAME, FORMAT_VERSION, validateModelFile, type ModelFileV2 } from "./schema.js";
+import { checkSampleSizes, expectedParams, type ExpectedParam } from "./shape-flow.js";
 
-/** One weight tensor of a model file: a parameter's name, shape, trainable flag and values (row-major). */
+/**
+ * One weight tensor of a model file: a parameter's name, its true shape (a Dense kernel
+ * `[in, units]`, its bias `[units]`), trainable flag and values (row-major).
+ */
 export interface WeightEntry {
   readonly name: string;
-  readonly shape: readonly [number, number];
+  readonly shape: readonly number[];
   readonly trainable: boolean;
   readonly data: readonly number[];
 }
 
 /**
- * A native model file (format version 1): plain JSON, so `JSON.stringify` writes it.
+ * A native model file (format version 2): plain JSON, so `JSON.stringify` writes it.
  *
  * ```json
- * { "format": "backprop-model", "formatVersion": 1, "generatedBy": "@backprop/serialize",
- *   "model": { "name", "dtype", "seed", "inputDim", "layers": [{ "className", "config" }] },
- *   "weights": [{ "name": "layers.0.kernel", "shape": [in, out], "trainable": true, "data": [...] }],
+ * { "format": "backprop-model", "formatVersion": 2, "generatedBy": "@backprop/serialize",
+ *   "model": { "name", "dtype", "seed", "inputShape": [4], "inputDim": 4, "layers": [{ "className", "config" }] },
+ *   "weights": [{ "name": "layers.0.kernel", "shape": [4, 8], "trainable": true, "data": [...] },
+ *               { "name": "layers.0.bias", "shape": [8], "trainable": true, "data": [...] }],
  *   "training": { "loss", "optimizer", "metrics", "optimizerState", "state" },
  *   "metadata": { ... } }
  * ```
+ *
+ * `inputShape` is one sample's shape (no batch axis); `inputDim` is its product, kept for readers
+ * of version 1. Version 1 files (2-D weights only, a bias stored `[1, units]`, `inputDim` only)
+ * are migrated on load.
  */
 export interface ModelFile {
   readonly format: typeof FORMAT_NAME;
@@ -79,7 +88,7 @@ function component(c: { readonly name: string; readonly config: Readonly<JsonObj
 export function modelToJSON(model: Sequential, options: ToJSONOptions = {}): ModelFile {
   if (!(model instanceof Sequential) || !model.built) {
     throw new BackpropError("NOT_BUILT", "modelToJSON: the model has no weights yet", {
-      hint: "call model.build(inputDim), fit() or predict() before saving",
+      hint: "call model.build(inputShape), fit() or predict() before saving",
     });
   }
   const metadata = options.metadata ?? {};
@@ -90,7 +99,7 @@ export function modelToJSON(model: Sequential, options: ToJSONOptions = {}): Mod
   }
   const weights: WeightEntry[] = model.params().map((p: Param) => ({
     name: p.name,
-    shape: [p.value.rows, p.value.cols],
+    shape: [...p.value.shape],
     trainable: p.trainable,
     data: Array.from(p.value.data),
   }));
@@ -161,7 +170,6 @@ function layerConfig(config: JsonObject, custom: CustomComponents, loc: FileLoca
   if (typeof act !== "object" || act === null || Array.isArray(act)) return config;
   const spec = act as { name?: unknown; config?: unknown };
   if (typeof spec.name !== "string") throw invalidFile(loc, `${path}.activation.name`, "must be a string");
-  if (spec.name === "softmax") return config;
   const activation = at(loc, `${path}.activation.name`, () =>
     resolveActivation(spec as { name: string; config?: JsonObject }, custom.activations ? { custom: custom.activations } : {}),
   );
@@ -184,50 +192,80 @@ function makeLayer(spec: { className: string; config: JsonObject }, custom: Cust
   );
 }
 
-/**
- * Checks, before anything is allocated, that the weights listed are the ones the layers will
- * create: a hostile `units: 1e9` must not reach `new Float32Array`.
- */
-function checkShapes(file: ModelFileV1, loc: FileLocation): void {
-  const byName = new Map<string, number>();
+/** Duplicate names and data lengths: what a weight list must satisfy whatever the layers are. */
+function checkWeightList(file: ModelFileV2, loc: FileLocation): void {
+  const seen = new Set<string>();
   file.weights.forEach((w, i) => {
-    if (byName.has(w.name)) throw invalidFile(loc, `weights[${i}].name`, `duplicate weight "${w.name}"`);
-    byName.set(w.name, i);
-    const [rows, cols] = w.shape;
-    if (w.data.length !== rows * cols) {
-      throw invalidFile(loc, `weights[${i}].data`, `has ${w.data.length} numbers (expected ${rows}×${cols} = ${rows * cols})`);
-    }
-  });
-  let width: number | undefined = file.model.inputDim;
-  file.model.layers.forEach((layer, i) => {
-    if (width === undefined) return;
-    if (layer.className === "dense") {
-      const units = layer.config["units"];
-      if (typeof units !== "number" || !Number.isSafeInteger(units) || units < 1 || units > MAX_WIDTH) {
-        throw invalidFile(loc, `model.layers[${i}].config.units`, `must be an integer in [1, ${MAX_WIDTH}] (got ${JSON.stringify(units)})`);
-      }
-      const k = byName.get(`layers.${i}.kernel`);
-      const shape = k === undefined ? undefined : file.weights[k]?.shape;
-      if (!shape || shape[0] !== width || shape[1] !== units) {
-        throw invalidFile(
-          loc,
-          `model.layers[${i}].config.units`,
-          `layer ${i} is ${width}×${units} but its kernel is ${shape ? `${shape[0]}×${shape[1]}` : "missing"} (weights "layers.${i}.kernel")`,
-        );
-      }
-      width = units;
-    } else if (layer.className !== "activation" && layer.className !== "dropout") {
-      width = undefined; // a custom layer: its weights are compared after build
+    if (seen.has(w.name)) throw invalidFile(loc, `weights[${i}].name`, `duplicate weight "${w.name}"`);
+    seen.add(w.name);
+    const size = w.shape.reduce((n, d) => n * d, 1);
+    if (w.data.length !== size) {
+      throw invalidFile(loc, `weights[${i}].data`, `has the wrong length for the shape ${formatShape(w.shape)} (got ${w.data.length} numbers, expected ${size})`);
     }
   });
 }
 
+/**
+ * The config entry that made a layer expect `expected` instead of the file's `got`, when one
+ * explains it alone: every disagreeing axis has the value of that one number in the layer's stored
+ * config (`units: 1e9`), and none has a size of the layer's input (which would mean the width came
+ * from the layer before, or the weight itself is wrong).
+ */
+function suspectConfigKey(config: JsonObject, input: readonly number[], expected: readonly number[], got: readonly number[]): string | undefined {
+  if (expected.length !== got.length) return undefined;
+  const wrong = expected.filter((d, k) => d !== got[k]);
+  if (wrong.some((d) => input.includes(d))) return undefined;
+  const keys = Object.keys(config).filter((key) => typeof config[key] === "number" && wrong.every((d) => d === config[key]));
+  return keys.length === 1 ? keys[0] : undefined;
+}
+
+/**
+ * Checks, before anything is allocated, that the weights listed are exactly the ones the layers
+ * will create: same names, same order, same shapes, as each layer's `paramShapes` reports them for
+ * the shapes flowing from `model.inputShape`. A hostile `units: 1e9` must not reach
+ * `new Float32Array`, and a layer type added later is checked by its own `paramShapes`.
+ */
+function checkShapes(file: ModelFileV2, layers: readonly Layer[], loc: FileLocation): readonly ExpectedParam[] {
+  checkWeightList(file, loc);
+  const layerPath = (i: number) => `model.layers[${i}]`;
+  const describe = (e: ExpectedParam) => `layer ${e.layer} ("${(layers[e.layer] as Layer).name}", ${(layers[e.layer] as Layer).className})`;
+  let k = 0;
+  const compare = (own: readonly ExpectedParam[], input: readonly number[]) => {
+    for (const e of own) {
+      const w = file.weights[k];
+      if (w === undefined) {
+        throw invalidFile(loc, "weights", `${describe(e)} needs "${e.name}" ${formatShape(e.shape)}, which the file lacks (got ${file.weights.length} weights, expected at least ${k + 1})`);
+      }
+      if (w.name !== e.name) {
+        throw invalidFile(loc, `weights[${k}].name`, `is not the next weight of the model (got "${w.name}", expected "${e.name}" of ${describe(e)})`);
+      }
+      if (!sameShape(w.shape, e.shape)) {
+        const key = suspectConfigKey(file.model.layers[e.layer]?.config ?? {}, input, e.shape, w.shape);
+        throw invalidFile(
+          loc,
+          key === undefined ? `weights[${k}].shape` : `model.layers[${e.layer}].config.${key}`,
+          `weights[${k}] "${e.name}" has the wrong shape for ${describe(e)} on inputs ${formatShape(input)} (got ${formatShape(w.shape)}, expected ${formatShape(e.shape)})`,
+        );
+      }
+      k++;
+    }
+  };
+  const flow = expectedParams(layers, file.model.inputShape, loc, layerPath, compare);
+  const { params } = flow;
+  if (file.weights.length > params.length) {
+    const extra = file.weights[params.length] as ModelFileV2["weights"][number];
+    throw invalidFile(loc, `weights[${params.length}].name`, `"${extra.name}" is not a weight of the model (got ${file.weights.length} weights, expected ${params.length}: ${params.map((p) => p.name).join(", ") || "none"})`);
+  }
+  checkSampleSizes(flow, loc, layerPath);
+  return params;
+}
+
 /** Turns JSON text, UTF-8 bytes or a parsed object into a validated, migrated file. */
-export function readModelFile(input: unknown, loc: FileLocation): ModelFileV1 {
+export function readModelFile(input: unknown, loc: FileLocation): ModelFileV2 {
   const value: unknown = typeof input === "string" || input instanceof Uint8Array ? parseJson(input, loc) : input;
   if (typeof input !== "string" && !(input instanceof Uint8Array)) checkJsonValue(value, loc);
   const version = checkEnvelope(value, loc);
-  const current = at(loc, "formatVersion", () => migrate(value as { readonly [key: string]: Json }, version));
+  const current = at(loc, "formatVersion", () => migrate(value as RawModelFile, version));
   return validateModelFile(current, loc);
 }
 
@@ -235,6 +273,11 @@ export function readModelFile(input: unknown, loc: FileLocation): ModelFileV1 {
  * Rebuilds a model from a native model file (an object, JSON text or UTF-8 bytes): layers, weights
  * bit for bit, and — when the file has them — loss, optimizer with its state, metrics and
  * training progress, so `fit(x, y, { epochs, initialEpoch: model.epoch })` continues exactly.
+ * Older format versions are migrated first (version 1: 2-D weights, `inputDim`).
+ *
+ * With `{ compile: false }` the stored loss, optimizer and metrics are not resolved, so a model
+ * loaded only to predict needs none of them registered; the training progress (epoch, generator
+ * states) is still restored.
  *
  * Names resolve through `options.custom`, then the registries; no code is ever read from the file.
  *
@@ -244,28 +287,31 @@ export function readModelFile(input: unknown, loc: FileLocation): ModelFileV1 {
  * ```ts
  * const model = modelFromJSON(JSON.parse(text));
  * model.predict(x);
+ * const inference = modelFromJSON(text, { compile: false }); // no optimizer or loss needed
  * ```
  */
 export function modelFromJSON(file: unknown, options: LoadOptions = {}): Sequential {
   const loc: FileLocation = { file: options.file };
   const custom = options.custom ?? {};
   const data = readModelFile(file, loc);
-  checkShapes(data, loc);
   const m = data.model;
   const layers = m.layers.map((spec, i) => makeLayer(spec, custom, loc, i));
+  const expected = checkShapes(data, layers, loc);
   const model = at(loc, "model", () => new Sequential(layers, { dtype: m.dtype as DType, seed: m.seed, name: m.name }));
-  at(loc, "model.inputDim", () => model.build(m.inputDim));
+  at(loc, "model.inputShape", () => model.build(m.inputShape));
   const params = model.params();
-  if (params.length !== data.weights.length) {
-    throw invalidFile(loc, "weights", `has ${data.weights.length} tensors (the model has ${params.length}: ${params.map((p) => p.name).join(", ")})`);
+  // NOTE: checkShapes compared the file with what the layers promised; this compares it with what
+  // they built, so a layer whose params() disagrees with its paramShapes() is caught too.
+  if (params.length !== expected.length) {
+    throw invalidFile(loc, "weights", `the built model has other weights than its layers announced (got ${params.map((p) => p.name).join(", ")}, expected ${expected.map((p) => p.name).join(", ")})`);
   }
-  params.forEach((p, i) => {
-    const w = data.weights[i] as ModelFileV1["weights"][number];
-    if (w.name !== p.name || w.shape[0] !== p.value.rows || w.shape[1] !== p.value.cols) {
+  params.forEach((p: Param, i) => {
+    const w = data.weights[i] as ModelFileV2["weights"][number];
+    if (w.name !== p.name || !sameShape(w.shape, p.value.shape)) {
       throw invalidFile(
         loc,
         `weights[${i}]`,
-        `is "${w.name}" ${w.shape[0]}×${w.shape[1]} (expected "${p.name}" ${p.value.rows}×${p.value.cols})`,
+        `does not match the built model (got "${w.name}" ${formatShape(w.shape)}, expected "${p.name}" ${formatShape(p.value.shape)})`,
       );
     }
     p.value.data.set(w.data);
@@ -273,13 +319,15 @@ export function modelFromJSON(file: unknown, options: LoadOptions = {}): Sequent
   });
   const t = data.training;
   if (t) {
-    const loss = at(loc, "training.loss", () => makeLoss(t.loss, custom));
-    const optimizer = at(loc, "training.optimizer", () => makeOptimizer(t.optimizer, custom));
-    const metrics = t.metrics.map((spec, i) => at(loc, `training.metrics[${i}]`, () => makeMetric(spec, custom)));
-    at(loc, "training", () => model.compile({ loss, optimizer, metrics }));
-    if (t.optimizerState) {
-      const state = t.optimizerState;
-      at(loc, "training.optimizerState", () => optimizer.loadStateDict(state as Parameters<Optimizer["loadStateDict"]>[0]));
+    if (options.compile ?? true) {
+      const loss = at(loc, "training.loss", () => makeLoss(t.loss, custom));
+      const optimizer = at(loc, "training.optimizer", () => makeOptimizer(t.optimizer, custom));
+      const metrics = t.metrics.map((spec, i) => at(loc, `training.metrics[${i}]`, () => makeMetric(spec, custom)));
+      at(loc, "training", () => model.compile({ loss, optimizer, metrics }));
+      if (t.optimizerState) {
+        const state = t.optimizerState;
+        at(loc, "training.optimizerState", () => optimizer.loadStateDict(state as Parameters<Optimizer["loadStateDict"]>[0]));
+      }
     }
     if (t.state) {
       const state = t.state;

@@ -24,7 +24,7 @@ export const SAFETENSORS_MODEL_KEY = "backprop.model";
 export function modelToSafetensors(model: Sequential, options: ToJSONOptions = {}): Uint8Array {
   const file = modelToJSON(model, options);
   const dtype = model.dtype === "float64" ? "F64" : "F32";
-  const tensors = model.params().map((p) => ({ name: p.name, dtype, shape: [p.value.rows, p.value.cols], data: p.value.data }) as const);
+  const tensors = model.params().map((p) => ({ name: p.name, dtype, shape: [...p.value.shape], data: p.value.data }) as const);
   const rest = { ...file, weights: file.weights.map(({ name, shape, trainable }) => ({ name, shape: [...shape], trainable })) };
   return encodeSafetensors(tensors, {
     format: FORMAT_NAME,
@@ -53,7 +53,7 @@ export function safetensorsToModelFile(bytes: Uint8Array, loc: FileLocation = {}
     used.add(name);
     const shape = (w as { shape?: unknown }).shape;
     if (!Array.isArray(shape) || shape.length !== tensor.shape.length || shape.some((d, k) => d !== tensor.shape[k])) {
-      throw invalidFile(loc, `${name}.shape`, `[${tensor.shape.join(", ")}] differs from the model's [${String(shape)}]`);
+      throw invalidFile(loc, `${name}.shape`, `differs from the shape in __metadata__["${SAFETENSORS_MODEL_KEY}"].weights[${i}] (got [${tensor.shape.join(", ")}], expected [${Array.isArray(shape) ? shape.join(", ") : String(shape)}])`);
     }
     return { ...(w as object), data: Array.from(tensor.data) };
   });

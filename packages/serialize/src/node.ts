@@ -3,13 +3,14 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import { basename, dirname, extname, join } from "node:path";
 import { BackpropError, type Json } from "@backprop/linalg";
 import type { Sequential } from "@backprop/layers";
-import { decodeModel, detectFormat, encodeModel, type ModelFormat } from "./codec.js";
+import { decodeModel, detectFormat, encodeModel } from "./codec.js";
 import type { LoadOptions } from "./custom-components.js";
+import { DEFAULT_FORMAT, FORMATS, formatForExtension, formatSpec, type FormatSpec, type ModelFormat } from "./formats.js";
 import type { ToJSONOptions } from "./model-file.js";
 
 /** Options of {@link saveModel}. */
 export interface SaveOptions extends ToJSONOptions {
-  /** Output format; default from the extension (`.json`, `.safetensors`, `.onnx`; a directory or `.tfjs` → tfjs), else `"json"`. */
+  /** Output format; default from the extension (`.json`, `.safetensors`, `.onnx`, `.tfjs` — a directory), else `"json"`. */
   readonly format?: ModelFormat;
 }
 
@@ -19,8 +20,6 @@ export interface LoadedModel {
   readonly metadata: Record<string, Json>;
   readonly format: ModelFormat;
 }
-
-const BY_EXTENSION: Readonly<Record<string, ModelFormat>> = { ".json": "json", ".safetensors": "safetensors", ".onnx": "onnx", ".tfjs": "tfjs" };
 
 /**
  * Writes `bytes` to `path` atomically: a temporary file in the same directory, then `rename`, so
@@ -53,11 +52,13 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
  * ```
  */
 export async function saveModel(model: Sequential, path: string, options: SaveOptions = {}): Promise<string[]> {
-  const format = options.format ?? BY_EXTENSION[extname(path).toLowerCase()] ?? "json";
-  if (format === "tfjs") {
+  const format = options.format ?? formatForExtension(extname(path)) ?? DEFAULT_FORMAT;
+  const spec = formatSpec(format);
+  const { files } = encodeModel(model, { ...options, format });
+  if (spec?.directory === true) {
     await mkdir(path, { recursive: true });
-    const { files } = encodeModel(model, { ...options, format });
-    const names = [...Object.keys(files).filter((n) => !n.endsWith(".json")), ...Object.keys(files).filter((n) => n.endsWith(".json"))];
+    // The main file last, so it never points at files not written yet.
+    const names = Object.keys(files).sort((a, b) => Number(a.endsWith(spec.mainFile)) - Number(b.endsWith(spec.mainFile)));
     const written: string[] = [];
     for (const name of names) {
       const target = join(path, name);
@@ -67,10 +68,16 @@ export async function saveModel(model: Sequential, path: string, options: SaveOp
     return written;
   }
   await mkdir(dirname(path), { recursive: true });
-  const { files } = encodeModel(model, { ...options, format });
   const bytes = Object.values(files)[0] as Uint8Array;
   await writeFileAtomic(path, bytes);
   return [path];
+}
+
+/** Adds the files that belong with `main` in `dir` (TF.js weight shards), when its format has any. */
+async function addCompanions(files: Record<string, Uint8Array>, dir: string, spec: FormatSpec | undefined): Promise<void> {
+  const companion = spec?.companion;
+  if (companion === undefined) return;
+  for (const n of await readdir(dir)) if (companion(n) && !(n in files)) files[n] = new Uint8Array(await readFile(join(dir, n)));
 }
 
 /**
@@ -92,24 +99,19 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
     throw new BackpropError("INVALID_FILE", `${path}: cannot be read (${(error as Error).message})`, { cause: error });
   }
   const files: Record<string, Uint8Array> = {};
-  let format: ModelFormat | undefined;
   if (info.isDirectory()) {
-    const json = (await readdir(path)).find((n) => n.endsWith(".json"));
-    if (json === undefined) throw new BackpropError("INVALID_FILE", `${path}: no model.json in the directory`);
-    const jsonBytes = new Uint8Array(await readFile(join(path, json)));
-    files[json] = jsonBytes;
-    format = detectFormat({ [json]: jsonBytes });
-    if (format === "tfjs") {
-      for (const n of await readdir(path)) if (n.endsWith(".bin")) files[n] = new Uint8Array(await readFile(join(path, n)));
-    }
-    return { ...decodeModel(files, format, { ...options, file: options.file ?? join(path, json) }) };
+    const entries = await readdir(path);
+    const mains = FORMATS.filter((f) => f.directory).map((f) => f.mainFile);
+    const main = entries.find((n) => mains.some((ext) => n.toLowerCase().endsWith(ext)));
+    if (main === undefined) throw new BackpropError("INVALID_FILE", `${path}: no model file in the directory (expected a file ending in ${mains.join(" or ")})`);
+    files[main] = new Uint8Array(await readFile(join(path, main)));
+    const format = detectFormat(files);
+    await addCompanions(files, path, formatSpec(format));
+    return decodeModel(files, format, { ...options, file: options.file ?? join(path, main) });
   }
-  const name = basename(path);
-  files[name] = new Uint8Array(await readFile(path));
-  format = BY_EXTENSION[extname(path).toLowerCase()];
-  if (format === "json") format = detectFormat(files) === "tfjs" ? "tfjs" : "json";
-  if (format === "tfjs") {
-    for (const n of await readdir(dirname(path))) if (n.endsWith(".bin")) files[n] = new Uint8Array(await readFile(join(dirname(path), n)));
-  }
+  files[basename(path)] = new Uint8Array(await readFile(path));
+  // Names first (.onnx, .safetensors), then contents: a .json may be native or TF.js' model.json.
+  const format = detectFormat(files);
+  await addCompanions(files, dirname(path), formatSpec(format));
   return decodeModel(files, format, { ...options, file: options.file ?? path });
 }

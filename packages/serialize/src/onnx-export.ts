@@ -1,5 +1,6 @@
-import { BackpropError, type Json } from "@backprop/linalg";
-import { ActivationLayer, Dense, Dropout, type LayerActivation, type Sequential } from "@backprop/layers";
+import type { Activation } from "@backprop/activations";
+import { BackpropError, type Json, type Param, type Shape } from "@backprop/linalg";
+import type { Layer, Sequential } from "@backprop/layers";
 import { onnx, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from "./onnx-proto.js";
 
 /** Options of {@link modelToOnnx}. */
@@ -65,13 +66,15 @@ function unsupported(layer: string, name: string): BackpropError {
 }
 
 /** Emits the nodes of one activation and returns the name of its output. */
-function emitActivation(g: GraphBuilder, act: LayerActivation, x: string, layer: string): string {
-  if (act.kind === "softmax") return g.node({ op: "Softmax", inputs: [x], attrs: { axis: 1 } });
-  const { name, config } = act.activation;
+function emitActivation(g: GraphBuilder, act: Activation | undefined, x: string, layer: string): string {
+  if (act === undefined) return x;
+  const { name, config } = act;
   const num = (key: string, fallback: number) => (typeof config[key] === "number" ? (config[key] as number) : fallback);
   switch (name) {
     case "identity":
       return x;
+    case "softmax": // over the last axis, as ours (opset 13 normalises one axis, not a flattened tail)
+      return g.node({ op: "Softmax", inputs: [x], attrs: { axis: -1 } });
     case "relu":
       return g.node({ op: "Relu", inputs: [x] });
     case "sigmoid":
@@ -120,21 +123,87 @@ function emitActivation(g: GraphBuilder, act: LayerActivation, x: string, layer:
   }
 }
 
-function valueInfo(name: string, elemType: number, width: number): OnnxValueInfo {
+function valueInfo(name: string, elemType: number, sample: Shape): OnnxValueInfo {
   return {
     name,
-    type: { tensorType: { elemType, shape: { dim: [{ dimParam: "batch" }, { dimValue: width }] } } },
+    type: { tensorType: { elemType, shape: { dim: [{ dimParam: "batch" }, ...sample.map((d) => ({ dimValue: d }))] } } },
   };
 }
 
+/** What an ONNX emitter gets besides its layer. */
+interface OnnxLayerContext {
+  readonly g: GraphBuilder;
+  /** Name of the value the layer reads. */
+  readonly x: string;
+  /** Its per-sample shape (the batch axis comes first in the graph). */
+  readonly shape: Shape;
+  /** The layer's index: its parameters are `layers.<index>.<name>`. */
+  readonly index: number;
+}
+
+/** Writes one layer's nodes and returns the name of the layer's output. */
+type OnnxEmitter = (layer: Layer, ctx: OnnxLayerContext) => string;
+
+function param(layer: Layer, index: number, local: string): Param | undefined {
+  return layer.params().find((p) => p.name === `layers.${index}.${local}`);
+}
+
+function requiredParam(layer: Layer, index: number, local: string): Param {
+  const p = param(layer, index, local);
+  if (p === undefined) {
+    throw new BackpropError("INVALID_ARGUMENT", `modelToOnnx: layer "${layer.name}" (${layer.className}) has no parameter "layers.${index}.${local}"`);
+  }
+  return p;
+}
+
 /**
- * The model as an ONNX file (opset 13): each Dense becomes `Gemm(x, W, b)` (or `MatMul` without
- * bias) with W stored in×out, followed by its activation — an ONNX op where one exists
- * (`Relu`, `Sigmoid`, `Softmax(axis=1)`, …), composed from ONNX ops otherwise (silu, mish, gelu,
- * gaussian, relu6, hardTanh). Dropout is omitted (inference graph). Float32 models give FLOAT
- * tensors, float64 ones DOUBLE. The batch dimension is symbolic (`"batch"`).
+ * One entry per layer class (its `className`): a new layer type with an ONNX form adds one line
+ * here. Each reads the layer's parameters by name, the way `paramShapes` announces them.
+ */
+const ONNX_EMITTERS: Readonly<Record<string, OnnxEmitter>> = {
+  // x·W + b on the last axis: Gemm for vector samples; MatMul (which broadcasts over the leading
+  // axes) then Add for [batch, …, features].
+  dense: (layer, { g, x, shape, index }) => {
+    const k = requiredParam(layer, index, "kernel").value;
+    const w = g.tensor(`layers.${index}.kernel`, [...k.shape], k.data);
+    const b = param(layer, index, "bias")?.value;
+    const bias = b ? g.tensor(`layers.${index}.bias`, [...b.shape], b.data) : undefined;
+    let y: string;
+    if (shape.length === 1) y = g.node({ op: bias ? "Gemm" : "MatMul", inputs: bias ? [x, w, bias] : [x, w] });
+    else {
+      y = g.node({ op: "MatMul", inputs: [x, w] });
+      if (bias) y = g.node({ op: "Add", inputs: [y, bias] });
+    }
+    return emitActivation(g, layer.activation, y, layer.name);
+  },
+  activation: (layer, { g, x }) => emitActivation(g, layer.activation, x, layer.name),
+  // Inference graph: dropout is the identity.
+  dropout: (_layer, { x }) => x,
+  // (x − mean) / √variance; both constants are [features], which ONNX (numpy) broadcasting lines
+  // up with the last axis of [batch, …, features] — the channels of NHWC.
+  normalization: (layer, { g, x, index }) => {
+    const mean = requiredParam(layer, index, "mean").value;
+    const variance = requiredParam(layer, index, "variance").value;
+    const std = Array.from(variance.data, (v) => Math.sqrt(v));
+    const centred = g.node({ op: "Sub", inputs: [x, g.tensor(`layers.${index}.mean`, [...mean.shape], mean.data)] });
+    return g.node({ op: "Div", inputs: [centred, g.tensor(`layers.${index}.std`, [...variance.shape], std)] });
+  },
+};
+
+/**
+ * The model as an ONNX file (opset 13), one entry of a table per layer class:
+ * - Dense → `Gemm(x, W, b)` (or `MatMul` without bias; `MatMul` + `Add` for samples of more than
+ *   one axis) with W stored in×out, then its activation — an ONNX op where one exists (`Relu`,
+ *   `Sigmoid`, `Softmax(axis=-1)`, …), composed from ONNX ops otherwise (silu, mish, gelu,
+ *   gaussian, relu6, hardTanh);
+ * - Normalization → `Sub(x, mean)` then `Div(·, √variance)`, so the graph takes raw inputs as
+ *   `predict` does;
+ * - Activation → its activation; Dropout is omitted (inference graph).
  *
- * @throws BackpropError `NOT_BUILT`; `INVALID_ARGUMENT` for a custom layer or an activation ONNX lacks
+ * Float32 models give FLOAT tensors, float64 ones DOUBLE. The batch dimension is symbolic
+ * (`"batch"`); the others are the model's per-sample input and output shapes.
+ *
+ * @throws BackpropError `NOT_BUILT`; `INVALID_ARGUMENT` for a layer type or an activation ONNX lacks
  * @example
  * ```ts
  * const bytes = modelToOnnx(model); // load with onnxruntime: InferenceSession.create(bytes)
@@ -142,31 +211,26 @@ function valueInfo(name: string, elemType: number, width: number): OnnxValueInfo
  */
 export function modelToOnnx(model: Sequential, options: OnnxExportOptions = {}): Uint8Array {
   if (!model.built) {
-    throw new BackpropError("NOT_BUILT", "modelToOnnx: the model has no weights yet", { hint: "call model.build(inputDim) first" });
+    throw new BackpropError("NOT_BUILT", "modelToOnnx: the model has no weights yet", { hint: "call model.build(inputShape) first" });
   }
   const float64 = model.dtype === "float64";
   const elemType = float64 ? onnx.TensorProto.DataType.DOUBLE : onnx.TensorProto.DataType.FLOAT;
   const g = new GraphBuilder(elemType, float64 ? 8 : 4);
   const inputName = options.inputName ?? "input";
   const outputName = options.outputName ?? "output";
+  const inputShape = model.inputShape as Shape;
   let x = inputName;
-  model.layers.forEach((layer, i) => {
-    if (layer instanceof Dense) {
-      const k = layer.kernel.value;
-      const w = g.tensor(`layers.${i}.kernel`, [k.rows, k.cols], k.data);
-      const b = layer.bias;
-      x = b
-        ? g.node({ op: "Gemm", inputs: [x, w, g.tensor(`layers.${i}.bias`, [b.value.cols], b.value.data)] })
-        : g.node({ op: "MatMul", inputs: [x, w] });
-      x = emitActivation(g, layer.activation, x, layer.name);
-    } else if (layer instanceof ActivationLayer) {
-      x = emitActivation(g, layer.activation, x, layer.name);
-    } else if (!(layer instanceof Dropout)) {
+  let shape = inputShape;
+  model.layers.forEach((layer, index) => {
+    const emit = Object.hasOwn(ONNX_EMITTERS, layer.className) ? ONNX_EMITTERS[layer.className] : undefined;
+    if (emit === undefined) {
       throw new BackpropError(
         "INVALID_ARGUMENT",
-        `modelToOnnx: layer "${layer.name}" of type "${layer.className}" has no ONNX export (supported: dense, activation, dropout)`,
+        `modelToOnnx: layer "${layer.name}" of type "${layer.className}" has no ONNX export (supported: ${Object.keys(ONNX_EMITTERS).join(", ")})`,
       );
     }
+    x = emit(layer, { g, x, shape, index });
+    shape = layer.computeOutputShape(shape);
   });
   // The graph output must be a node's output with the agreed name.
   g.node({ op: "Identity", inputs: [x] }, outputName);
@@ -180,8 +244,8 @@ export function modelToOnnx(model: Sequential, options: OnnxExportOptions = {}):
       name: model.name,
       node: g.nodes,
       initializer: g.initializers,
-      input: [valueInfo(inputName, elemType, model.inputDim as number)],
-      output: [valueInfo(outputName, elemType, model.outputDim as number)],
+      input: [valueInfo(inputName, elemType, inputShape)],
+      output: [valueInfo(outputName, elemType, model.outputShape as Shape)],
     },
     metadataProps,
   });

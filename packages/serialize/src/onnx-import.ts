@@ -1,5 +1,5 @@
 import type { ActivationSpec } from "@backprop/activations";
-import { ActivationLayer, Dense, Sequential, type Layer } from "@backprop/layers";
+import { ActivationLayer, Dense, Normalization, Sequential, type Layer } from "@backprop/layers";
 import { BackpropError, type DType, type Json } from "@backprop/linalg";
 import type { LoadOptions } from "./custom-components.js";
 import { at, invalidFile, type FileLocation } from "./file-error.js";
@@ -21,12 +21,169 @@ interface DenseSpec {
   activation: ActivationSpec | undefined;
 }
 
-type Step = { kind: "dense"; spec: DenseSpec } | { kind: "activation"; activation: ActivationSpec };
+interface NormalizationSpec {
+  mean: Float64Array;
+  /** Set by the `Div` that completes the pattern `Sub(x, mean)`, `Div(·, √variance)`. */
+  std: Float64Array | undefined;
+}
 
-/** ONNX ops read back as activations (single ops; composed activations are not recognised). */
-export const ONNX_IMPORT_OPS: readonly string[] = [
-  "Gemm", "MatMul", "Add", "Relu", "Sigmoid", "Tanh", "Softmax", "LeakyRelu", "Elu", "Selu", "Softplus", "Softsign", "Sin", "HardSigmoid", "Identity", "Dropout",
-];
+type Step =
+  | { kind: "dense"; spec: DenseSpec }
+  | { kind: "activation"; activation: ActivationSpec }
+  | { kind: "normalization"; spec: NormalizationSpec };
+
+/** What an op reader gets: the node, and the chain of layers read so far. */
+interface OpContext {
+  readonly node: OnnxNode;
+  /** `graph.node[n] (Op)`, for messages. */
+  readonly path: string;
+  readonly loc: FileLocation;
+  readonly opset: number;
+  /** Axes per sample (the batch axis excluded), when the graph's input declares them. */
+  readonly sampleRank: number;
+  /** The name of the value the chain has reached. */
+  readonly current: string;
+  readonly steps: Step[];
+  /** A constant input, read and checked (an initializer). */
+  read(name: string | undefined, path: string): Weight;
+}
+
+type OpReader = (ctx: OpContext) => void;
+
+function attrs(node: OnnxNode): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const a of node.attribute ?? []) {
+    if (typeof a.name !== "string") continue;
+    out.set(a.name, a.type === onnx.AttributeProto.AttributeType.FLOAT ? (a.f ?? 0) : toNumber(a.i));
+  }
+  return out;
+}
+
+const f32 = (v: number) => Math.fround(v);
+
+/** Single ONNX ops read back as activations, by op type ("skip": no layer at inference). */
+const ACTIVATION_OPS: Readonly<Record<string, (ctx: OpContext, a: Map<string, number>) => ActivationSpec | "skip">> = {
+  Relu: () => "relu",
+  Sigmoid: () => "sigmoid",
+  Tanh: () => "tanh",
+  Softplus: () => "softplus",
+  Softsign: () => "softsign",
+  Sin: () => "sinusoid",
+  Identity: () => "skip",
+  Dropout: () => "skip",
+  Softmax: ({ opset, sampleRank, loc, path }, a) => {
+    const axis = a.get("axis") ?? (opset >= 13 ? -1 : 1);
+    // Ours normalises the last axis; before opset 13 `axis` flattened the tail, the same for vectors.
+    if (axis !== -1 && axis !== sampleRank) {
+      throw invalidFile(loc, `${path}.attribute.axis`, `Softmax over this axis is not supported (got ${axis}, expected -1 or ${sampleRank}, the last axis)`);
+    }
+    return "softmax";
+  },
+  LeakyRelu: (_ctx, a) => ({ name: "leakyRelu", config: { alpha: a.get("alpha") ?? 0.01 } }),
+  Elu: (_ctx, a) => ({ name: "elu", config: { alpha: a.get("alpha") ?? 1 } }),
+  Selu: ({ loc, path }, a) => {
+    const alpha = a.get("alpha");
+    const gamma = a.get("gamma");
+    if ((alpha !== undefined && alpha !== f32(1.6732632423543772)) || (gamma !== undefined && gamma !== f32(1.0507009873554805))) {
+      throw invalidFile(loc, `${path}.attribute`, "Selu with non-default alpha/gamma is not supported");
+    }
+    return "selu";
+  },
+  HardSigmoid: ({ loc, path }, a) => {
+    if (a.get("alpha") !== f32(1 / 6) || a.get("beta") !== 0.5) {
+      throw invalidFile(loc, `${path}.attribute`, "HardSigmoid is supported with alpha = 1/6, beta = 0.5 only");
+    }
+    return "hardSigmoid";
+  },
+};
+
+function readActivation(ctx: OpContext): void {
+  const act = (ACTIVATION_OPS[ctx.node.opType as string] as (typeof ACTIVATION_OPS)[string])(ctx, attrs(ctx.node));
+  if (act === "skip") return;
+  const last = ctx.steps[ctx.steps.length - 1];
+  if (last?.kind === "dense" && last.spec.activation === undefined) last.spec.activation = act;
+  else ctx.steps.push({ kind: "activation", activation: act });
+}
+
+function readDense({ node, path, loc, steps, read }: OpContext): void {
+  const a = attrs(node);
+  const inputs = node.input ?? [];
+  if (node.opType === "Gemm" && ((a.get("alpha") ?? 1) !== 1 || (a.get("beta") ?? 1) !== 1 || (a.get("transA") ?? 0) !== 0)) {
+    throw invalidFile(loc, `${path}.attribute`, "Gemm is supported with alpha = 1, beta = 1, transA = 0");
+  }
+  const w = read(inputs[1], `${path}.input[1]`);
+  if (w.dims.length !== 2) throw invalidFile(loc, `${path}.input[1]`, `weight has ${w.dims.length} dimensions (expected 2)`);
+  const transB = node.opType === "Gemm" && (a.get("transB") ?? 0) !== 0;
+  const [d0, d1] = w.dims as [number, number];
+  const rows = transB ? d1 : d0;
+  const cols = transB ? d0 : d1;
+  if (rows < 1 || cols < 1 || rows > MAX_WIDTH || cols > MAX_WIDTH) throw invalidFile(loc, `${path}.input[1]`, `empty or too wide weight ${d0}×${d1}`);
+  let kernel = w.data;
+  if (transB) {
+    kernel = new Float64Array(rows * cols);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) kernel[i * cols + j] = w.data[j * rows + i] as number;
+  }
+  const spec: DenseSpec = { kernel, rows, cols, bias: undefined, activation: undefined };
+  if (node.opType === "Gemm" && inputs[2]) spec.bias = broadcastVector(read(inputs[2], `${path}.input[2]`), cols, loc, `${path}.input[2]`, "bias");
+  const width = outputWidth(steps);
+  if (width !== undefined && width !== rows) {
+    throw invalidFile(loc, `${path}.input[1]`, `takes another number of inputs than the layer before gives (got ${rows}, expected ${width})`);
+  }
+  steps.push({ kind: "dense", spec });
+}
+
+/** The width the chain gives so far, when a layer fixed it. */
+function outputWidth(steps: readonly Step[]): number | undefined {
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const s = steps[i] as Step;
+    if (s.kind === "dense") return s.spec.cols;
+    if (s.kind === "normalization") return s.spec.mean.length;
+  }
+  return undefined;
+}
+
+function otherInput({ node, current }: OpContext): string | undefined {
+  const inputs = node.input ?? [];
+  return inputs[0] === current ? inputs[1] : inputs[0];
+}
+
+/**
+ * One entry per ONNX op type this importer reads: a layer type with an ONNX form adds its ops here.
+ * `ONNX_IMPORT_OPS` lists the keys.
+ */
+const OP_READERS: Readonly<Record<string, OpReader>> = {
+  Gemm: readDense,
+  MatMul: readDense,
+  // The bias of a preceding MatMul (PyTorch and our own exports of samples with several axes).
+  Add: (ctx) => {
+    const last = ctx.steps[ctx.steps.length - 1];
+    if (last?.kind !== "dense" || last.spec.bias !== undefined || last.spec.activation !== undefined) {
+      throw invalidFile(ctx.loc, ctx.path, "Add is supported only as the bias of a preceding MatMul");
+    }
+    last.spec.bias = broadcastVector(ctx.read(otherInput(ctx), `${ctx.path}.input`), last.spec.cols, ctx.loc, `${ctx.path}.input`, "bias");
+  },
+  // Sub(x, mean) then Div(·, √variance): a Normalization layer, as modelToOnnx writes it.
+  Sub: (ctx) => {
+    if ((ctx.node.input ?? [])[0] !== ctx.current) throw invalidFile(ctx.loc, `${ctx.path}.input`, "Sub is supported only as x − constant (a normalization's mean)");
+    const mean = ctx.read(ctx.node.input?.[1], `${ctx.path}.input[1]`);
+    const width = outputWidth(ctx.steps) ?? mean.data.length;
+    ctx.steps.push({ kind: "normalization", spec: { mean: broadcastVector(mean, width, ctx.loc, `${ctx.path}.input[1]`, "mean"), std: undefined } });
+  },
+  Div: (ctx) => {
+    const last = ctx.steps[ctx.steps.length - 1];
+    if ((ctx.node.input ?? [])[0] !== ctx.current || last?.kind !== "normalization" || last.spec.std !== undefined) {
+      throw invalidFile(ctx.loc, ctx.path, "Div is supported only as (x − mean) / constant, right after its Sub (a normalization)");
+    }
+    const std = broadcastVector(ctx.read(ctx.node.input?.[1], `${ctx.path}.input[1]`), last.spec.mean.length, ctx.loc, `${ctx.path}.input[1]`, "standard deviation");
+    const bad = std.findIndex((d) => !(d > 0));
+    if (bad >= 0) throw invalidFile(ctx.loc, `${ctx.path}.input[1]`, `standard deviation ${bad} is not positive (got ${std[bad]}, expected > 0)`);
+    last.spec.std = std;
+  },
+  ...Object.fromEntries(Object.keys(ACTIVATION_OPS).map((op) => [op, readActivation])),
+};
+
+/** ONNX ops the importer reads (activations: single ops; composed ones are not recognised). */
+export const ONNX_IMPORT_OPS: readonly string[] = Object.keys(OP_READERS);
 
 function readTensor(t: OnnxTensor, loc: FileLocation, path: string): Weight {
   const dims = (t.dims ?? []).map((d) => toNumber(d));
@@ -64,57 +221,20 @@ function readTensor(t: OnnxTensor, loc: FileLocation, path: string): Weight {
   return { dims, data, dtype };
 }
 
-function attrs(node: OnnxNode): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const a of node.attribute ?? []) {
-    if (typeof a.name !== "string") continue;
-    out.set(a.name, a.type === onnx.AttributeProto.AttributeType.FLOAT ? (a.f ?? 0) : toNumber(a.i));
-  }
-  return out;
-}
-
-function activationOf(node: OnnxNode, opset: number, loc: FileLocation, path: string): ActivationSpec | "skip" | undefined {
-  const a = attrs(node);
-  const f32 = (v: number) => Math.fround(v);
-  switch (node.opType) {
-    case "Relu": return "relu";
-    case "Sigmoid": return "sigmoid";
-    case "Tanh": return "tanh";
-    case "Softplus": return "softplus";
-    case "Softsign": return "softsign";
-    case "Sin": return "sinusoid";
-    case "Identity":
-    case "Dropout": return "skip";
-    case "Softmax": {
-      const axis = a.get("axis") ?? (opset >= 13 ? -1 : 1);
-      if (axis !== 1 && axis !== -1) throw invalidFile(loc, `${path}.attribute.axis`, `Softmax over axis ${axis} is not supported (expected 1 or -1)`);
-      return "softmax";
-    }
-    case "LeakyRelu": return { name: "leakyRelu", config: { alpha: a.get("alpha") ?? 0.01 } };
-    case "Elu": return { name: "elu", config: { alpha: a.get("alpha") ?? 1 } };
-    case "Selu": {
-      const alpha = a.get("alpha");
-      const gamma = a.get("gamma");
-      if ((alpha !== undefined && alpha !== f32(1.6732632423543772)) || (gamma !== undefined && gamma !== f32(1.0507009873554805))) {
-        throw invalidFile(loc, `${path}.attribute`, "Selu with non-default alpha/gamma is not supported");
-      }
-      return "selu";
-    }
-    case "HardSigmoid": {
-      if (a.get("alpha") !== f32(1 / 6) || a.get("beta") !== 0.5) {
-        throw invalidFile(loc, `${path}.attribute`, "HardSigmoid is supported with alpha = 1/6, beta = 0.5 only");
-      }
-      return "hardSigmoid";
-    }
-    default: return undefined;
-  }
+/** The graph input's per-sample shape (`[batch, …]` without the batch), when every axis is a number. */
+function declaredSampleShape(dims: readonly { dimValue?: unknown; dimParam?: unknown }[] | null | undefined): number[] | undefined {
+  if (!dims || dims.length < 2) return undefined;
+  const sample = dims.slice(1).map((d) => toNumber(d.dimValue as number | null | undefined));
+  return sample.every((d) => Number.isSafeInteger(d) && d >= 1 && d <= MAX_WIDTH) && sample.length <= 8 ? sample : undefined;
 }
 
 /**
  * Reads a dense ONNX model — a chain of `Gemm` (or `MatMul` then `Add`) with single-op
  * activations (`Relu`, `Sigmoid`, `Tanh`, `Softmax`, `LeakyRelu`, `Elu`, `Selu`, `Softplus`,
- * `Softsign`, `Sin`, `HardSigmoid`) — into a Sequential: FLOAT weights give a float32 model,
- * DOUBLE a float64 one. `Gemm` with `transB = 1` (PyTorch's out×in layout) is transposed.
+ * `Softsign`, `Sin`, `HardSigmoid`), and `Sub(x, mean)` + `Div(·, std)` as a Normalization layer —
+ * into a Sequential: FLOAT weights give a float32 model, DOUBLE a float64 one. `Gemm` with
+ * `transB = 1` (PyTorch's out×in layout) is transposed. The per-sample input shape is the graph
+ * input's when it declares one, else the first layer's width.
  *
  * @throws BackpropError `INVALID_FILE` naming the node or tensor that cannot be read
  * @example
@@ -144,6 +264,7 @@ export function modelFromOnnx(bytes: Uint8Array, options: LoadOptions = {}): Seq
   };
   const realInputs = (graph.input ?? []).filter((i) => !weights.has(i.name ?? ""));
   if (realInputs.length !== 1) throw invalidFile(loc, "graph.input", `has ${realInputs.length} non-constant inputs (expected 1)`);
+  const declared = declaredSampleShape(realInputs[0]?.type?.tensorType?.shape?.dim);
   let current = realInputs[0]?.name ?? "";
   const steps: Step[] = [];
   const nodes = graph.node ?? [];
@@ -154,74 +275,51 @@ export function modelFromOnnx(bytes: Uint8Array, options: LoadOptions = {}): Seq
     if (inputs[0] !== current && !(node.opType === "Add" && inputs[1] === current)) {
       throw invalidFile(loc, `${path}.input`, `does not continue the chain from "${current}" (only sequential models are supported)`);
     }
-    const last = steps[steps.length - 1];
-    if (node.opType === "Gemm" || node.opType === "MatMul") {
-      const a = attrs(node);
-      if (node.opType === "Gemm" && ((a.get("alpha") ?? 1) !== 1 || (a.get("beta") ?? 1) !== 1 || (a.get("transA") ?? 0) !== 0)) {
-        throw invalidFile(loc, `${path}.attribute`, "Gemm is supported with alpha = 1, beta = 1, transA = 0");
-      }
-      const w = read(inputs[1], `${path}.input[1]`);
-      if (w.dims.length !== 2) throw invalidFile(loc, `${path}.input[1]`, `weight has ${w.dims.length} dimensions (expected 2)`);
-      const transB = node.opType === "Gemm" && (a.get("transB") ?? 0) !== 0;
-      const [d0, d1] = w.dims as [number, number];
-      const rows = transB ? d1 : d0;
-      const cols = transB ? d0 : d1;
-      if (rows < 1 || cols < 1 || rows > MAX_WIDTH || cols > MAX_WIDTH) throw invalidFile(loc, `${path}.input[1]`, `empty or too wide weight ${d0}×${d1}`);
-      let kernel = w.data;
-      if (transB) {
-        kernel = new Float64Array(rows * cols);
-        for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) kernel[i * cols + j] = w.data[j * rows + i] as number;
-      }
-      const spec: DenseSpec = { kernel, rows, cols, bias: undefined, activation: undefined };
-      if (node.opType === "Gemm" && inputs[2]) spec.bias = broadcastBias(read(inputs[2], `${path}.input[2]`), cols, loc, `${path}.input[2]`);
-      if (last?.kind === "dense" && last.spec.cols !== rows) {
-        throw invalidFile(loc, `${path}.input[1]`, `takes ${rows} inputs but the previous layer gives ${last.spec.cols}`);
-      }
-      steps.push({ kind: "dense", spec });
-    } else if (node.opType === "Add") {
-      const other = inputs[0] === current ? inputs[1] : inputs[0];
-      if (last?.kind !== "dense" || last.spec.bias !== undefined || last.spec.activation !== undefined) {
-        throw invalidFile(loc, path, "Add is supported only as the bias of a preceding MatMul");
-      }
-      last.spec.bias = broadcastBias(read(other, `${path}.input`), last.spec.cols, loc, `${path}.input`);
-    } else {
-      const act = activationOf(node, opset, loc, path);
-      if (act === undefined) {
-        throw invalidFile(loc, `${path}.opType`, `operator ${JSON.stringify(node.opType)} is not supported (supported: ${ONNX_IMPORT_OPS.join(", ")})`);
-      }
-      if (act !== "skip") {
-        if (last?.kind === "dense" && last.spec.activation === undefined) last.spec.activation = act;
-        else steps.push({ kind: "activation", activation: act });
-      }
+    const reader = typeof node.opType === "string" && Object.hasOwn(OP_READERS, node.opType) ? OP_READERS[node.opType] : undefined;
+    if (reader === undefined) {
+      throw invalidFile(loc, `${path}.opType`, `operator ${JSON.stringify(node.opType)} is not supported (supported: ${ONNX_IMPORT_OPS.join(", ")})`);
     }
+    reader({ node, path, loc, opset, sampleRank: declared?.length ?? 1, current, steps, read });
     current = node.output?.[0] ?? "";
   }
-  const first = steps.find((s): s is Extract<Step, { kind: "dense" }> => s.kind === "dense");
-  if (!first) throw invalidFile(loc, "graph.node", "has no Gemm or MatMul layer");
+  const open = steps.findIndex((s) => s.kind === "normalization" && s.spec.std === undefined);
+  if (open >= 0) throw invalidFile(loc, "graph.node", "a Sub is not followed by the Div of a normalization");
+  const first = steps.find((s) => s.kind !== "activation");
+  if (!first) throw invalidFile(loc, "graph.node", "has no Gemm, MatMul or normalization layer");
   if (dtypes.size !== 1) throw invalidFile(loc, "graph.initializer", "mixes FLOAT and DOUBLE weights");
   const dtype = [...dtypes][0] as DType;
   const output = graph.output?.[0]?.name;
   if (output !== current) throw invalidFile(loc, "graph.output", `is ${JSON.stringify(output)} but the chain ends at "${current}"`);
-  const layers: Layer[] = steps.map((s, i) =>
-    s.kind === "dense"
-      ? new Dense({ units: s.spec.cols, useBias: s.spec.bias !== undefined, ...(s.spec.activation ? { activation: s.spec.activation } : {}), ...(i === 0 ? { inputDim: s.spec.rows } : {}) })
-      : new ActivationLayer({ activation: s.activation }),
-  );
-  const model = at(loc, "graph", () => new Sequential(layers, { dtype, name: graph.name || "onnx" }).build(first.spec.rows));
+  const firstWidth = first.kind === "dense" ? first.spec.rows : first.spec.mean.length;
+  const inputShape = declared !== undefined && declared[declared.length - 1] === firstWidth ? declared : [firstWidth];
+  const layers: Layer[] = steps.map((s) => {
+    if (s.kind === "dense") {
+      return new Dense({ units: s.spec.cols, useBias: s.spec.bias !== undefined, ...(s.spec.activation ? { activation: s.spec.activation } : {}) });
+    }
+    if (s.kind === "normalization") return new Normalization({});
+    return new ActivationLayer({ activation: s.activation });
+  });
+  const model = at(loc, "graph", () => new Sequential(layers, { dtype, name: graph.name || "onnx" }).build(inputShape));
   let p = 0;
   const params = model.params();
+  const set = (values: ArrayLike<number>) => (params[p++] as (typeof params)[number]).value.data.set(values);
   for (const s of steps) {
-    if (s.kind !== "dense") continue;
-    (params[p++] as (typeof params)[number]).value.data.set(s.spec.kernel);
-    if (s.spec.bias) (params[p++] as (typeof params)[number]).value.data.set(s.spec.bias);
+    if (s.kind === "dense") {
+      set(s.spec.kernel);
+      if (s.spec.bias) set(s.spec.bias);
+    } else if (s.kind === "normalization") {
+      set(s.spec.mean);
+      set((s.spec.std as Float64Array).map((d) => d * d));
+    }
   }
   return model;
 }
 
-function broadcastBias(w: Weight, cols: number, loc: FileLocation, path: string): Float64Array {
-  if (w.data.length === cols) return w.data;
-  if (w.data.length === 1) return new Float64Array(cols).fill(w.data[0] as number);
-  throw invalidFile(loc, path, `bias has ${w.data.length} values (expected ${cols})`);
+/** A per-feature constant: `width` values, or one value for all (ONNX broadcasting). */
+function broadcastVector(w: Weight, width: number, loc: FileLocation, path: string, what: string): Float64Array {
+  if (w.data.length === width) return w.data;
+  if (w.data.length === 1) return new Float64Array(width).fill(w.data[0] as number);
+  throw invalidFile(loc, path, `${what} has the wrong length (got ${w.data.length} values, expected ${width})`);
 }
 
 /**

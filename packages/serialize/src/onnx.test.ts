@@ -1,6 +1,6 @@
-import { Matrix, Rng, isBackpropError, type DType } from "@backprop/linalg";
+import { Matrix, Rng, Tensor, isBackpropError, type DType } from "@backprop/linalg";
 import type { ActivationSpec } from "@backprop/activations";
-import { ActivationLayer, Dense, Dropout, Sequential } from "@backprop/layers";
+import { ActivationLayer, Dense, Dropout, Normalization, Sequential } from "@backprop/layers";
 import { defineActivation } from "@backprop/activations";
 import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { modelFromOnnx, readOnnxMetadata } from "./onnx-import.js";
 import { modelToOnnx } from "./onnx-export.js";
 import { onnx } from "./onnx-proto.js";
+import { normalizedClassifier, rawData } from "./test-models.test-util.js";
 
 function model(dtype: DType, activations: ActivationSpec[], seed = 7): Sequential {
   const layers = activations.map((activation, i) => new Dense({ units: i === activations.length - 1 ? 3 : 5, activation, ...(i === 0 ? { inputDim: 4 } : {}) }));
@@ -119,5 +120,62 @@ describe("ONNX import", () => {
       expect((error as Error).message).toMatch(/silu.onnx: graph.node\[\d+\] \(Mul\)/);
     }
     expect(() => modelFromOnnx(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f]))).toThrow(/INVALID_FILE|index out of range|not an ONNX/);
+  });
+});
+
+describe("ONNX export of Normalization: the graph takes raw inputs, as predict does", () => {
+  async function runOrtTensor(bytes: Uint8Array, x: Tensor): Promise<Float32Array | Float64Array> {
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const result = await session.run({ input: new ort.Tensor(x.dtype === "float64" ? "float64" : "float32", x.data, [...x.shape]) });
+    await session.release();
+    return result["output"]!.data as Float32Array | Float64Array;
+  }
+
+  it("float32: Sub(x, mean) and Div(·, √variance) nodes, and onnxruntime agrees with predict within 1e-5", async () => {
+    const m = normalizedClassifier("float32");
+    const x = rawData(40, "float32");
+    const bytes = modelToOnnx(m);
+    const graph = onnx.ModelProto.decode(bytes).graph!;
+    expect(graph.node!.slice(0, 2).map((n) => n.opType)).toEqual(["Sub", "Div"]);
+    const constants = new Map(graph.initializer!.map((t) => [t.name, (t.dims ?? []).map(Number)]));
+    expect(constants.get("layers.0.mean")).toEqual([4]);
+    expect(constants.get("layers.0.std")).toEqual([4]);
+    expect(maxDiff(await runOrtTensor(bytes, x), m.predict(x).data)).toBeLessThan(1e-5);
+  });
+
+  it("float64: onnxruntime agrees with predict within 1e-12", async () => {
+    // NOTE: onnxruntime has no double LeakyRelu kernel, so this stack avoids it.
+    const norm = new Normalization({ inputDim: 4 }).adapt(rawData(64, "float64", 99));
+    const m = new Sequential([norm, new Dense({ units: 6, activation: "relu" }), new Dense({ units: 5, activation: "tanh" }), new Dense({ units: 3, activation: "softmax" })], { seed: 3, dtype: "float64" }).build();
+    const x = rawData(40, "float64");
+    expect(maxDiff(await runOrtTensor(modelToOnnx(m), x), m.predict(x).data)).toBeLessThan(1e-12);
+  });
+
+  it("samples of several axes ([time, features]): the [features] constants broadcast over the last axis", async () => {
+    const series = new Rng(4).fillNormal(new Tensor([30, 3, 4], "float32"), 5, 10);
+    const m = new Sequential(
+      [new Normalization({ inputShape: [3, 4] }).adapt(series), new Dense({ units: 5, activation: "relu" }), new Dense({ units: 2, activation: "softmax" })],
+      { seed: 6 },
+    ).build();
+    const bytes = modelToOnnx(m);
+    const graph = onnx.ModelProto.decode(bytes).graph!;
+    expect(graph.input![0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual(["batch", 3, 4]);
+    expect(graph.node!.map((n) => n.opType)).toContain("MatMul");
+    const y = m.predict(series);
+    expect(y.shape).toEqual([30, 3, 2]);
+    expect(maxDiff(await runOrtTensor(bytes, series), y.data)).toBeLessThan(1e-5);
+    // …and it reads back as the same layers.
+    const back = modelFromOnnx(bytes);
+    expect(back.inputShape).toEqual([3, 4]);
+    expect(back.layers.map((l) => l.className)).toEqual(["normalization", "dense", "dense"]);
+    expect(maxDiff(back.predict(series).data, y.data)).toBeLessThan(1e-6);
+  });
+
+  it("modelFromOnnx reads Sub + Div back as a Normalization layer", () => {
+    const m = normalizedClassifier("float32");
+    const back = modelFromOnnx(modelToOnnx(m));
+    expect(back.layers.map((l) => l.className)).toEqual(["normalization", "dense", "dense", "activation", "dense"]);
+    const x = rawData(40, "float32");
+    expect(maxDiff(back.predict(x).data, m.predict(x).data)).toBeLessThan(1e-6);
   });
 });

@@ -4,12 +4,19 @@ import { formatPath, invalidFile, type FileLocation } from "./file-error.js";
 
 /** The value of `format` in every native model file. */
 export const FORMAT_NAME = "backprop-model";
-/** The format version this package writes. Older versions are migrated on load; newer ones refused. */
-export const FORMAT_VERSION = 1;
+/**
+ * The format version this package writes. Older versions are migrated on load (see
+ * `migrations.ts`); newer ones refused. Version 2 stores each weight with its true shape (a Dense
+ * bias is `[units]`) and the model's per-sample `inputShape`; version 1 had 2-D weights only
+ * (a bias was `[1, units]`) and `inputDim`.
+ */
+export const FORMAT_VERSION = 2;
 /** Largest tensor a loader accepts, in elements (2^28: 1 GiB of float32). */
 export const MAX_TENSOR_ELEMENTS = 2 ** 28;
 /** Widest layer a loader accepts. */
 export const MAX_WIDTH = 2 ** 24;
+/** Most axes a stored weight or a per-sample shape may have. */
+export const MAX_RANK = 8;
 
 // NOTE: values were already checked to be plain finite JSON by checkJsonValue before validation.
 const json = v.custom<Json>(() => true);
@@ -24,25 +31,42 @@ const envelope = v.object({
   formatVersion: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
 });
 
+const elements = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
+
 const weight = v.object({
   name: v.pipe(v.string(), v.minLength(1)),
-  shape: v.pipe(v.tuple([count, count]), v.check(([r, c]) => r * c <= MAX_TENSOR_ELEMENTS, `more than ${MAX_TENSOR_ELEMENTS} elements`)),
+  shape: v.pipe(
+    v.array(count),
+    v.maxLength(MAX_RANK),
+    v.check((shape) => elements(shape) <= MAX_TENSOR_ELEMENTS, `more than ${MAX_TENSOR_ELEMENTS} elements`),
+  ),
   trainable: v.optional(v.boolean(), true),
   data: v.array(v.number()),
 });
 
+const sampleShape = v.pipe(
+  v.array(width),
+  v.minLength(1),
+  v.maxLength(MAX_RANK),
+  v.check((shape) => elements(shape) <= MAX_TENSOR_ELEMENTS, `more than ${MAX_TENSOR_ELEMENTS} numbers per sample`),
+);
+
 const slots = v.record(v.string(), v.record(v.string(), v.array(v.number())));
 
-/** Schema of format version 1 (valibot). */
-export const modelFileV1 = v.object({
+/**
+ * Schema of format version 2 (valibot), what every file is checked against after migration.
+ * `inputDim` (the product of `inputShape`, as `Sequential.getConfig()` writes it) is optional.
+ */
+export const modelFileV2 = v.object({
   format: v.literal(FORMAT_NAME),
-  formatVersion: v.literal(1),
+  formatVersion: v.literal(2),
   generatedBy: v.optional(v.string()),
   model: v.object({
     name: v.string(),
     dtype: v.picklist(["float32", "float64"]),
     seed: v.pipe(v.number(), v.safeInteger()),
-    inputDim: width,
+    inputShape: sampleShape,
+    inputDim: v.optional(v.nullable(v.pipe(count, v.minValue(1)))),
     layers: v.pipe(
       v.array(v.object({ className: v.pipe(v.string(), v.minLength(1)), config: jsonObject })),
       v.minLength(1),
@@ -76,8 +100,8 @@ export const modelFileV1 = v.object({
   metadata: v.optional(jsonObject, {}),
 });
 
-/** A native model file, format version 1, as validated. */
-export type ModelFileV1 = v.InferOutput<typeof modelFileV1>;
+/** A native model file, format version 2, as validated. */
+export type ModelFileV2 = v.InferOutput<typeof modelFileV2>;
 
 function fail(loc: FileLocation, issues: readonly v.BaseIssue<unknown>[]): BackpropError {
   const issue = issues[0] as v.BaseIssue<unknown>;
@@ -110,8 +134,12 @@ export function checkEnvelope(value: unknown, loc: FileLocation): number {
 }
 
 /** Validates a (migrated) file against the current schema. */
-export function validateModelFile(value: unknown, loc: FileLocation): ModelFileV1 {
-  const result = v.safeParse(modelFileV1, value);
+export function validateModelFile(value: unknown, loc: FileLocation): ModelFileV2 {
+  const result = v.safeParse(modelFileV2, value);
   if (!result.success) throw fail(loc, result.issues);
+  const { inputShape, inputDim } = result.output.model;
+  if (inputDim !== undefined && inputDim !== null && inputDim !== elements(inputShape)) {
+    throw invalidFile(loc, "model.inputDim", `disagrees with model.inputShape [${inputShape.join(", ")}] (got ${inputDim}, expected ${elements(inputShape)})`);
+  }
   return result.output;
 }

@@ -1,5 +1,5 @@
 import { Matrix, Rng, type DType } from "@backprop/linalg";
-import { Dense, Dropout, Sequential } from "@backprop/layers";
+import { ActivationLayer, Dense, Dropout, Normalization, Sequential } from "@backprop/layers";
 import { adam } from "@backprop/optimizers";
 
 /** A small classifier with dropout and Adam, compiled: exercises every part of a checkpoint. */
@@ -28,3 +28,32 @@ export function twoClassData(dtype: DType = "float32", seed = 5): { x: Matrix; y
 
 /** Every weight as plain numbers, for exact comparisons. */
 export const weightsOf = (m: Sequential): number[][] => m.params().map((p) => Array.from(p.value.data));
+
+/**
+ * Raw inputs far from standardised (means up to 40, spreads from 0.01 to 300), as a model with a
+ * Normalization layer sees them: exported graphs must do the same scaling.
+ */
+export function rawData(rows: number, dtype: DType = "float32", seed = 17): Matrix {
+  const rng = new Rng(seed);
+  const x = rng.fillNormal(new Matrix(rows, 4, dtype));
+  const scale = [300, 0.01, 2, 1];
+  const shift = [40, -3, 0.5, 0];
+  for (let i = 0; i < rows; i++) for (let j = 0; j < 4; j++) x.set(i, j, x.get(i, j) * scale[j]! + shift[j]!);
+  return x;
+}
+
+/** Normalization (adapted to `rawData`) → Dense relu → Dropout → Dense leakyRelu → Dense softmax. */
+export function normalizedClassifier(dtype: DType = "float32", seed = 3): Sequential {
+  const norm = new Normalization({ inputDim: 4 }).adapt(rawData(64, "float64", 99));
+  return new Sequential(
+    [
+      norm,
+      new Dense({ units: 6, activation: "relu" }),
+      new Dropout({ rate: 0.25 }),
+      new Dense({ units: 5, activation: { name: "leakyRelu", config: { alpha: 0.2 } } }),
+      new ActivationLayer({ activation: "tanh" }),
+      new Dense({ units: 3, activation: "softmax" }),
+    ],
+    { seed, dtype },
+  ).build();
+}

@@ -1,10 +1,11 @@
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { Matrix, Rng } from "@backprop/linalg";
-import { ActivationLayer, Dense, Dropout, Sequential } from "@backprop/layers";
+import { Matrix, Rng, Tensor } from "@backprop/linalg";
+import { ActivationLayer, Dense, Dropout, Normalization, Sequential } from "@backprop/layers";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { normalizedClassifier, rawData } from "./test-models.test-util.js";
 import { modelFromTfjs, modelToTfjs } from "./tfjs.js";
 
 beforeAll(async () => {
@@ -70,5 +71,58 @@ describe("TensorFlow.js layers format", () => {
     }));
     const theirs = (m.predict(tf.tensor2d(Array.from(x.data), [x.rows, x.cols])) as tf.Tensor).dataSync();
     expect(maxDiff(modelFromTfjs(files).predict(x).data, theirs)).toBeLessThan(1e-6);
+  });
+});
+
+describe("TensorFlow.js export of Normalization (BatchNormalization: gamma 1, beta 0, epsilon 0)", () => {
+  async function predictWithTfjs(files: Record<string, Uint8Array>, input: Tensor): Promise<Float32Array> {
+    const json = JSON.parse(new TextDecoder().decode(files["model.json"]));
+    const model = await tfl.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: Uint8Array.from(files["model.weights.bin"]!).buffer }),
+    );
+    const out = model.predict(tf.tensor(Array.from(input.data), [...input.shape])) as tf.Tensor;
+    return out.dataSync() as Float32Array;
+  }
+
+  it("tfjs-layers loads the export and agrees with predict on raw inputs within 1e-5; modelFromTfjs reads it back bit for bit", async () => {
+    const model = normalizedClassifier("float32");
+    const raw = rawData(40, "float32");
+    const files = modelToTfjs(model);
+    const topology = JSON.parse(new TextDecoder().decode(files["model.json"])).modelTopology.config.layers as { class_name: string; config: Record<string, unknown> }[];
+    expect(topology[0]).toMatchObject({ class_name: "BatchNormalization", config: { axis: -1, epsilon: 0, center: true, scale: true, trainable: false, batch_input_shape: [null, 4] } });
+    expect(maxDiff(await predictWithTfjs(files, raw), model.predict(raw).data)).toBeLessThan(1e-5);
+    const back = modelFromTfjs(files);
+    expect(back.layers[0]!.className).toBe("normalization");
+    expect(Array.from(back.predict(raw).data)).toEqual(Array.from(model.predict(raw).data));
+  });
+
+  it("samples of several axes ([time, features]) normalise the last axis in tfjs too", async () => {
+    const series = new Rng(4).fillNormal(new Tensor([30, 3, 4], "float32"), 5, 10);
+    const model = new Sequential(
+      [new Normalization({ inputShape: [3, 4] }).adapt(series), new Dense({ units: 5, activation: "relu" }), new Dense({ units: 2, activation: "softmax" })],
+      { seed: 6 },
+    ).build();
+    const files = modelToTfjs(model);
+    expect(maxDiff(await predictWithTfjs(files, series), model.predict(series).data)).toBeLessThan(1e-5);
+    const back = modelFromTfjs(files);
+    expect(back.inputShape).toEqual([3, 4]);
+    expect(Array.from(back.predict(series).data)).toEqual(Array.from(model.predict(series).data));
+  });
+
+  it("import: a BatchNormalization tfjs made itself (gamma, beta, epsilon 1e-3) reads as a Normalization with the same outputs", async () => {
+    const bn = tfl.layers.batchNormalization({ inputShape: [4] });
+    const m = tfl.sequential({ layers: [bn, tfl.layers.dense({ units: 3, activation: "softmax" })] });
+    bn.setWeights([tf.tensor1d([0.5, 2, 1, 1.5]), tf.tensor1d([0.1, -0.2, 0, 0.3]), tf.tensor1d([40, -3, 0.5, 0]), tf.tensor1d([9e4, 1e-4, 4, 1])]);
+    let files: Record<string, Uint8Array> = {};
+    await m.save(tf.io.withSaveHandler(async (artifacts) => {
+      const json = { modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ["w.bin"], weights: artifacts.weightSpecs }] };
+      files = { "model.json": new TextEncoder().encode(JSON.stringify(json)), "w.bin": new Uint8Array(artifacts.weightData as ArrayBuffer) };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }));
+    const raw = rawData(20, "float32");
+    const theirs = (m.predict(tf.tensor2d(Array.from(raw.data), [raw.rows, raw.cols])) as tf.Tensor).dataSync();
+    const ours = modelFromTfjs(files);
+    expect(ours.layers[0]!.className).toBe("normalization");
+    expect(maxDiff(ours.predict(raw).data, theirs)).toBeLessThan(1e-5);
   });
 });

@@ -1,6 +1,7 @@
 import { extname } from "node:path";
+import type { Json } from "@backprop/linalg";
 import { cliError } from "../cli-error.js";
-import { loadWithMetadata, saveConverted } from "../model-file.js";
+import { loadWithMetadata, requireMetadata, saveConverted, withNormalizationLayer } from "../model-file.js";
 
 /** The formats `backprop convert` writes. */
 export const FORMATS = ["json", "safetensors", "onnx", "tfjs"] as const;
@@ -23,8 +24,18 @@ export function formatFor(output: string, to: string | undefined): Format {
 /** Runs `backprop convert <input> <output>`: any readable model format to any writable one. */
 export async function convert(input: string, output: string, o: { to?: string }, out: NodeJS.WritableStream): Promise<number> {
   const format = formatFor(output, o.to);
-  const { model, metadata, format: from } = await loadWithMetadata(input);
-  const written = await saveConverted(model, output, format, metadata);
+  const { model, meta, metadata, format: from } = await loadWithMetadata(input);
+  // A file from before the Normalization layer keeps its scaling beside the model: move it into the
+  // model, or the converted graph would silently answer raw inputs wrongly.
+  const legacy = meta?.normalizer === undefined ? undefined : requireMetadata(input, meta).normalizer;
+  let converted = model;
+  let kept = metadata;
+  if (legacy) {
+    converted = withNormalizationLayer(model, legacy);
+    const { normalizer: _moved, ...rest } = meta as NonNullable<typeof meta>;
+    kept = { ...metadata, backpropCli: rest as unknown as Json };
+  }
+  const written = await saveConverted(converted, output, format, kept);
   out.write(`converted ${input} (${from}) → ${written.join(", ")} (${format})\n`);
   return 0;
 }

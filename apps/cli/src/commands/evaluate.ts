@@ -22,9 +22,9 @@ export async function evaluate(modelPath: string, source: string, o: { target?: 
     ...(meta.classes ? { classes: meta.classes } : {}),
     ...(target !== undefined ? { target } : {}),
   });
-  const x = Matrix.fromArray(applyNormalizer(meta.normalizer, data.x), model.dtype);
+  const x = Matrix.fromArray(meta.normalizer ? applyNormalizer(meta.normalizer, data.x) : data.x, model.dtype);
   const y = Matrix.fromArray(targetsFor(meta, data.y ?? []), model.dtype);
-  const report = scorePredictions(model.predict(x), y, meta.task, meta.classes);
+  const report = scorePredictions(model.predict(x).asMatrix(), y, meta.task, meta.classes);
   const loss = model.loss ? model.evaluate(x, y)["loss"] : undefined;
   if (o.json) {
     out.write(`${JSON.stringify({ samples: x.rows, loss, ...report })}\n`);

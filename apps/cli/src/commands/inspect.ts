@@ -20,7 +20,7 @@ export async function inspect(path: string, o: { json: boolean }, out: NodeJS.Wr
     rows.push(["task", `${meta.task}${meta.classes ? ` (${meta.classes.join(", ")})` : ""}`]);
     rows.push(["features", meta.features.join(", ")]);
     if (meta.target) rows.push(["target", meta.target]);
-    rows.push(["normalisation", meta.normalizer.method]);
+    rows.push(["normalisation", meta.normalizer ? `${meta.normalizer.method} (outside the model: saved before the Normalization layer)` : (meta.training.normalize ?? (model.layers[0]?.className === "normalization" ? "in the model" : "none"))]);
     rows.push(["trained on", `${meta.training.source} (seed ${meta.training.seed}, validation ${meta.training.validationSplit}, batch ${meta.training.batchSize})`]);
   }
   lines.push(renderTable(rows).split("\n").slice(2).join("\n"));

@@ -18,8 +18,8 @@ export async function predict(
   const { model, meta: maybe } = await loadWithMetadata(modelPath);
   const meta = requireMetadata(modelPath, maybe);
   const data = loadData(source, { seed: meta.training.seed, needTarget: false, features: meta.features });
-  const x = Matrix.fromArray(applyNormalizer(meta.normalizer, data.x), model.dtype);
-  const p = model.predict(x);
+  const x = Matrix.fromArray(meta.normalizer ? applyNormalizer(meta.normalizer, data.x) : data.x, model.dtype);
+  const p = model.predict(x).asMatrix();
   const rows = p.toArray();
   let text: string;
   if (meta.task === "classification") {

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { getActivation, listActivations } from "@backprop/activations";
-import { Dense, Sequential, getLoss, lossNames, type Callback, type History } from "@backprop/layers";
+import { Dense, Sequential, getLoss, lossNames, type Callback, type History, type Layer } from "@backprop/layers";
 import { Matrix, isBackpropError, type DType } from "@backprop/linalg";
 import { getOptimizer, optimizerNames } from "@backprop/optimizers";
 import { lossChart } from "../chart.js";
 import { EXIT, cliError } from "../cli-error.js";
-import { applyNormalizer, fitNormalizer, type NormalizeMethod } from "../data/normalize.js";
+import { applyNormalizer, fitNormalizer, normalizationLayer, type NormalizeMethod } from "../data/normalize.js";
 import { trainValidationSplit } from "../data/split.js";
 import { loadWithMetadata, requireMetadata, saveWithMetadata, snapshotModel, writeAtomic, type CliMetadata } from "../model-file.js";
 import { progressCallback, progressMode } from "../progress.js";
@@ -117,16 +117,17 @@ function checkComponents(o: TrainOptions): void {
   }
 }
 
-/** Builds and compiles the network for the data's task. */
-function buildModel(o: TrainOptions, inputs: number, outputs: number, task: "classification" | "regression"): { model: Sequential; output: CliMetadata["output"] } {
+/** Builds and compiles the network for the data's task, after the input preprocessing layer if any. */
+function buildModel(o: TrainOptions, inputs: number, outputs: number, task: "classification" | "regression", preprocessing: Layer | undefined): { model: Sequential; output: CliMetadata["output"] } {
   const loss = o.loss === "auto" ? (task === "classification" ? "categoricalCrossentropy" : "meanSquaredError") : (LOSS_ALIASES[o.loss] ?? o.loss);
   const output: CliMetadata["output"] = task === "regression" ? "linear" : loss === "binaryCrossentropy" ? "sigmoid" : "softmax";
   if (output === "sigmoid" && outputs !== 2) {
     throw cliError(`--loss binaryCrossentropy needs exactly 2 classes (the data has ${outputs})`);
   }
-  const hidden = o.layers.map((units, i) => new Dense({ units, activation: o.activation, ...(i === 0 ? { inputDim: inputs } : {}) }));
-  const last = new Dense({ units: output === "sigmoid" ? 1 : outputs, activation: output === "linear" ? "identity" : output, ...(hidden.length === 0 ? { inputDim: inputs } : {}) });
-  const model = new Sequential([...hidden, last], { seed: o.seed, dtype: o.dtype });
+  const hidden = o.layers.map((units) => new Dense({ units, activation: o.activation }));
+  const last = new Dense({ units: output === "sigmoid" ? 1 : outputs, activation: output === "linear" ? "identity" : output });
+  const model = new Sequential([...(preprocessing ? [preprocessing] : []), ...hidden, last], { seed: o.seed, dtype: o.dtype });
+  model.build([inputs]);
   model.compile({
     loss,
     optimizer: getOptimizer(o.optimizer, o.lr === undefined ? {} : { lr: o.lr }),
@@ -189,16 +190,16 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
       throw cliError(`${source}: has ${data.featureNames.length} features, the model ${o.resume} was trained on ${m.features.length} (${m.features.join(", ")})`);
     }
   } else {
-    const normalizer = fitNormalizer(split.trainX, o.normalize);
+    // The model owns its input scaling: a Normalization layer fitted on the training split.
+    const preprocessing = normalizationLayer(fitNormalizer(split.trainX, o.normalize));
     const outputs = data.task === "classification" ? (data.classes?.length ?? y[0]?.length ?? 1) : (y[0]?.length ?? 1);
-    const built = buildModel(o, data.featureNames.length, outputs, data.task);
+    const built = buildModel(o, data.featureNames.length, outputs, data.task, preprocessing);
     model = built.model;
     meta = {
       features: data.featureNames,
       ...(data.targetName !== undefined ? { target: data.targetName } : {}),
       task: data.task,
       ...(data.classes ? { classes: data.classes } : {}),
-      normalizer,
       output: built.output,
       training: {
         source,
@@ -207,6 +208,7 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
         batchSize: o.batchSize,
         epochs: o.epochs,
         shuffle: o.shuffle,
+        normalize: o.normalize,
         ...(o.samples !== undefined ? { samples: o.samples } : {}),
         ...(o.noise !== undefined ? { noise: o.noise } : {}),
       },
@@ -216,13 +218,15 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
   if (!model || !meta) throw cliError("train: internal error: no model was built");
   const dtype = model.dtype;
   const net = model;
-  const toX = (rows: number[][]) => Matrix.fromArray(applyNormalizer(meta.normalizer, rows), dtype);
+  // A model file from before the Normalization layer keeps its scaling beside the model.
+  const legacy = meta.normalizer;
+  const toX = (rows: number[][]) => Matrix.fromArray(legacy ? applyNormalizer(legacy, rows) : rows, dtype);
   const toY = (rows: number[][]) => Matrix.fromArray(targetRows(rows, meta.output), dtype);
   const x = toX(split.trainX);
   const yTrain = toY(split.trainY);
   const hasValidation = split.valX.length > 0;
   const validation: [Matrix, Matrix] | undefined = hasValidation ? [toX(split.valX), toY(split.valY)] : undefined;
-  net.build(x.cols);
+  net.build([x.cols]);
 
   say(`${net.summary()}\n`);
   say(`training on ${x.rows} samples${hasValidation ? `, validating on ${split.valX.length}` : ""} from ${source} (${meta.task}${meta.classes ? `, ${meta.classes.length} classes` : ""})${o.resume ? `, resuming at epoch ${net.epoch + 1}` : ""}`);
@@ -287,9 +291,9 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
     return EXIT.interrupted;
   }
   void result;
-  const trainPred = net.predict(x);
+  const trainPred = net.predict(x).asMatrix();
   const finalTrain = scorePredictions(trainPred, yTrain, meta.task, meta.classes);
-  const finalVal = validation ? scorePredictions(net.predict(validation[0]), validation[1], meta.task, meta.classes) : undefined;
+  const finalVal = validation ? scorePredictions(net.predict(validation[0]).asMatrix(), validation[1], meta.task, meta.classes) : undefined;
   const trainLoss = net.evaluate(x, yTrain)["loss"];
   const valLoss = validation ? net.evaluate(validation[0], validation[1])["loss"] : undefined;
   let saved: string[] = [];

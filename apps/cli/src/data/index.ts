@@ -12,6 +12,7 @@ export {
   applyNormalizer,
   invertNormalizer,
   parseNormalizer,
+  normalizationLayer,
   type Normalizer,
   type NormalizeMethod,
 } from "./normalize.js";

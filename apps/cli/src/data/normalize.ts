@@ -1,3 +1,4 @@
+import { Normalization } from "@backprop/layers";
 import { BackpropError } from "@backprop/linalg";
 
 /** How inputs are rescaled before they reach the network. */
@@ -80,32 +81,10 @@ export function fitNormalizer(x: readonly (readonly number[])[], method: Normali
     return { method, min, max };
   }
 
-  const n = x.length;
-  const mean = new Array<number>(d).fill(0);
-  const maxAbs = new Array<number>(d).fill(0);
-  for (const row of x) {
-    for (let j = 0; j < d; j++) {
-      const v = row[j] as number;
-      mean[j] = (mean[j] as number) + v;
-      maxAbs[j] = Math.max(maxAbs[j] as number, Math.abs(v));
-    }
-  }
-  for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) / n;
-  // NOTE: two passes, not E[x²] - E[x]², which cancels catastrophically for large values.
-  const std = new Array<number>(d).fill(0);
-  for (const row of x) {
-    for (let j = 0; j < d; j++) {
-      const diff = (row[j] as number) - (mean[j] as number);
-      std[j] = (std[j] as number) + diff * diff;
-    }
-  }
-  for (let j = 0; j < d; j++) {
-    const s = Math.sqrt((std[j] as number) / n);
-    // NOTE: a constant column's mean can differ from its value by rounding, leaving a std of ~1e-17;
-    // dividing by that would turn rounding noise into ±1, so such a column is treated as constant.
-    std[j] = s <= 8 * Number.EPSILON * (maxAbs[j] as number) || s === 0 ? 1 : s;
-  }
-  return { method, mean, std };
+  // NOTE: the statistics are the model's Normalization layer's own (two passes, constant columns
+  // kept at std 1), so a normaliser and the layer built from it agree exactly: √(std²) is std.
+  const stats = new Normalization({ inputDim: d }).adapt(x);
+  return { method, mean: stats.mean as number[], std: (stats.variance as number[]).map(Math.sqrt) };
 }
 
 function featureCount(norm: Normalizer): number {
@@ -242,4 +221,16 @@ export function parseNormalizer(value: unknown, where: string): Normalizer {
         `${where}: unknown normalizer method ${JSON.stringify(v.method) ?? "undefined"} (expected one of ${METHODS.join(", ")})`,
       );
   }
+}
+
+/**
+ * The normaliser as the model's first layer, so the model answers raw inputs and every export
+ * (ONNX, TF.js) carries the scaling: a {@link Normalization} with `mean` = the offset and
+ * `variance` = the scale² (`(x − offset) / √(scale²)` is `(x − offset) / scale` exactly). None for
+ * `"none"`.
+ */
+export function normalizationLayer(norm: Normalizer): Normalization | undefined {
+  if (norm.method === "none") return undefined;
+  const { offset, scale } = offsetScale(norm);
+  return new Normalization({ inputDim: offset.length, mean: [...offset], variance: scale.map((s) => s * s) });
 }

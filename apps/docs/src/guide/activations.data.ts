@@ -60,9 +60,12 @@ export function plotActivation(name: string): ActivationPlot {
   return { name, svg, samples };
 }
 
-/** The built-in names, without the aliases `linear` (identity) and `swish` (silu). */
+/**
+ * The built-in elementwise names, without the aliases `linear` (identity) and `swish` (silu), and
+ * without the vector activation softmax, which has no f(x) to plot (its page section shows it).
+ */
 export function builtinNames(): string[] {
-  return listActivations().filter((n) => !n.includes(">") && n !== "linear" && n !== "swish");
+  return listActivations().filter((n) => !n.includes(">") && n !== "linear" && n !== "swish" && getActivation(n).vector !== true);
 }
 
 export default {

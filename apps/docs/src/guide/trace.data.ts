@@ -1,6 +1,12 @@
 // Runs the reference step through the built @backprop/layers when the site is built, so the
 // worked example on the concepts page shows the library's own numbers.
 import { referenceExample, referenceModel, type StepTrace } from "@backprop/layers";
+import { rowsOf, type NestedArray } from "@backprop/linalg";
+
+/** The first row of a traced value's 2-D view (the first sample), or none. */
+function firstRow(value: NestedArray | undefined): number[] {
+  return value === undefined ? [] : (rowsOf(value)[0] ?? []);
+}
 
 /** The two traced variants of the reference step, and the published numbers they are compared with. */
 export interface TraceData {
@@ -15,13 +21,13 @@ function compare(trace: StepTrace, ref: typeof referenceExample.biasesUpdated): 
   const [hidden, output] = trace.layers;
   if (!hidden || !output) throw new Error("trace.data: the reference model should have two layers");
   const pairs: [number[], readonly number[]][] = [
-    [hidden.preActivation?.[0] ?? [], ref.hiddenNet],
-    [hidden.output[0] ?? [], ref.hiddenOut],
-    [output.preActivation?.[0] ?? [], ref.outputNet],
-    [output.output[0] ?? [], ref.output],
-    [output.outputGradient?.[0] ?? [], ref.outputError],
-    [output.delta?.[0] ?? [], ref.outputDelta],
-    [hidden.delta?.[0] ?? [], ref.hiddenDelta],
+    [firstRow(hidden.preActivation), ref.hiddenNet],
+    [firstRow(hidden.output), ref.hiddenOut],
+    [firstRow(output.preActivation), ref.outputNet],
+    [firstRow(output.output), ref.output],
+    [firstRow(output.outputGradient), ref.outputError],
+    [firstRow(output.delta), ref.outputDelta],
+    [firstRow(hidden.delta), ref.hiddenDelta],
     [[trace.loss, trace.lossAfter], [ref.totalError, ref.totalErrorAfter]],
   ];
   let max = 0;

@@ -364,12 +364,14 @@ export class Sequential {
   }
 
   private compiled(where: string): { loss: Loss; optimizer: Optimizer } {
-    if (!this.lossFn || !this.optimizerObj) {
-      throw new BackpropError("NOT_COMPILED", `${this.name}.${where}: the model is not compiled`, {
-        hint: 'call model.compile({ loss: "mse", optimizer: sgd({ lr: 0.01 }) }) first',
-      });
-    }
+    if (!this.lossFn || !this.optimizerObj) throw this.notCompiled(where);
     return { loss: this.lossFn, optimizer: this.optimizerObj };
+  }
+
+  private notCompiled(where: string): BackpropError {
+    return new BackpropError("NOT_COMPILED", `${this.name}.${where}: the model is not compiled`, {
+      hint: 'call model.compile({ loss: "mse", optimizer: sgd({ lr: 0.01 }) }) first',
+    });
   }
 
   /**
@@ -422,7 +424,11 @@ export class Sequential {
   }
 
   private step(x: Tensor, y: Tensor, caller: string, epoch: number, batch: number, reference = false): number {
-    const { loss, optimizer } = this.compiled("step");
+    const loss = this.lossFn;
+    const optimizer = this.optimizerObj;
+    // NOTE: the fields are read here rather than through compiled(), whose result object would be
+    // one allocation per step: for a tiny net that shows up as garbage-collection time.
+    if (!loss || !optimizer) throw this.notCompiled("step");
     const value = (this.trainer as TrainingStep).run(loss, optimizer, x, y, caller, epoch, batch, this.steps, reference);
     this.steps++;
     return value;
