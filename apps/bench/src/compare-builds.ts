@@ -6,7 +6,7 @@ import { irisLike, mnistLike, xor, type Dataset } from "./data.js";
 import { summarize } from "./stats.js";
 
 /*
- * `node --experimental-wasm-relaxed-simd apps/bench/dist/compare-builds.js --against=<other checkout> [--rounds=5]`
+ * `node --experimental-wasm-relaxed-simd apps/bench/dist/compare-builds.js --against=<other checkout> [--rounds=5] [--only=W1,W2]`
  *
  * Our W1–W3 workloads, run from two builds of Backprop side by side: this checkout and another one
  * (e.g. a `git worktree` of the commit before a change, installed and built). Each measurement is
@@ -97,9 +97,11 @@ async function child(root: string, name: string, backend: Backend): Promise<void
   const api = await loadApi(root);
   api.useBackend(backend);
   const run = workloadRun(api, name, mnistLike(SAMPLES));
+  // Two warm-up runs, then the median of five: a tiny workload's first runs measure the JIT.
+  run();
   run();
   const times: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
     run();
     times.push(performance.now() - t0);
@@ -135,12 +137,13 @@ async function main(): Promise<void> {
   }
   const here = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
   const rounds = Number(value("rounds") ?? 5);
+  const only = value("only")?.split(",");
   const builds = [
     { label: "this", root: here },
     { label: "other", root: resolve(against) },
   ];
   const lines = ["workload                    backend      unit        this median  other median  this/other (>1: this is better)"];
-  for (const w of WORKLOADS) {
+  for (const w of WORKLOADS.filter((x) => !only || only.some((o) => x.name.startsWith(o)))) {
     for (const backend of BACKENDS) {
       const figures: Record<string, number[]> = { this: [], other: [] };
       for (let r = 0; r < rounds; r++) {

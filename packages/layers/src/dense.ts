@@ -199,8 +199,10 @@ export class Dense implements Layer {
 
   private kernelParam: Param<Matrix> | undefined;
   private biasParam: Param | undefined;
-  // The bias as the 1×units row the kernels add (a view of the [units] parameter).
+  // The bias and its gradient as the 1×units rows the kernels use (views of the [units] tensors,
+  // made once: a view per step would be an allocation per step).
   private biasRow: Matrix | undefined;
+  private biasGradRow: Matrix | undefined;
   private builtShape: Shape | undefined;
   private zPool: BufferPool | undefined;
   private yPool: BufferPool | undefined;
@@ -340,6 +342,7 @@ export class Dense implements Layer {
     if (this.useBias) {
       const bias = new Param(`${ctx.prefix}.bias`, new Tensor([this.units], ctx.dtype), this.trainableBias);
       this.biasRow = bias.value.asMatrix();
+      this.biasGradRow = bias.grad.asMatrix();
       this.biasInit.init(this.biasRow, ctx.rng, { fanIn: this.units, fanOut: this.units });
       if (this.initialBias) bias.value.data.set(this.initialBias);
       this.biasParam = bias;
@@ -419,7 +422,7 @@ export class Dense implements Layer {
     }
     const bias = this.biasParam;
     if (bias?.trainable) {
-      const gradRow = bias.grad.asMatrix();
+      const gradRow = this.biasGradRow as Matrix;
       sumColumns(dzm, gradRow, true);
       if (this.biasReg) addRegularizerGradient(this.biasReg, this.biasRow as Matrix, gradRow);
     }

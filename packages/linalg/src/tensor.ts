@@ -27,7 +27,13 @@ export type Shape = readonly number[];
 export type NestedArray = number | readonly NestedArray[];
 
 function checkShape(where: string, shape: unknown): Shape {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+  let ok = Array.isArray(shape);
+  // A plain loop: every tensor (and so every matrix view) passes here.
+  for (let i = 0; ok && i < (shape as unknown[]).length; i++) {
+    const d = (shape as unknown[])[i];
+    ok = Number.isSafeInteger(d) && (d as number) >= 0;
+  }
+  if (!ok) {
     throw new BackpropError(
       "INVALID_ARGUMENT",
       `${where}: a shape is a list of non-negative integers (got ${JSON.stringify(shape)})`,
@@ -83,6 +89,9 @@ function fillNested(where: string, value: unknown, shape: Shape, axis: number, o
   for (let k = 0; k < value.length; k++) fillNested(where, value[k], shape, axis + 1, out, at, `${path}[${k}]`);
 }
 
+// Set by the Matrix constructor just before it calls Tensor's, which clears it.
+let matrixShape = false;
+
 /**
  * A dense, row-major tensor of any rank on one `Float32Array` or `Float64Array`.
  *
@@ -115,6 +124,15 @@ export class Tensor {
    * @throws ShapeMismatchError when `data` does not have that many elements
    */
   constructor(shape: Shape, dtype: DType = "float64", data?: FloatArray) {
+    if (matrixShape) {
+      // A Matrix has checked its dimensions, dtype and data and hands over a fresh [rows, cols]:
+      // matrix views are made per batch (predict, evaluate), so they skip a second round of checks.
+      matrixShape = false;
+      this.shape = shape;
+      this.data = data ?? allocate(dtype, (shape[0] as number) * (shape[1] as number));
+      this.dtype = data ? dtypeOf(data) : dtype;
+      return;
+    }
     const dims = Object.freeze(checkShape("Tensor", shape).slice());
     const size = sizeOf(dims);
     if (data) {
@@ -129,7 +147,7 @@ export class Tensor {
       this.data = data;
       this.dtype = dtypeOf(data);
     } else {
-      checkDType(this.kindName(), dtype);
+      checkDType("Tensor", dtype);
       this.data = allocate(dtype, size);
       this.dtype = dtype;
     }
@@ -359,6 +377,10 @@ export class Matrix extends Tensor {
         `Matrix: data length does not match shape (got ${data.length}, expected ${rows}×${cols} = ${rows * cols})`,
       );
     }
+    if (data === undefined) checkDType("Matrix", dtype);
+    matrixShape = true;
+    // NOTE: not frozen, unlike other tensors' shapes: freezing costs more than the rest of a
+    // matrix view together, and rows/cols are what matrix code reads.
     super([rows, cols], dtype, data);
     this.rows = rows;
     this.cols = cols;
@@ -483,6 +505,11 @@ export class Matrix extends Tensor {
       );
     }
     return new Matrix(end - start, this.cols, this.dtype, this.data.subarray(start * this.cols, end * this.cols));
+  }
+
+  /** Rows `[start, end)`: {@link Matrix.rowSlice}, the batch axis of a matrix being its rows. */
+  override batchSlice(start: number, end: number): Matrix {
+    return this.rowSlice(start, end);
   }
 
   /** The elements as nested arrays, one per row. */

@@ -25,7 +25,7 @@ import type { Logs } from "./callbacks.js";
 import { fusedSmallNetStep } from "./small-net-step.js";
 import { captureStep, type StepTrace } from "./trace.js";
 import { TrainingStep, forwardLayers, nonFiniteProbe, type StepModel, type StepStrategy } from "./train-step.js";
-import { checkPositiveInteger, trainingLoop, type FitAsyncOptions, type FitOptions, type History } from "./training-loop.js";
+import { checkPositiveInteger, trainingLoop, type FitAsyncOptions, type FitOptions, type History, type TrainingHost } from "./training-loop.js";
 
 /** Options of the {@link Sequential} constructor. */
 export interface SequentialOptions {
@@ -133,7 +133,7 @@ export class Sequential {
   private optimizerObj: Optimizer | undefined;
   private metricFns: Metric[] = [];
   private trainer: TrainingStep | undefined;
-  private steps = 0;
+  private host: TrainingHost | undefined;
   private epochsDone = 0;
 
   constructor(layers: readonly Layer[] = [], options: SequentialOptions = {}) {
@@ -212,7 +212,7 @@ export class Sequential {
 
   /** Number of optimizer steps taken by this model. */
   get iterations(): number {
-    return this.steps;
+    return this.trainer?.steps ?? 0;
   }
 
   /** Number of epochs completed by `fit` (the `initialEpoch` to resume from). */
@@ -227,7 +227,7 @@ export class Sequential {
       const state = layer.getState?.();
       if (state !== undefined) layers[layer.name] = state;
     }
-    return { epoch: this.epochsDone, iterations: this.steps, rng: this.rng.getState(), layers };
+    return { epoch: this.epochsDone, iterations: this.iterations, rng: this.rng.getState(), layers };
   }
 
   /**
@@ -256,7 +256,7 @@ export class Sequential {
     }
     this.rng.setState(state.rng);
     this.epochsDone = epoch;
-    this.steps = iterations;
+    (this.trainer as TrainingStep).steps = iterations;
   }
 
   /**
@@ -299,19 +299,13 @@ export class Sequential {
     this.builtOutput = current;
     this.allParams = this.stack.flatMap((l) => [...l.params()]);
     this.trainer = new TrainingStep(this.stepModel(), this.strategies, getBackend);
+    if (this.lossFn && this.optimizerObj) this.trainer.compile(this.lossFn, this.optimizerObj);
     return this;
   }
 
   private stepModel(): StepModel {
-    const model = this;
-    return {
-      name: this.name,
-      layers: this.stack,
-      dtype: this.dtype,
-      inputShape: this.builtInput as Shape,
-      params: () => model.allParams,
-      regularization: () => model.regularization(),
-    };
+    const params = this.allParams;
+    return { name: this.name, layers: this.stack, dtype: this.dtype, inputShape: this.builtInput as Shape, params: () => params };
   }
 
   /** Every parameter, in layer order (`layers.0.kernel`, `layers.0.bias`, …). */
@@ -360,6 +354,7 @@ export class Sequential {
     this.lossFn = resolveLoss(options.loss);
     this.optimizerObj = resolveOptimizer(options.optimizer);
     this.metricFns = (options.metrics ?? []).map((m) => resolveMetric(m));
+    this.trainer?.compile(this.lossFn, this.optimizerObj);
     return this;
   }
 
@@ -385,12 +380,11 @@ export class Sequential {
     if (y !== undefined && (!(y instanceof Tensor) || y.rank < 2)) {
       throw new BackpropError("INVALID_ARGUMENT", `${this.name}.${where}: y must be a Matrix or Tensor whose first axis is the samples`);
     }
-    const declared = this.inputShape;
-    this.build(declared ?? x.shape.slice(1));
+    if (!this.builtInput) this.build(this.inputShape ?? x.shape.slice(1));
     const input = this.builtInput as Shape;
     const n = x.shape[0] as number;
     let batch = x;
-    if (!sameShape(x.shape.slice(1), input)) {
+    if (!sampleShapeIs(x, input)) {
       // A matrix whose rows are flattened samples feeds any input shape (row-major).
       if (x.rank === 2 && input.length > 1 && x.size === n * sizeOf(input)) {
         batch = x.reshape([n, ...input]);
@@ -423,22 +417,16 @@ export class Sequential {
     return penalty;
   }
 
-  private step(x: Tensor, y: Tensor, caller: string, epoch: number, batch: number, reference = false): number {
-    const loss = this.lossFn;
-    const optimizer = this.optimizerObj;
-    // NOTE: the fields are read here rather than through compiled(), whose result object would be
-    // one allocation per step: for a tiny net that shows up as garbage-collection time.
-    if (!loss || !optimizer) throw this.notCompiled("step");
-    const value = (this.trainer as TrainingStep).run(loss, optimizer, x, y, caller, epoch, batch, this.steps, reference);
-    this.steps++;
-    return value;
+  private step(x: Tensor, y: Tensor, caller: string, reference = false): number {
+    if (!this.lossFn || !this.optimizerObj) throw this.notCompiled("step");
+    return (this.trainer as TrainingStep).run(x, y, caller, -1, -1, reference);
   }
 
   /** One gradient step on one batch; returns the batch loss before the step. */
   trainOnBatch(x: Tensor, y: Tensor): number {
     this.compiled("trainOnBatch");
     const data = this.prepare("trainOnBatch", x, y);
-    return this.step(data.x, data.y as Tensor, `${this.name}.trainOnBatch`, -1, -1);
+    return this.step(data.x, data.y as Tensor, `${this.name}.trainOnBatch`);
   }
 
   /**
@@ -464,7 +452,7 @@ export class Sequential {
       x: data.x,
       y: data.y as Tensor,
       step: () => {
-        const value = this.step(data.x, data.y as Tensor, `${this.name}.traceStep`, -1, -1, true);
+        const value = this.step(data.x, data.y as Tensor, `${this.name}.traceStep`, true);
         return { loss: value, yPred: (this.trainer as TrainingStep).prediction as Tensor };
       },
       forward: () => forwardLayers(this.stack, data.x, false),
@@ -502,37 +490,26 @@ export class Sequential {
   }
 
   private loop(x: Tensor, y: Tensor, options: FitOptions, pauseAfter: "batch" | "epoch" | "never"): Generator<"batch" | "epoch", History, void> {
-    const { loss } = this.compiled("fit");
-    const model = this;
-    return trainingLoop(
-      {
-        name: this.name,
-        dtype: this.dtype,
-        rng: this.rng,
-        metrics: this.metricFns,
-        get stopTraining() {
-          return model.stopTraining;
-        },
-        set stopTraining(value: boolean) {
-          model.stopTraining = value;
-        },
-        params: () => this.allParams,
-        prepare: (where, px, py) => {
-          const data = this.prepare(where, px, py);
-          return { x: data.x, y: data.y as Tensor };
-        },
-        trainStep: (bx, by, caller, epoch, batch) => this.step(bx, by, caller, epoch, batch),
-        stepPrediction: () => (this.trainer as TrainingStep).prediction as Tensor,
-        evaluateBatches: (vx, vy, batchSize) => this.evaluateWith(loss, vx, vy, batchSize),
-        epochDone: (epoch) => {
-          this.epochsDone = epoch + 1;
-        },
+    this.compiled("fit");
+    // NOTE: one host per model, not per call: the loop's optimized code is specialised on these
+    // very functions, and new closures every fit would throw it away (a tiny net notices).
+    this.host ??= {
+      model: this,
+      name: this.name,
+      dtype: this.dtype,
+      rng: this.rng,
+      metrics: () => this.metricFns,
+      prepare: (where, px, py) => {
+        const data = this.prepare(where, px, py);
+        return { x: data.x, y: data.y as Tensor };
       },
-      x,
-      y,
-      options,
-      pauseAfter,
-    );
+      trainer: () => this.trainer as TrainingStep,
+      evaluateBatches: (vx, vy, batchSize) => this.evaluateWith(this.compiled("fit").loss, vx, vy, batchSize),
+      epochDone: (epoch) => {
+        this.epochsDone = epoch + 1;
+      },
+    };
+    return trainingLoop(this.host, x, y, options, pauseAfter);
   }
 
   private evaluateWith(loss: Loss, x: Tensor, y: Tensor, batchSize: number): Logs {
@@ -627,6 +604,14 @@ export class Sequential {
       `Non-trainable params: ${total - trainable}`,
     ].join("\n");
   }
+}
+
+/** Whether the samples of `x` (all axes but the first) have the shape `sample`; no allocation. */
+function sampleShapeIs(x: Tensor, sample: Shape): boolean {
+  const shape = x.shape;
+  if (shape.length !== sample.length + 1) return false;
+  for (let i = 0; i < sample.length; i++) if (shape[i + 1] !== sample[i]) return false;
+  return true;
 }
 
 /** The numbers of one weight for `setWeights`, checked against the parameter's shape. */

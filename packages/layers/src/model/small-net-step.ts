@@ -1,9 +1,9 @@
 import { hasExactScalarForm, type Activation } from "@backprop/activations";
-import { Matrix, getBackend, packedDoubles, type DType, type FloatArray, type Param } from "@backprop/linalg";
+import { Matrix, getBackend, packedDoubles, type DType, type FloatArray, type Param, type Tensor } from "@backprop/linalg";
 import { BufferPool } from "../buffer-pool.js";
 import { Dense } from "../dense.js";
 import type { Layer } from "../layer.js";
-import type { Loss } from "../losses/index.js";
+import type { FusedGradient, Loss } from "../losses/index.js";
 import { fusedOutputDelta, type StepModel, type StepPasses, type StepStrategy } from "./train-step.js";
 
 /*
@@ -262,16 +262,32 @@ export const fusedSmallNetStep: StepStrategy = Object.freeze({
     if (model.inputShape.length !== 1) return undefined;
     const net = SmallNet.plan(model.layers, batch, model.dtype);
     if (!net || net.largestProduct > (getBackend().exactUpTo ?? 0)) return undefined;
-    const fused = fusedOutputDelta(model.layers[model.layers.length - 1], loss);
-    const gradPool = new BufferPool(net.outputWidth, model.dtype);
-    return {
-      forward: (x) => net.forward(x.asMatrix()),
-      backward: (yPred, yTrue) => {
-        const out = gradPool.matrix(batch);
-        return fused
-          ? net.backward(fused(yPred.asMatrix(), yTrue.asMatrix(), out), true)
-          : net.backward(loss.gradient(yPred.asMatrix(), yTrue.asMatrix(), out), false);
-      },
-    };
+    return new SmallNetPasses(net, loss, fusedOutputDelta(model.layers[model.layers.length - 1], loss), batch, model.dtype);
   },
 });
+
+/** The step's passes through a {@link SmallNet}; the loss's gradient (or the fused δ) starts the backward one. */
+class SmallNetPasses implements StepPasses {
+  private readonly gradPool: BufferPool;
+
+  constructor(
+    private readonly net: SmallNet,
+    private readonly loss: Loss,
+    private readonly fused: FusedGradient | undefined,
+    private readonly batch: number,
+    dtype: DType,
+  ) {
+    this.gradPool = new BufferPool(net.outputWidth, dtype);
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.net.forward(x.asMatrix());
+  }
+
+  backward(yPred: Tensor, yTrue: Tensor): boolean {
+    const out = this.gradPool.matrix(this.batch);
+    return this.fused
+      ? this.net.backward(this.fused(yPred.asMatrix(), yTrue.asMatrix(), out), true)
+      : this.net.backward(this.loss.gradient(yPred.asMatrix(), yTrue.asMatrix(), out), false);
+  }
+}

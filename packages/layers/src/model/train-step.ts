@@ -30,8 +30,6 @@ export interface StepModel {
   readonly inputShape: Shape;
   /** Every parameter in layer order. */
   params(): readonly Param[];
-  /** The sum of the layers' regularization penalties. */
-  regularization(): number;
 }
 
 /** The forward and backward passes of one step. */
@@ -89,41 +87,60 @@ export function fusedOutputDelta(last: Layer | undefined, loss: Loss): FusedGrad
  * fused δ) through each layer in reverse.
  */
 export function layerPasses(model: StepModel, loss: Loss): StepPasses {
-  const layers = model.layers;
-  const params = model.params();
-  const last = layers[layers.length - 1] as Layer;
-  const fused = fusedOutputDelta(last, loss);
-  // Sized on the last layer's per-sample output; get(batch) reuses one buffer per batch size.
-  let gradPool: BufferPool | undefined;
-  return {
-    forward: (x) => {
-      for (let i = 0; i < params.length; i++) {
-        const g = (params[i] as Param).grad.data;
-        // A tiny net's gradients are a few elements: a plain loop beats the call into fill().
-        if (g.length <= 16) for (let j = 0; j < g.length; j++) g[j] = 0;
-        else g.fill(0);
-      }
-      return forwardLayers(layers, x, true);
-    },
-    backward: (yPred, yTrue) => {
-      const batch = yPred.shape[0] as number;
-      gradPool ??= new BufferPool(yPred.shape.slice(1), yPred.dtype);
-      let grad: Tensor;
-      let from = layers.length - 1;
-      if (fused && last.backwardFromDelta) {
-        fused(yPred.asMatrix(), yTrue.asMatrix(), gradPool.matrix(batch));
-        grad = last.backwardFromDelta(gradPool.get(batch), from > 0 ? WITH_INPUT_GRADIENT : WITHOUT_INPUT_GRADIENT);
-        from--;
-      } else {
-        loss.gradient(yPred.asMatrix(), yTrue.asMatrix(), gradPool.matrix(batch));
-        grad = gradPool.get(batch);
-      }
-      for (let i = from; i >= 0; i--) {
-        grad = (layers[i] as Layer).backward(grad, i > 0 ? WITH_INPUT_GRADIENT : WITHOUT_INPUT_GRADIENT);
-      }
-      return false;
-    },
-  };
+  return new LayerPasses(model, loss);
+}
+
+// A class, not an object of closures: a tiny net's step is short enough that the shape of the
+// call matters.
+class LayerPasses implements StepPasses {
+  private readonly layers: readonly Layer[];
+  private readonly params: readonly Param[];
+  private readonly last: Layer;
+  private readonly fused: FusedGradient | undefined;
+  // Sized on the last layer's per-sample output; one buffer per batch size.
+  private gradPool: BufferPool | undefined;
+
+  constructor(
+    model: StepModel,
+    private readonly loss: Loss,
+  ) {
+    this.layers = model.layers;
+    this.params = model.params();
+    this.last = this.layers[this.layers.length - 1] as Layer;
+    this.fused = fusedOutputDelta(this.last, loss);
+  }
+
+  forward(x: Tensor): Tensor {
+    const params = this.params;
+    for (let i = 0; i < params.length; i++) {
+      const g = (params[i] as Param).grad.data;
+      // A tiny net's gradients are a few elements: a plain loop beats the call into fill().
+      if (g.length <= 16) for (let j = 0; j < g.length; j++) g[j] = 0;
+      else g.fill(0);
+    }
+    return forwardLayers(this.layers, x, true);
+  }
+
+  backward(yPred: Tensor, yTrue: Tensor): boolean {
+    const layers = this.layers;
+    const batch = yPred.shape[0] as number;
+    const pool = (this.gradPool ??= new BufferPool(yPred.shape.slice(1), yPred.dtype));
+    let grad: Tensor;
+    let from = layers.length - 1;
+    const last = this.last;
+    if (this.fused && last.backwardFromDelta) {
+      this.fused(yPred.asMatrix(), yTrue.asMatrix(), pool.matrix(batch));
+      grad = last.backwardFromDelta(pool.get(batch), from > 0 ? WITH_INPUT_GRADIENT : WITHOUT_INPUT_GRADIENT);
+      from--;
+    } else {
+      this.loss.gradient(yPred.asMatrix(), yTrue.asMatrix(), pool.matrix(batch));
+      grad = pool.get(batch);
+    }
+    for (let i = from; i >= 0; i--) {
+      grad = (layers[i] as Layer).backward(grad, i > 0 ? WITH_INPUT_GRADIENT : WITHOUT_INPUT_GRADIENT);
+    }
+    return false;
+  }
 }
 
 /**
@@ -178,17 +195,25 @@ export function stepLabel(caller: string, epoch: number, batch: number): string 
 }
 
 /**
- * Runs training steps for one model: forward, loss, backward, update (see the top of this file),
+ * Runs the training steps of one model: forward, loss, backward, update (see the top of this file),
  * with the passes of the first strategy that applies, else the layers' own. Remembers which
  * passes to use per batch size, and asks again when the loss or the kernel backend changes.
  */
 export class TrainingStep {
   /** The model's output for the last step's batch (a buffer of the passes; read it before the next step). */
   prediction: Tensor | undefined;
+  /** Optimizer steps taken: the model's iteration count, part of a checkpoint. */
+  steps = 0;
+  private loss: Loss | undefined;
+  private optimizer: Optimizer | undefined;
   private forLoss: Loss | undefined;
   private forBackend: unknown;
   private reference: StepPasses | undefined;
   private readonly byBatch = new Map<number, StepPasses>();
+  // The model's parameters and layers, fixed once it is built: read here rather than through the
+  // model's methods on every step.
+  private readonly params: readonly Param[];
+  private readonly layers: readonly Layer[];
   // A training loop uses one batch size every step: the last answer skips the map.
   private lastBatch = -1;
   private lastPasses: StepPasses | undefined;
@@ -202,7 +227,18 @@ export class TrainingStep {
     private readonly model: StepModel,
     private readonly strategies: readonly StepStrategy[],
     private readonly backend: () => unknown,
-  ) {}
+  ) {
+    this.params = model.params();
+    this.layers = model.layers;
+  }
+
+  /** The layers' regularization penalties, summed. */
+  private penalties(): number {
+    const layers = this.layers;
+    let penalty = 0;
+    for (let i = 0; i < layers.length; i++) penalty += (layers[i] as Layer).regularizationLoss();
+    return penalty;
+  }
 
   /** The passes through the layers themselves, for this loss. */
   referencePasses(loss: Loss): StepPasses {
@@ -237,38 +273,38 @@ export class TrainingStep {
     return passes;
   }
 
+  /** Sets the loss and optimizer the steps use (the model's compile). */
+  compile(loss: Loss, optimizer: Optimizer): void {
+    this.loss = loss;
+    this.optimizer = optimizer;
+  }
+
   /**
    * One step on a prepared batch; returns the loss (with regularization) before the update and
    * leaves the output in {@link TrainingStep.prediction}. `reference` true forces the layers' own
    * passes (traceStep reads what each layer saw). Throws `NON_FINITE` naming the step (`caller`,
-   * `epoch`, `batch`, `step`) when the loss or a gradient is not finite.
+   * `epoch`, `batch`, the step count) when the loss or a gradient is not finite.
    */
-  run(
-    loss: Loss,
-    optimizer: Optimizer,
-    x: Tensor,
-    y: Tensor,
-    caller: string,
-    epoch: number,
-    batch: number,
-    step: number,
-    reference = false,
-  ): number {
+  run(x: Tensor, y: Tensor, caller: string, epoch: number, batch: number, reference = false): number {
+    const loss = this.loss;
+    const optimizer = this.optimizer;
+    if (!loss || !optimizer) throw new BackpropError("NOT_COMPILED", `${caller}: the model is not compiled`);
     const passes = reference ? this.referencePasses(loss) : this.passesFor(loss, x.shape[0] as number);
-    const model = this.model;
+    const params = this.params;
     // 1. forward
     const prediction = passes.forward(x);
     // 2. loss
-    const value = loss.compute(prediction.asMatrix(), y.asMatrix()) + model.regularization();
+    const value = loss.compute(prediction.asMatrix(), y.asMatrix()) + this.penalties();
     if (!Number.isFinite(value)) {
-      throw new BackpropError("NON_FINITE", `${stepLabel(caller, epoch, batch)}: the loss is ${String(value)} at step ${step}`, {
+      throw new BackpropError("NON_FINITE", `${stepLabel(caller, epoch, batch)}: the loss is ${String(value)} at step ${this.steps}`, {
         hint: DIVERGED_HINT,
       });
     }
     // 3. backward
-    if (!passes.backward(prediction, y)) checkGradients(model.params(), caller, epoch, batch, step);
+    if (!passes.backward(prediction, y)) checkGradients(params, caller, epoch, batch, this.steps);
     // 4. update
-    optimizer.step(model.params());
+    optimizer.step(params);
+    this.steps++;
     // NOTE: the prediction goes in a field, not a returned object: a tiny net's step is short
     // enough that allocating one per step showed up as garbage-collection time.
     this.prediction = prediction;

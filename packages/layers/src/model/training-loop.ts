@@ -1,6 +1,7 @@
 import { BackpropError, type DType, type FloatArray, type Rng, type Shape, type Tensor } from "@backprop/linalg";
 import { BufferPool } from "../buffer-pool.js";
 import type { Metric } from "../metrics/index.js";
+import type { TrainingStep } from "./train-step.js";
 import { earlyStopping, type Callback, type CallbackModel, type EarlyStoppingConfig, type Logs } from "./callbacks.js";
 
 /** Options of `Sequential.fit`. */
@@ -38,21 +39,21 @@ export interface History {
 }
 
 /** What the training loop needs from the model it trains. */
-export interface TrainingHost extends CallbackModel {
+export interface TrainingHost {
+  /** The model as callbacks see it; its `stopTraining` ends the loop. */
+  readonly model: CallbackModel;
   /** The model's name, for messages. */
   readonly name: string;
   /** Element type of the batches. */
   readonly dtype: DType;
   /** The generator that shuffles. */
   readonly rng: Rng;
-  /** The compiled metrics. */
-  readonly metrics: readonly Metric[];
+  /** The compiled metrics (read once per run). */
+  metrics(): readonly Metric[];
   /** Validated, converted inputs and targets (first axis = samples). */
   prepare(where: string, x: Tensor, y: Tensor): { x: Tensor; y: Tensor };
-  /** One optimizer step; returns the loss and leaves the output in `stepPrediction()`. */
-  trainStep(x: Tensor, y: Tensor, caller: string, epoch: number, batch: number): number;
-  /** The output of the last step. */
-  stepPrediction(): Tensor;
+  /** What runs each step (after `prepare`, which builds the model). */
+  trainer(): TrainingStep;
   /** Loss and metrics over a data set, batch by batch. */
   evaluateBatches(x: Tensor, y: Tensor, batchSize: number): Logs;
   /** Records that `epoch + 1` epochs are complete. */
@@ -102,6 +103,9 @@ export function* trainingLoop(
 ): Generator<"batch" | "epoch", History, void> {
   const where = `${host.name}.fit`;
   const data = host.prepare("fit", x, y);
+  // NOTE: the loop calls the step itself, not through the model: the shorter the call chain of a
+  // tiny net's step, the sooner it is optimized.
+  const trainer = host.trainer();
   const epochs = options.epochs ?? 1;
   const initialEpoch = options.initialEpoch ?? 0;
   if (!Number.isSafeInteger(epochs) || epochs < 0 || !Number.isSafeInteger(initialEpoch) || initialEpoch < 0) {
@@ -139,22 +143,24 @@ export function* trainingLoop(
   const shuffle = options.shuffle ?? true;
   const callbacks = [...(options.callbacks ?? [])];
   if (options.earlyStopping) callbacks.push(earlyStopping(options.earlyStopping));
-  for (const cb of callbacks) cb.setModel?.(host);
+  // NOTE: the flag is read straight from the model (a plain field) every batch.
+  const model = host.model;
+  for (const cb of callbacks) cb.setModel?.(model);
 
-  const metrics = host.metrics;
+  const metrics = host.metrics();
   const order = new Int32Array(n);
   const xPool = new BufferPool(sampleShape(trainX), host.dtype);
   const yPool = new BufferPool(sampleShape(trainY), host.dtype);
   const history: History = { epoch: [], history: {} };
   const metricSums = new Float64Array(metrics.length);
-  host.stopTraining = false;
+  model.stopTraining = false;
   const hooks = callbacks.length > 0;
   if (hooks) callbacks.forEach((cb) => cb.onTrainBegin?.({}));
   let lastLogs: Logs = {};
   // No callbacks, metrics or validation: the loss is the only logged value.
   const lossOnly = !hooks && metrics.length === 0 && !valX;
   let lossHistory: number[] | undefined;
-  for (let epoch = initialEpoch; epoch < epochs && !host.stopTraining; epoch++) {
+  for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
     if (hooks) callbacks.forEach((cb) => cb.onEpochBegin?.(epoch, {}));
     // NOTE: the order restarts from 0…n-1 every epoch so it depends on the generator state alone:
     // a run resumed from a checkpoint draws the same batches as one that never stopped.
@@ -164,7 +170,7 @@ export function* trainingLoop(
     let seen = 0;
     metricSums.fill(0);
     let batch = 0;
-    for (let start = 0; start < n && !host.stopTraining; start += batchSize, batch++) {
+    for (let start = 0; start < n && !model.stopTraining; start += batchSize, batch++) {
       const rows = Math.min(batchSize, n - start);
       // Full batch in the original order: the batch is the training set itself, so no copy.
       const whole = !shuffle && rows === n;
@@ -175,12 +181,12 @@ export function* trainingLoop(
         copySamples(trainY.data, yWidth, order, start, by.data, rows);
       }
       if (hooks) callbacks.forEach((cb) => cb.onBatchBegin?.(batch, { size: rows }));
-      const batchLoss = host.trainStep(bx, by, where, epoch, batch);
+      const batchLoss = trainer.run(bx, by, where, epoch, batch);
       lossSum += batchLoss * rows;
       seen += rows;
       const batchLogs: Logs | undefined = hooks ? { loss: batchLoss, size: rows } : undefined;
       if (metrics.length > 0) {
-        const yPred = host.stepPrediction().asMatrix();
+        const yPred = (trainer.prediction as Tensor).asMatrix();
         const yTrue = by.asMatrix();
         for (let i = 0; i < metrics.length; i++) {
           const m = metrics[i] as Metric;
