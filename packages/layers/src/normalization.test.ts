@@ -1,19 +1,11 @@
-import { Matrix, Rng, Tensor, isBackpropError } from "@backprop/linalg";
+import { Matrix, Rng, Tensor } from "@backprop/linalg";
 import { sgd } from "@backprop/optimizers";
+import { errorCode } from "@backprop/testing";
 import { describe, expect, it } from "vitest";
 import { Dense } from "./dense.js";
 import { gradientCheck } from "./gradient-check.js";
 import { Sequential } from "./model/sequential.js";
 import { Normalization } from "./normalization.js";
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isBackpropError(e) ? e.code : `not ours: ${String(e)}`;
-  }
-  return undefined;
-}
 
 const rows = [
   [1, 100, 7],
@@ -68,13 +60,13 @@ describe("Normalization", () => {
     const model = new Sequential([new Normalization({ inputDim: 2 })], { dtype: "float64" });
     model.setWeights([[10, 20], [4, 16]]);
     expect(model.predict(Matrix.fromArray([[12, 28]])).toArray()).toEqual([[1, 2]]);
-    expect(codeOf(() => new Normalization({ mean: [0, 1] }))).toBe("INVALID_CONFIG");
-    expect(codeOf(() => new Normalization({ mean: [0], variance: [0] }))).toBe("INVALID_CONFIG");
-    expect(codeOf(() => new Normalization({ inputDim: 3 }).adapt([[1, 2]]))).toBe("SHAPE_MISMATCH");
-    expect(codeOf(() => new Normalization().adapt([[1, Number.NaN]]))).toBe("INVALID_ARGUMENT");
-    expect(codeOf(() => new Normalization().adapt(Tensor.zeros([0, 2])))).toBe("INVALID_ARGUMENT");
+    expect(errorCode(() => new Normalization({ mean: [0, 1] }))).toBe("INVALID_CONFIG");
+    expect(errorCode(() => new Normalization({ mean: [0], variance: [0] }))).toBe("INVALID_CONFIG");
+    expect(errorCode(() => new Normalization({ inputDim: 3 }).adapt([[1, 2]]))).toBe("SHAPE_MISMATCH");
+    expect(errorCode(() => new Normalization().adapt([[1, Number.NaN]]))).toBe("INVALID_ARGUMENT");
+    expect(errorCode(() => new Normalization().adapt(Tensor.zeros([0, 2])))).toBe("INVALID_ARGUMENT");
     // Statistics written behind the layer's back (a loaded file, setWeights) are checked before use.
     model.setWeights([[0, 0], [1, 0]]);
-    expect(codeOf(() => model.predict(Matrix.fromArray([[1, 1]])))).toBe("INVALID_STATE");
+    expect(errorCode(() => model.predict(Matrix.fromArray([[1, 1]])))).toBe("INVALID_STATE");
   });
 });

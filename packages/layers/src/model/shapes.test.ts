@@ -1,19 +1,11 @@
-import { Matrix, Rng, Tensor, isBackpropError } from "@backprop/linalg";
+import { Matrix, Rng, Tensor } from "@backprop/linalg";
 import { adam } from "@backprop/optimizers";
+import { errorCode } from "@backprop/testing";
 import { describe, expect, it } from "vitest";
 import { ActivationLayer } from "../activation-layer.js";
 import { Dense } from "../dense.js";
 import { Dropout } from "../dropout.js";
 import { Sequential } from "./sequential.js";
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isBackpropError(e) ? e.code : `not ours: ${String(e)}`;
-  }
-  return undefined;
-}
 
 describe("shapes flow from the input shape through every layer", () => {
   it("infers each layer's shapes from the first layer's inputShape; Dense works on the last axis", () => {
@@ -61,8 +53,8 @@ describe("shapes flow from the input shape through every layer", () => {
     expect(hb.history["loss"]).toEqual(ha.history["loss"]);
     expect(Array.from(b.predict(x.reshape([24, 4])).data)).toEqual(Array.from(a.predict(x).data));
     expect(b.evaluate(x, y)).toEqual(a.evaluate(x.reshape([24, 4]), y));
-    expect(codeOf(() => a.predict(new Matrix(3, 5)))).toBe("SHAPE_MISMATCH");
-    expect(codeOf(() => a.predict(new Tensor([3, 4, 1])))).toBe("SHAPE_MISMATCH");
+    expect(errorCode(() => a.predict(new Matrix(3, 5)))).toBe("SHAPE_MISMATCH");
+    expect(errorCode(() => a.predict(new Tensor([3, 4, 1])))).toBe("SHAPE_MISMATCH");
   });
 
   it("getWeights returns copies in layer order; setWeights takes tensors, nested arrays or typed arrays", () => {
@@ -74,8 +66,8 @@ describe("shapes flow from the input shape through every layer", () => {
     model.setWeights([[[1, 2], [3, 4], [5, 6]], Float64Array.of(0.5, -0.5), Tensor.fromArray([[1], [1]]), [0]]);
     expect(model.predict(Matrix.fromArray([[1, 0, 0]])).toArray()).toEqual([[1 + 0.5 + 2 - 0.5]]);
     const before = model.getWeights().map((t) => Array.from(t.data));
-    expect(codeOf(() => model.setWeights([[[1, 2]], [0, 0], [[1], [1]], [0]]))).toBe("SHAPE_MISMATCH");
-    expect(codeOf(() => model.setWeights([]))).toBe("SHAPE_MISMATCH");
+    expect(errorCode(() => model.setWeights([[[1, 2]], [0, 0], [[1], [1]], [0]]))).toBe("SHAPE_MISMATCH");
+    expect(errorCode(() => model.setWeights([]))).toBe("SHAPE_MISMATCH");
     // Nothing changed by a rejected call.
     expect(model.getWeights().map((t) => Array.from(t.data))).toEqual(before);
   });
@@ -86,6 +78,6 @@ describe("shapes flow from the input shape through every layer", () => {
     const x = Matrix.fromArray([[1, -1]]);
     expect(typed.predict(x).toArray()).toEqual(nested.predict(x).toArray());
     expect(typed.inputDim).toBe(2);
-    expect(codeOf(() => new Dense({ units: 2, weights: { kernel: Float64Array.of(1, 2, 3) } }))).toBe("SHAPE_MISMATCH");
+    expect(errorCode(() => new Dense({ units: 2, weights: { kernel: Float64Array.of(1, 2, 3) } }))).toBe("SHAPE_MISMATCH");
   });
 });
