@@ -1,6 +1,6 @@
 import { Sequential, layerFromConfig } from "@backprop/layers";
 import type { Json } from "@backprop/linalg";
-import { modelToJSON } from "@backprop/serialize";
+import { modelToJSON, type ModelFormat } from "@backprop/serialize";
 import { loadModel, saveModel, writeFileAtomic } from "@backprop/serialize/node";
 import { cliError } from "./cli-error.js";
 import type { Task } from "./data/dataset.js";
@@ -40,7 +40,7 @@ export interface CliMetadata {
 const KEY = "backpropCli";
 
 /** Saves the model with the CLI's metadata, atomically; returns the written paths. */
-export async function saveWithMetadata(model: Sequential, path: string, meta: CliMetadata, format?: "json" | "safetensors" | "onnx" | "tfjs"): Promise<string[]> {
+export async function saveWithMetadata(model: Sequential, path: string, meta: CliMetadata, format?: ModelFormat): Promise<string[]> {
   return saveModel(model, path, { metadata: { [KEY]: meta as unknown as Json }, ...(format ? { format } : {}) });
 }
 
@@ -72,7 +72,7 @@ export function requireMetadata(path: string, meta: CliMetadata | undefined): Cl
 }
 
 /** Writes a model in another format, keeping its metadata; returns the written paths. */
-export async function saveConverted(model: Sequential, path: string, format: "json" | "safetensors" | "onnx" | "tfjs", metadata: Record<string, Json>): Promise<string[]> {
+export async function saveConverted(model: Sequential, path: string, format: ModelFormat, metadata: Record<string, Json>): Promise<string[]> {
   return saveModel(model, path, { metadata, format });
 }
 

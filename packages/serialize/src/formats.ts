@@ -120,6 +120,17 @@ export type ModelFormat = (typeof FORMATS)[number]["name"];
 /** The format written when none is asked for. */
 export const DEFAULT_FORMAT: ModelFormat = "json";
 
+/**
+ * The names of every format this package reads and writes, in the order of its format table.
+ * @example
+ * ```ts
+ * modelFormats(); // ["json", "safetensors", "onnx", "tfjs"]
+ * ```
+ */
+export function modelFormats(): ModelFormat[] {
+  return FORMATS.map((f) => f.name);
+}
+
 /** `"json, safetensors, onnx or tfjs"`, for messages. */
 export function formatNames(): string {
   const names = FORMATS.map((f) => f.name);

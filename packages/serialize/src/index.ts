@@ -32,3 +32,4 @@ export {
   type EncodedModel,
   type DecodedModel,
 } from "./codec.js";
+export { modelFormats, formatForExtension } from "./formats.js";

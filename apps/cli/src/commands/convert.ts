@@ -1,12 +1,13 @@
 import { extname } from "node:path";
 import type { Json } from "@backprop/linalg";
+import { formatForExtension, modelFormats, type ModelFormat } from "@backprop/serialize";
 import { cliError } from "../cli-error.js";
 import { loadWithMetadata, requireMetadata, saveConverted, withNormalizationLayer } from "../model-file.js";
 
-/** The formats `backprop convert` writes. */
-export const FORMATS = ["json", "safetensors", "onnx", "tfjs"] as const;
+/** The formats `backprop convert` writes: every one `@backprop/serialize` has. */
+export const FORMATS: readonly ModelFormat[] = modelFormats();
 /** One of {@link FORMATS}. */
-export type Format = (typeof FORMATS)[number];
+export type Format = ModelFormat;
 
 /** The format for an output path: explicit `--to`, else by extension (.json, .safetensors, .onnx). */
 export function formatFor(output: string, to: string | undefined): Format {
@@ -15,9 +16,8 @@ export function formatFor(output: string, to: string | undefined): Format {
     return to as Format;
   }
   const ext = extname(output).toLowerCase();
-  if (ext === ".json") return "json";
-  if (ext === ".safetensors") return "safetensors";
-  if (ext === ".onnx") return "onnx";
+  const format = formatForExtension(ext);
+  if (format) return format;
   throw cliError(`${output}: cannot tell the format from the extension "${ext}"`, "INVALID_ARGUMENT", `pass --to ${FORMATS.join("|")}`);
 }
 

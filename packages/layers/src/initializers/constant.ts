@@ -1,4 +1,4 @@
-import type { Matrix } from "@backprop/linalg";
+import type { Tensor } from "@backprop/linalg";
 import { checkConfigKeys, readNumber, type EmptyOptions } from "../losses/read-config.js";
 import type { Initializer } from "./initializer.js";
 
@@ -51,7 +51,7 @@ function fill(name: string, config: Initializer["config"], value: number): Initi
   return {
     name,
     config,
-    init(target: Matrix): Matrix {
+    init<T extends Tensor>(target: T): T {
       target.data.fill(value);
       return target;
     },

@@ -1,10 +1,10 @@
-import type { JsonObject, Matrix, Rng } from "@backprop/linalg";
+import type { JsonObject, Tensor, Rng } from "@backprop/linalg";
 
 /**
- * Fills a weight matrix with its initial values.
+ * Fills a weight tensor (of any shape) with its initial values.
  *
  * `fanIn`/`fanOut` follow Keras: for a Dense kernel of shape in×out, fanIn = in and fanOut = out;
- * for a 1×n bias both are taken from the matrix shape. Randomness comes only from the `rng`
+ * for a bias both are the number of units. Randomness comes only from the `rng`
  * passed in, so the same seed gives the same weights.
  */
 export interface Initializer {
@@ -13,5 +13,5 @@ export interface Initializer {
   /** Hyperparameters, e.g. `{ value: 0.1 }` for `constant`. */
   readonly config: Readonly<JsonObject>;
   /** Fills `target` in place (row-major order of draws) and returns it. */
-  init(target: Matrix, rng: Rng, fan: { readonly fanIn: number; readonly fanOut: number }): Matrix;
+  init<T extends Tensor>(target: T, rng: Rng, fan: { readonly fanIn: number; readonly fanOut: number }): T;
 }

@@ -1,4 +1,4 @@
-import type { Matrix, Rng } from "@backprop/linalg";
+import type { Tensor, Rng } from "@backprop/linalg";
 import { checkConfigKeys, readNumber } from "../losses/read-config.js";
 import type { Initializer } from "./initializer.js";
 
@@ -36,7 +36,7 @@ export function randomNormal(options: NormalOptions = {}): Initializer {
   return {
     name: "randomNormal",
     config,
-    init(target: Matrix, rng: Rng): Matrix {
+    init<T extends Tensor>(target: T, rng: Rng): T {
       return rng.fillNormal(target, mean, stddev);
     },
   };

@@ -1,4 +1,4 @@
-import { BackpropError, type Matrix, type Rng } from "@backprop/linalg";
+import { BackpropError, type Tensor, type Rng } from "@backprop/linalg";
 import { checkConfigKeys, readNumber } from "../losses/read-config.js";
 import type { Initializer } from "./initializer.js";
 
@@ -32,7 +32,7 @@ export function randomUniform(options: RandomUniformOptions = {}): Initializer {
   return {
     name: "randomUniform",
     config: { minval, maxval },
-    init(target: Matrix, rng: Rng): Matrix {
+    init<T extends Tensor>(target: T, rng: Rng): T {
       return rng.fillUniform(target, minval, maxval);
     },
   };

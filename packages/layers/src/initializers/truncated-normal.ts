@@ -1,4 +1,4 @@
-import type { Matrix, Rng } from "@backprop/linalg";
+import type { Tensor, Rng } from "@backprop/linalg";
 import type { Initializer } from "./initializer.js";
 import { readNormalOptions, type NormalOptions } from "./random-normal.js";
 
@@ -14,7 +14,7 @@ import { readNormalOptions, type NormalOptions } from "./random-normal.js";
  * fillTruncatedNormal(Matrix.zeros(2, 2), new Rng(1), 0, 1); // every |value| ≤ 2
  * ```
  */
-export function fillTruncatedNormal(target: Matrix, rng: Rng, mean: number, stddev: number): Matrix {
+export function fillTruncatedNormal<T extends Tensor>(target: T, rng: Rng, mean: number, stddev: number): T {
   const d = target.data;
   for (let i = 0; i < d.length; i++) {
     let x = rng.normal();
@@ -40,7 +40,7 @@ export function truncatedNormal(options: NormalOptions = {}): Initializer {
   return {
     name: "truncatedNormal",
     config,
-    init(target: Matrix, rng: Rng): Matrix {
+    init<T extends Tensor>(target: T, rng: Rng): T {
       return fillTruncatedNormal(target, rng, mean, stddev);
     },
   };

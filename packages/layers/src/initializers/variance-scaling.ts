@@ -1,4 +1,4 @@
-import { BackpropError, type Matrix, type Rng } from "@backprop/linalg";
+import { BackpropError, type Tensor, type Rng } from "@backprop/linalg";
 import { checkConfigKeys, readChoice, readNumber } from "../losses/read-config.js";
 import type { Initializer } from "./initializer.js";
 import { fillTruncatedNormal } from "./truncated-normal.js";
@@ -68,7 +68,7 @@ export function scaledInitializer(
   return {
     name,
     config,
-    init(target: Matrix, rng: Rng, fan: { readonly fanIn: number; readonly fanOut: number }): Matrix {
+    init<T extends Tensor>(target: T, rng: Rng, fan: { readonly fanIn: number; readonly fanOut: number }): T {
       const fanIn = checkFan(name, "fanIn", fan?.fanIn);
       const fanOut = checkFan(name, "fanOut", fan?.fanOut);
       const n = Math.max(1, mode === "fanIn" ? fanIn : mode === "fanOut" ? fanOut : (fanIn + fanOut) / 2);
