@@ -2,6 +2,14 @@ export { Dense, type DenseConfig, type DenseWeights } from "./dense.js";
 export { ActivationLayer, type ActivationLayerConfig } from "./activation-layer.js";
 export { Dropout, type DropoutConfig } from "./dropout.js";
 export { Normalization, type NormalizationConfig } from "./normalization.js";
+export { BatchNormalization, type BatchNormalizationConfig } from "./batch-normalization.js";
+export { LayerNormalization, type LayerNormalizationConfig } from "./layer-normalization.js";
+export { MaxPooling2D, type MaxPooling2DConfig } from "./pooling/max-pooling2d.js";
+export { AveragePooling2D, type AveragePooling2DConfig } from "./pooling/average-pooling2d.js";
+export { GlobalAveragePooling2D, GlobalMaxPooling2D, type GlobalPooling2DConfig } from "./pooling/global-pooling2d.js";
+export type { PoolPadding, PoolSize, Pooling2DConfig } from "./pooling/pool2d.js";
+export { Flatten, type FlattenConfig } from "./flatten.js";
+export { Reshape, type ReshapeConfig } from "./reshape.js";
 export {
   gradientCheck,
   type GradientCheckOptions,

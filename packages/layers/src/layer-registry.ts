@@ -3,6 +3,13 @@ import { ActivationLayer, type ActivationLayerConfig } from "./activation-layer.
 import { Dense, type DenseConfig } from "./dense.js";
 import { Dropout, type DropoutConfig } from "./dropout.js";
 import { Normalization, type NormalizationConfig } from "./normalization.js";
+import { BatchNormalization, type BatchNormalizationConfig } from "./batch-normalization.js";
+import { LayerNormalization, type LayerNormalizationConfig } from "./layer-normalization.js";
+import { MaxPooling2D, type MaxPooling2DConfig } from "./pooling/max-pooling2d.js";
+import { AveragePooling2D, type AveragePooling2DConfig } from "./pooling/average-pooling2d.js";
+import { GlobalAveragePooling2D, GlobalMaxPooling2D, type GlobalPooling2DConfig } from "./pooling/global-pooling2d.js";
+import { Flatten, type FlattenConfig } from "./flatten.js";
+import { Reshape, type ReshapeConfig } from "./reshape.js";
 import type { Layer } from "./layer.js";
 
 /** Rebuilds a layer from its JSON config. */
@@ -15,6 +22,14 @@ const layers = /* @__PURE__ */ new Registry<LayerFactory>({
     activation: (config) => new ActivationLayer(config as unknown as ActivationLayerConfig),
     dropout: (config) => new Dropout(config as unknown as DropoutConfig),
     normalization: (config) => new Normalization(config as unknown as NormalizationConfig),
+    batchNormalization: (config) => new BatchNormalization(config as unknown as BatchNormalizationConfig),
+    layerNormalization: (config) => new LayerNormalization(config as unknown as LayerNormalizationConfig),
+    maxPooling2d: (config) => new MaxPooling2D(config as unknown as MaxPooling2DConfig),
+    averagePooling2d: (config) => new AveragePooling2D(config as unknown as AveragePooling2DConfig),
+    globalAveragePooling2d: (config) => new GlobalAveragePooling2D(config as unknown as GlobalPooling2DConfig),
+    globalMaxPooling2d: (config) => new GlobalMaxPooling2D(config as unknown as GlobalPooling2DConfig),
+    flatten: (config) => new Flatten(config as unknown as FlattenConfig),
+    reshape: (config) => new Reshape(config as unknown as ReshapeConfig),
   },
   registerHint: 'register it first: registerLayer("myproject>myLayer", (config) => new MyLayer(config))',
   where: { get: "layerFromConfig", register: "registerLayer" },
