@@ -1,39 +1,15 @@
-import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { CLI_MAIN as main, expectCleanFailure, fileIn, jsonLines, runIn } from "./cli-runner.test-util.js";
 
-const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "backprop-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[], input?: string): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [main, ...args], {
-    encoding: "utf8",
-    cwd: dir,
-    env: { ...process.env, CI: "1", NO_COLOR: "1" },
-    ...(input !== undefined ? { input } : {}),
-    timeout: 120_000,
-  });
-}
-
-const file = (name: string, text: string): string => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
-
-/** A one-line error on stderr, a non-zero exit, no stack trace. */
-function expectCleanFailure(r: SpawnSyncReturns<string>, pattern: RegExp): void {
-  expect(r.status, r.stdout + r.stderr).not.toBe(0);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr.trim().split("\n")).toHaveLength(1);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
-
-const jsonLines = (text: string) => text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+const run = (args: string[], input?: string) => runIn(dir, args, input);
+const file = (name: string, text: string): string => fileIn(dir, name, text);
 
 describe("backprop train on built-in datasets", () => {
   it("learns XOR with a fixed seed", () => {

@@ -1,5 +1,4 @@
 import "@tensorflow/tfjs-backend-cpu";
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,20 +7,18 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
+import { runIn } from "./cli-runner.test-util.js";
 
 // The model owns its input scaling (a Normalization layer), so a model converted to ONNX or
 // TF.js answers raw CSV values exactly as `backprop predict` does: checked here with the real
 // engines, onnxruntime and TensorFlow.js. Models saved before that change kept the scaling in the
 // CLI's metadata; `predict` still honours it and `convert` moves it into the graph.
 
-const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const fixtures = fileURLToPath(new URL("../fixtures/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "backprop-raw-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [main, ...args], { encoding: "utf8", cwd: dir, env: { ...process.env, CI: "1", NO_COLOR: "1" }, timeout: 120_000 });
-}
+const run = (args: string[]) => runIn(dir, args);
 
 /** Raw iris measurements (the CSV's feature columns, unscaled). */
 const probe = readFileSync(join(fixtures, "legacy-iris-probe.csv"), "utf8");

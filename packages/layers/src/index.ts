@@ -1,4 +1,6 @@
 export { Dense, type DenseConfig, type DenseWeights } from "./dense.js";
+export { Conv2D, type Conv2DConfig, type Conv2DSize } from "./conv2d.js";
+export { ZeroPadding2D, type ZeroPadding2DConfig, type ZeroPadding2DPadding } from "./zero-padding2d.js";
 export { ActivationLayer, type ActivationLayerConfig } from "./activation-layer.js";
 export { Dropout, type DropoutConfig } from "./dropout.js";
 export { Normalization, type NormalizationConfig } from "./normalization.js";

@@ -3,6 +3,8 @@ import { ActivationLayer, type ActivationLayerConfig } from "./activation-layer.
 import { Dense, type DenseConfig } from "./dense.js";
 import { Dropout, type DropoutConfig } from "./dropout.js";
 import { Normalization, type NormalizationConfig } from "./normalization.js";
+import { Conv2D, type Conv2DConfig } from "./conv2d.js";
+import { ZeroPadding2D, type ZeroPadding2DConfig } from "./zero-padding2d.js";
 import { BatchNormalization, type BatchNormalizationConfig } from "./batch-normalization.js";
 import { LayerNormalization, type LayerNormalizationConfig } from "./layer-normalization.js";
 import { MaxPooling2D, type MaxPooling2DConfig } from "./pooling/max-pooling2d.js";
@@ -22,6 +24,8 @@ const layers = /* @__PURE__ */ new Registry<LayerFactory>({
     activation: (config) => new ActivationLayer(config as unknown as ActivationLayerConfig),
     dropout: (config) => new Dropout(config as unknown as DropoutConfig),
     normalization: (config) => new Normalization(config as unknown as NormalizationConfig),
+    conv2d: (config) => new Conv2D(config as unknown as Conv2DConfig),
+    zeroPadding2d: (config) => new ZeroPadding2D(config as unknown as ZeroPadding2DConfig),
     batchNormalization: (config) => new BatchNormalization(config as unknown as BatchNormalizationConfig),
     layerNormalization: (config) => new LayerNormalization(config as unknown as LayerNormalizationConfig),
     maxPooling2d: (config) => new MaxPooling2D(config as unknown as MaxPooling2DConfig),

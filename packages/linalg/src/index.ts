@@ -32,6 +32,7 @@ export { getBackend, setBackend, useBackend, type BackendName } from "./backend.
 export type { KernelBackend } from "./kernel-backend.js";
 export { typescriptBackend } from "./typescript-backend.js";
 export { packedDoubles } from "./packed-doubles.js";
+export { im2col, col2im, convGeometry, type ConvGeometry, type ConvGeometryOptions, type ConvPadding } from "./im2col.js";
 export { finiteDifferenceCheck, type FiniteDifferenceResult } from "./finite-difference.js";
 export {
   createWasmBackend,

@@ -65,7 +65,15 @@ export function loadData(source: string, options: DataOptions): LoadedData {
       ...(options.samples !== undefined ? { samples: options.samples } : {}),
       ...(options.noise !== undefined ? { noise: options.noise } : {}),
     });
-    return { x: d.x, y: d.y, featureNames: d.featureNames, task: d.task, source, ...(d.classes ? { classes: d.classes } : {}) };
+    return {
+      x: d.x,
+      y: d.y,
+      featureNames: d.featureNames,
+      task: d.task,
+      source,
+      ...(d.classes ? { classes: d.classes } : {}),
+      ...(d.imageShape ? { imageShape: d.imageShape } : {}),
+    };
   }
   const isStdin = source === "-";
   if (!isStdin && !existsSync(source)) {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { getActivation, listActivations } from "@backprop/activations";
-import { Dense, Sequential, getLoss, lossNames, type Callback, type History, type Layer } from "@backprop/layers";
-import { Matrix, isBackpropError, type DType } from "@backprop/linalg";
+import { Dense, Normalization, Sequential, getLoss, layerFromConfig, lossNames, type Callback, type History, type Layer } from "@backprop/layers";
+import { Matrix, Tensor, isBackpropError, type DType, type JsonObject } from "@backprop/linalg";
 import { getOptimizer, optimizerNames } from "@backprop/optimizers";
 import { lossChart } from "../chart.js";
 import { EXIT, cliError } from "../cli-error.js";
@@ -18,6 +18,10 @@ export interface TrainOptions {
   features?: string[];
   task?: "classification" | "regression";
   layers: number[];
+  /** `"mlp"` (Dense layers of `layers` units) or `"cnn"` (a LeNet-style preset for image data). */
+  model?: "mlp" | "cnn";
+  /** A whole layer stack from a `--config` spec: `{ className, config }` per layer, output layer included. */
+  layerSpecs?: { className: string; config: JsonObject }[];
   activation: string;
   loss: string;
   optimizer: string;
@@ -53,7 +57,7 @@ export function defaultValidationSplit(samples: number): number {
 
 /** Keys a `--config` model spec file may set, mapped to the option they set. */
 const SPEC_KEYS = [
-  "target", "features", "task", "layers", "activation", "loss", "optimizer", "lr", "epochs", "batchSize",
+  "target", "features", "task", "layers", "model", "activation", "loss", "optimizer", "lr", "epochs", "batchSize",
   "seed", "validationSplit", "dtype", "normalize", "shuffle", "samples", "noise",
 ] as const;
 
@@ -83,11 +87,28 @@ export function readSpec(path: string): Partial<TrainOptions> {
     if (!(SPEC_KEYS as readonly string[]).includes(key)) {
       throw cliError(`${path}: unknown key "${key}" (known: ${SPEC_KEYS.join(", ")})`, "INVALID_FILE");
     }
-    out[key] = key === "layers" && Array.isArray(value) ? value.map((l: unknown) => (typeof l === "object" && l !== null ? (l as { units?: unknown }).units : l)) : value;
+    out[key] = value;
   }
   const layers = out["layers"];
-  if (layers !== undefined && (!Array.isArray(layers) || !layers.every((u) => Number.isSafeInteger(u) && (u as number) > 0))) {
-    throw cliError(`${path}: "layers" must be a list of positive integers (units per hidden layer)`, "INVALID_FILE");
+  if (Array.isArray(layers) && layers.some((l) => typeof l === "object" && l !== null && "className" in l)) {
+    // A full layer stack, as a model file stores it: every entry { className, config }.
+    layers.forEach((l: unknown, i) => {
+      const entry = l as { className?: unknown; config?: unknown } | null;
+      if (typeof entry !== "object" || entry === null || typeof entry.className !== "string" || (entry.config !== undefined && (typeof entry.config !== "object" || entry.config === null || Array.isArray(entry.config)))) {
+        throw cliError(`${path}: layers[${i}] must be { "className": "...", "config": { ... } } like every other entry (got ${JSON.stringify(l)})`, "INVALID_FILE");
+      }
+    });
+    out["layerSpecs"] = layers.map((l: { className: string; config?: JsonObject }) => ({ className: l.className, config: l.config ?? {} }));
+    delete out["layers"];
+  } else if (Array.isArray(layers)) {
+    out["layers"] = layers.map((l: unknown) => (typeof l === "object" && l !== null ? (l as { units?: unknown }).units : l));
+  }
+  const units = out["layers"];
+  if (units !== undefined && (!Array.isArray(units) || !units.every((u) => Number.isSafeInteger(u) && (u as number) > 0))) {
+    throw cliError(`${path}: "layers" must be a list of positive integers (units per hidden layer), or of { className, config } layers`, "INVALID_FILE");
+  }
+  if (out["model"] !== undefined && out["model"] !== "mlp" && out["model"] !== "cnn") {
+    throw cliError(`${path}: "model" must be "mlp" or "cnn" (got ${JSON.stringify(out["model"])})`, "INVALID_FILE");
   }
   return out as Partial<TrainOptions>;
 }
@@ -117,23 +138,86 @@ function checkComponents(o: TrainOptions): void {
   }
 }
 
-/** Builds and compiles the network for the data's task, after the input preprocessing layer if any. */
-function buildModel(o: TrainOptions, inputs: number, outputs: number, task: "classification" | "regression", preprocessing: Layer | undefined): { model: Sequential; output: CliMetadata["output"] } {
+/**
+ * The hidden layers of the `cnn` preset for images of `shape` ([h, w, c]): two convolution + max
+ * pooling stages, then Flatten (the LeNet pattern). 5×5 "valid" convolutions on MNIST-sized
+ * images (28×28 → 24 → 12 → 8 → 4), 3×3 "same" ones on small images such as digits' 8×8.
+ */
+function cnnLayers(shape: readonly number[], activation: string): Layer[] {
+  const small = Math.min(shape[0] ?? 0, shape[1] ?? 0) < 20;
+  const conv = (filters: number) =>
+    layerFromConfig({ className: "conv2d", config: { filters, kernelSize: small ? 3 : 5, padding: small ? "same" : "valid", activation } });
+  const pool = () => layerFromConfig({ className: "maxPooling2d", config: { poolSize: 2 } });
+  return [conv(small ? 16 : 8), pool(), conv(small ? 32 : 16), pool(), layerFromConfig({ className: "flatten", config: {} })];
+}
+
+/**
+ * Builds and compiles the network for the data's task, after the input preprocessing layer if any:
+ * a `--config` layer stack as given, the `cnn` preset for images, or Dense layers (`mlp`).
+ */
+function buildModel(o: TrainOptions, inputShape: readonly number[], outputs: number, task: "classification" | "regression", preprocessing: Layer | undefined): { model: Sequential; output: CliMetadata["output"] } {
   const loss = o.loss === "auto" ? (task === "classification" ? "categoricalCrossentropy" : "meanSquaredError") : (LOSS_ALIASES[o.loss] ?? o.loss);
   const output: CliMetadata["output"] = task === "regression" ? "linear" : loss === "binaryCrossentropy" ? "sigmoid" : "softmax";
   if (output === "sigmoid" && outputs !== 2) {
     throw cliError(`--loss binaryCrossentropy needs exactly 2 classes (the data has ${outputs})`);
   }
-  const hidden = o.layers.map((units) => new Dense({ units, activation: o.activation }));
-  const last = new Dense({ units: output === "sigmoid" ? 1 : outputs, activation: output === "linear" ? "identity" : output });
-  const model = new Sequential([...(preprocessing ? [preprocessing] : []), ...hidden, last], { seed: o.seed, dtype: o.dtype });
-  model.build([inputs]);
+  const width = output === "sigmoid" ? 1 : outputs;
+  let layers: Layer[];
+  if (o.layerSpecs) {
+    layers = o.layerSpecs.map((spec, i) => {
+      try {
+        return layerFromConfig(spec);
+      } catch (error) {
+        throw cliError(`--config: layers[${i}]: ${(error as Error).message.split("\n")[0] ?? ""}`, "INVALID_FILE");
+      }
+    });
+  } else {
+    const hidden = o.model === "cnn" ? cnnLayers(inputShape, o.activation) : o.layers.map((units) => new Dense({ units, activation: o.activation }));
+    layers = [...hidden, new Dense({ units: width, activation: output === "linear" ? "identity" : output })];
+  }
+  const model = new Sequential([...(preprocessing ? [preprocessing] : []), ...layers], { seed: o.seed, dtype: o.dtype });
+  try {
+    model.build(inputShape);
+  } catch (error) {
+    throw cliError(`${o.layerSpecs ? "--config" : "train"}: the layers do not fit inputs of shape [${inputShape.join(", ")}]: ${(error as Error).message.split("\n")[0] ?? ""}`, "INVALID_CONFIG");
+  }
+  const produced = model.outputShape ?? [];
+  if (produced.length !== 1 || produced[0] !== width) {
+    throw cliError(`--config: the last layer gives [${produced.join(", ")}] per sample (expected [${width}], one output per ${task === "classification" ? "class" : "target"})`, "INVALID_CONFIG");
+  }
   model.compile({
     loss,
     optimizer: getOptimizer(o.optimizer, o.lr === undefined ? {} : { lr: o.lr }),
     metrics: task === "classification" ? ["accuracy"] : ["mae"],
   });
   return { model, output };
+}
+
+/**
+ * The input scaling as the model's first layer, fitted on the training rows. For images it is per
+ * channel (Keras' Normalization on the channel axis): every pixel of a channel shares one mean and
+ * variance, so a dark border does not get its own.
+ */
+function preprocessingLayer(rows: readonly (readonly number[])[], method: NormalizeMethod, inputShape: readonly number[]): Layer | undefined {
+  if (inputShape.length === 1 || method === "none") return normalizationLayer(fitNormalizer(rows, method));
+  const channels = inputShape[inputShape.length - 1] as number;
+  const pixels = new Float64Array(rows.length * (rows[0]?.length ?? 0));
+  rows.forEach((row, i) => pixels.set(row, i * row.length));
+  const asPixels = Tensor.fromFlat([pixels.length / channels, channels], pixels);
+  if (method === "standard") return new Normalization({ inputShape: [...inputShape] }).adapt(asPixels);
+  const min = new Array<number>(channels).fill(Infinity);
+  const max = new Array<number>(channels).fill(-Infinity);
+  for (let i = 0; i < pixels.length; i++) {
+    const c = i % channels;
+    const v = pixels[i] as number;
+    if (v < (min[c] as number)) min[c] = v;
+    if (v > (max[c] as number)) max[c] = v;
+  }
+  return new Normalization({
+    inputShape: [...inputShape],
+    mean: min,
+    variance: min.map((lo, c) => ((max[c] as number) - lo > 0 ? ((max[c] as number) - lo) ** 2 : 1)),
+  });
 }
 
 /** Targets as the network's output layer sees them (a binary sigmoid output takes class-1 indicators). */
@@ -191,9 +275,13 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
     }
   } else {
     // The model owns its input scaling: a Normalization layer fitted on the training split.
-    const preprocessing = normalizationLayer(fitNormalizer(split.trainX, o.normalize));
+    if (o.model === "cnn" && !data.imageShape) {
+      throw cliError(`--model cnn: ${source} is not image data (its samples have no height × width × channels shape)`, "INVALID_ARGUMENT", "use an image dataset (digits, mnist), or --model mlp");
+    }
+    const inputShape = o.model === "cnn" || o.layerSpecs ? (data.imageShape ?? [data.featureNames.length]) : [data.featureNames.length];
+    const preprocessing = preprocessingLayer(split.trainX, o.normalize, inputShape);
     const outputs = data.task === "classification" ? (data.classes?.length ?? y[0]?.length ?? 1) : (y[0]?.length ?? 1);
-    const built = buildModel(o, data.featureNames.length, outputs, data.task, preprocessing);
+    const built = buildModel(o, inputShape, outputs, data.task, preprocessing);
     model = built.model;
     meta = {
       features: data.featureNames,
@@ -226,7 +314,7 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
   const yTrain = toY(split.trainY);
   const hasValidation = split.valX.length > 0;
   const validation: [Matrix, Matrix] | undefined = hasValidation ? [toX(split.valX), toY(split.valY)] : undefined;
-  net.build([x.cols]);
+  net.build();
 
   say(`${net.summary()}\n`);
   say(`training on ${x.rows} samples${hasValidation ? `, validating on ${split.valX.length}` : ""} from ${source} (${meta.task}${meta.classes ? `, ${meta.classes.length} classes` : ""})${o.resume ? `, resuming at epoch ${net.epoch + 1}` : ""}`);

@@ -15,6 +15,8 @@ export interface DatasetInfo {
   readonly samples: number;
   /** Inputs per sample. */
   readonly features: number;
+  /** For images: `[height, width, channels]`; the features are the pixels, row-major. */
+  readonly imageShape?: readonly number[];
   /** Number of classes, or `"regression"`. */
   readonly classes: number | "regression";
   /** `"generated"` for datasets made from a seed, else the origin and licence. */
@@ -51,11 +53,11 @@ const DATASETS: Readonly<Record<string, Entry>> = {
     load: iris,
   },
   digits: {
-    info: { name: "digits", description: "handwritten digits, 8×8 pixels 0..16 (scikit-learn's load_digits)", samples: 1797, features: 64, classes: 10, source: DIGITS_LICENSE },
+    info: { name: "digits", description: "handwritten digits, 8×8 pixels 0..16 (scikit-learn's load_digits)", samples: 1797, features: 64, imageShape: [8, 8, 1], classes: 10, source: DIGITS_LICENSE },
     load: digits,
   },
   mnist: {
-    info: { name: "mnist", description: "handwritten digits, 28×28 pixels in [0, 1] (10 000-image MNIST subset)", samples: 10_000, features: 784, classes: 10, source: MNIST_LICENSE },
+    info: { name: "mnist", description: "handwritten digits, 28×28 pixels in [0, 1] (10 000-image MNIST subset)", samples: 10_000, features: 784, imageShape: [28, 28, 1], classes: 10, source: MNIST_LICENSE },
     load: mnist,
   },
 };

@@ -29,6 +29,8 @@ export interface TableDataset {
   readonly task: Task;
   /** The class labels, sorted; column `k` of `y` is `classes[k]`. Only for classification. */
   readonly classes?: string[];
+  /** For images: the shape of one sample, `[height, width, channels]`; its rows are the pixels in row-major order. */
+  readonly imageShape?: readonly number[];
 }
 
 /**
@@ -54,6 +56,8 @@ export interface Dataset {
   readonly classes?: string[];
   /** Where the data comes from and under which licence, for datasets that are not generated. */
   readonly license?: string;
+  /** For images: the shape of one sample, `[height, width, channels]` (channels last). */
+  readonly imageShape?: readonly number[];
 }
 
 /** Options every built-in dataset accepts; datasets read from a fixed source ignore `noise`. */

@@ -77,6 +77,7 @@ export function digits(options: DatasetOptions): Dataset {
       name: "digits",
       description: "handwritten digits, 8×8 images with pixels 0..16 (scikit-learn's load_digits)",
       featureNames,
+      imageShape: [8, 8, 1],
       task: "classification",
       classes: Array.from({ length: 10 }, (_, k) => String(k)),
       license: DIGITS_LICENSE,

@@ -88,6 +88,7 @@ export function mnist(options: DatasetOptions): Dataset {
     x,
     y,
     featureNames,
+    imageShape: [SIDE, SIDE, 1],
     task: "classification",
     classes: Array.from({ length: 10 }, (_, k) => String(k)),
     license: MNIST_LICENSE,
