@@ -1,5 +1,16 @@
 import { isBackpropError, type Json } from "@backprop/linalg";
-import { Dense, Normalization, Sequential } from "@backprop/layers";
+import {
+  BatchNormalization,
+  Conv2D,
+  Dense,
+  Flatten,
+  LayerNormalization,
+  MaxPooling2D,
+  Normalization,
+  Reshape,
+  Sequential,
+  ZeroPadding2D,
+} from "@backprop/layers";
 import { sgd } from "@backprop/optimizers";
 import fc from "fast-check";
 import { readFileSync } from "node:fs";
@@ -20,6 +31,25 @@ function small(): Sequential {
     { seed: 1 },
   );
   m.compile({ loss: "categoricalCrossentropy", optimizer: sgd({ lr: 0.1, momentum: 0.9 }), metrics: ["accuracy"] });
+  return m.build();
+}
+
+/** A small CNN with every kind of image layer that has options or weights, compiled. */
+function smallCnn(): Sequential {
+  const m = new Sequential(
+    [
+      new Reshape({ targetShape: [5, 5, 1], inputShape: [25] }),
+      new ZeroPadding2D({ padding: [[1, 0], [0, 1]] }),
+      new Conv2D({ filters: 2, kernelSize: 3, strides: [1, 2], activation: "relu" }),
+      new BatchNormalization(),
+      new MaxPooling2D({ poolSize: 2, padding: "same" }),
+      new LayerNormalization(),
+      new Flatten(),
+      new Dense({ units: 2, activation: "softmax" }),
+    ],
+    { seed: 2 },
+  );
+  m.compile({ loss: "categoricalCrossentropy", optimizer: sgd({ lr: 0.1, momentum: 0.9 }) });
   return m.build();
 }
 
@@ -77,9 +107,13 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 describe(`fuzzing: every mutated file loads or throws our BackpropError (${FUZZ_RUNS} cases per format)`, () => {
-  for (const format of ["json", "safetensors", "onnx", "tfjs"] as const) {
-    it(`${format}: byte mutations and (for JSON parts) value replacements`, () => {
-      const { files } = encodeModel(small(), { format });
+  const cases = [
+    ...(["json", "safetensors", "onnx", "tfjs"] as const).map((format) => ({ format, label: format, model: small })),
+    ...(["json", "safetensors", "onnx", "tfjs"] as const).map((format) => ({ format, label: `${format}, a CNN`, model: smallCnn })),
+  ];
+  for (const { format, label, model } of cases) {
+    it(`${label}: byte mutations and (for JSON parts) value replacements`, () => {
+      const { files } = encodeModel(model(), { format });
       const names = Object.keys(files);
       const jsonName = names.find((n) => n.endsWith(".json"));
       let runs = 0;

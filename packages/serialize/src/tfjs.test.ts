@@ -109,7 +109,7 @@ describe("TensorFlow.js export of Normalization (BatchNormalization: gamma 1, be
     expect(Array.from(back.predict(series).data)).toEqual(Array.from(model.predict(series).data));
   });
 
-  it("import: a BatchNormalization tfjs made itself (gamma, beta, epsilon 1e-3) reads as a Normalization with the same outputs", async () => {
+  it("import: a BatchNormalization tfjs made itself (gamma, beta, epsilon 1e-3) reads as our BatchNormalization with the same outputs", async () => {
     const bn = tfl.layers.batchNormalization({ inputShape: [4] });
     const m = tfl.sequential({ layers: [bn, tfl.layers.dense({ units: 3, activation: "softmax" })] });
     bn.setWeights([tf.tensor1d([0.5, 2, 1, 1.5]), tf.tensor1d([0.1, -0.2, 0, 0.3]), tf.tensor1d([40, -3, 0.5, 0]), tf.tensor1d([9e4, 1e-4, 4, 1])]);
@@ -122,7 +122,9 @@ describe("TensorFlow.js export of Normalization (BatchNormalization: gamma 1, be
     const raw = rawData(20, "float32");
     const theirs = (m.predict(tf.tensor2d(Array.from(raw.data), [raw.rows, raw.cols])) as tf.Tensor).dataSync();
     const ours = modelFromTfjs(files);
-    expect(ours.layers[0]!.className).toBe("normalization");
+    // NOTE: a Normalization until @backprop/layers had a BatchNormalization; only our own export's
+    // form (frozen, ε 0, γ 1, β 0) still reads as one.
+    expect(ours.layers[0]!.className).toBe("batchNormalization");
     expect(maxDiff(ours.predict(raw).data, theirs)).toBeLessThan(1e-5);
   });
 });

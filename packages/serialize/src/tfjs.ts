@@ -1,9 +1,34 @@
 import * as v from "valibot";
 import type { Activation, ActivationSpec } from "@backprop/activations";
 import { BackpropError, formatShape, sameShape, type Json, type JsonObject, type Param, type Shape } from "@backprop/linalg";
-import { ActivationLayer, Dense, Dropout, Normalization, Sequential, type Layer } from "@backprop/layers";
+import {
+  ActivationLayer,
+  AveragePooling2D,
+  BatchNormalization,
+  Conv2D,
+  Dense,
+  Dropout,
+  Flatten,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
+  LayerNormalization,
+  MaxPooling2D,
+  Normalization,
+  Reshape,
+  Sequential,
+  ZeroPadding2D,
+  type BatchNormalizationConfig,
+  type Conv2DConfig,
+  type DenseConfig,
+  type Layer,
+  type LayerNormalizationConfig,
+  type Pooling2DConfig,
+  type RegularizerConfig,
+  type ZeroPadding2DConfig,
+} from "@backprop/layers";
 import type { LoadOptions } from "./custom-components.js";
 import { at, formatPath, invalidFile, type FileLocation } from "./file-error.js";
+import { configNumber, configPadding, configPair, configRegularizer, configSides } from "./layer-config.js";
 import { parseJson } from "./safe-json.js";
 import { MAX_RANK, MAX_TENSOR_ELEMENTS, MAX_WIDTH } from "./schema.js";
 import { checkSampleSizes, expectedParams } from "./shape-flow.js";
@@ -57,8 +82,11 @@ interface TfjsLayerOut {
   readonly weights: TfjsWeight[];
 }
 
-/** Writes one layer; `name` is a TF.js-safe layer name, `index` gives its parameters' names. */
-type TfjsEmitter = (layer: Layer, name: string, index: number) => TfjsLayerOut;
+/**
+ * Writes one layer; `name` is a TF.js-safe layer name, `index` gives its parameters' names,
+ * `inputShape` is the per-sample shape the layer reads.
+ */
+type TfjsEmitter = (layer: Layer, name: string, index: number, inputShape: Shape) => TfjsLayerOut;
 
 function param(layer: Layer, index: number, local: string): Param | undefined {
   return layer.params().find((p) => p.name === `layers.${index}.${local}`);
@@ -73,6 +101,40 @@ function requiredParam(layer: Layer, index: number, local: string): Param {
 }
 
 const common = { trainable: true, dtype: "float32" } as const;
+const WHERE = "modelToTfjs";
+const channelsLast = { data_format: "channels_last" } as const;
+
+/** Our `{ l1, l2 }` as Keras' / TF.js' `L1L2` regularizer (or null). */
+function regularizerOut(layer: Layer, key: string): JsonObject | null {
+  const r = configRegularizer(WHERE, layer, key);
+  return r === null ? null : { class_name: "L1L2", config: { l1: r.l1, l2: r.l2 } };
+}
+
+/** A pooling layer's window, as TF.js names it. */
+function poolConfig(layer: Layer): JsonObject {
+  return {
+    pool_size: [...configPair(WHERE, layer, "poolSize")],
+    strides: [...configPair(WHERE, layer, "strides")],
+    padding: configPadding(WHERE, layer),
+    ...channelsLast,
+  };
+}
+
+/**
+ * A layer with a weighted sum and an activation (Dense, Conv2D): TF.js has no leaky activation
+ * function, so leakyRelu becomes a linear layer then a `LeakyReLU` layer.
+ */
+function withActivation(layer: Layer, name: string, className: string, config: JsonObject, weights: TfjsWeight[]): TfjsLayerOut {
+  const act = tfjsActivation(layer.activation, layer.name);
+  const layers: JsonObject[] = [{ class_name: className, config: { name, ...config, activation: act.name, ...common } }];
+  if (act.leakyAlpha !== undefined) layers.push(activationLayer(layer.activation, `${name}_leaky`, layer.name));
+  return { layers, weights };
+}
+
+/** A layer without weights whose TF.js config is `config` (plus the name and the common keys). */
+function plain(className: string, config: (layer: Layer) => JsonObject = () => ({})): TfjsEmitter {
+  return (layer, name) => ({ layers: [{ class_name: className, config: { name, ...config(layer), ...common } }], weights: [] });
+}
 
 /** A standalone activation: TF.js' `Activation`, or `LeakyReLU` (tfjs has no leaky activation function). */
 function activationLayer(act: Activation | undefined, name: string, where: string): JsonObject {
@@ -88,16 +150,106 @@ function activationLayer(act: Activation | undefined, name: string, where: strin
  */
 const TFJS_EMITTERS: Readonly<Record<string, TfjsEmitter>> = {
   dense: (layer, name, index) => {
-    const act = tfjsActivation(layer.activation, layer.name);
     const kernel = requiredParam(layer, index, "kernel").value;
     const bias = param(layer, index, "bias")?.value;
     const units = kernel.shape[kernel.shape.length - 1] as number;
-    const layers: JsonObject[] = [{ class_name: "Dense", config: { name, units, activation: act.name, use_bias: bias !== undefined, ...common } }];
-    // TF.js has no leaky activation function: a linear Dense, then a LeakyReLU layer.
-    if (act.leakyAlpha !== undefined) layers.push(activationLayer(layer.activation, `${name}_leaky`, layer.name));
     const weights: TfjsWeight[] = [{ name: `${name}/kernel`, shape: kernel.shape, data: kernel.data }];
     if (bias) weights.push({ name: `${name}/bias`, shape: bias.shape, data: bias.data });
-    return { layers, weights };
+    const config: JsonObject = {
+      units,
+      use_bias: bias !== undefined,
+      kernel_regularizer: regularizerOut(layer, "kernelRegularizer"),
+      bias_regularizer: regularizerOut(layer, "biasRegularizer"),
+    };
+    return withActivation(layer, name, "Dense", config, weights);
+  },
+  // The kernel is [kh, kw, in, filters] in both: a copy.
+  conv2d: (layer, name, index) => {
+    const kernel = requiredParam(layer, index, "kernel").value;
+    const bias = param(layer, index, "bias")?.value;
+    const [kh, kw, , filters] = kernel.shape as [number, number, number, number];
+    const weights: TfjsWeight[] = [{ name: `${name}/kernel`, shape: kernel.shape, data: kernel.data }];
+    if (bias) weights.push({ name: `${name}/bias`, shape: bias.shape, data: bias.data });
+    const config: JsonObject = {
+      filters,
+      kernel_size: [kh, kw],
+      strides: [...configPair(WHERE, layer, "strides")],
+      padding: configPadding(WHERE, layer),
+      ...channelsLast,
+      dilation_rate: [...configPair(WHERE, layer, "dilationRate")],
+      use_bias: bias !== undefined,
+      kernel_regularizer: regularizerOut(layer, "kernelRegularizer"),
+      bias_regularizer: regularizerOut(layer, "biasRegularizer"),
+    };
+    return withActivation(layer, name, "Conv2D", config, weights);
+  },
+  zeroPadding2d: plain("ZeroPadding2D", (layer) => ({ padding: configSides(WHERE, layer).map((p) => [...p]), ...channelsLast })),
+  maxPooling2d: plain("MaxPooling2D", poolConfig),
+  averagePooling2d: plain("AveragePooling2D", poolConfig),
+  globalAveragePooling2d: plain("GlobalAveragePooling2D", () => ({ ...channelsLast })),
+  globalMaxPooling2d: plain("GlobalMaxPooling2D", () => ({ ...channelsLast })),
+  flatten: plain("Flatten", () => ({ ...channelsLast })),
+  // The target with its -1 worked out: tfjs leaves a -1 axis undefined in its static shapes, and a
+  // Flatten after it then refuses to build.
+  reshape: (layer, name, _index, inputShape) => ({
+    layers: [{ class_name: "Reshape", config: { name, target_shape: [...layer.computeOutputShape(inputShape)], ...common } }],
+    weights: [],
+  }),
+  // Keras' layer and ours: the same parameters in the same order and layout, so a copy.
+  batchNormalization: (layer, name, index) => {
+    const weights: TfjsWeight[] = [];
+    const add = (local: string, theirs: string) => {
+      const p = param(layer, index, local)?.value;
+      if (p) weights.push({ name: `${name}/${theirs}`, shape: p.shape, data: p.data });
+    };
+    add("gamma", "gamma");
+    add("beta", "beta");
+    weights.push(...(["movingMean", "movingVariance"] as const).map((local) => {
+      const p = requiredParam(layer, index, local).value;
+      return { name: `${name}/${local === "movingMean" ? "moving_mean" : "moving_variance"}`, shape: p.shape, data: p.data };
+    }));
+    const config = layer.getConfig();
+    return {
+      layers: [{
+        class_name: "BatchNormalization",
+        config: {
+          name,
+          axis: -1,
+          momentum: configNumber(WHERE, layer, "momentum"),
+          epsilon: configNumber(WHERE, layer, "epsilon"),
+          center: config["center"] !== false,
+          scale: config["scale"] !== false,
+          beta_regularizer: regularizerOut(layer, "betaRegularizer"),
+          gamma_regularizer: regularizerOut(layer, "gammaRegularizer"),
+          ...common,
+        },
+      }],
+      weights,
+    };
+  },
+  layerNormalization: (layer, name, index) => {
+    const weights: TfjsWeight[] = [];
+    for (const local of ["gamma", "beta"]) {
+      const p = param(layer, index, local)?.value;
+      if (p) weights.push({ name: `${name}/${local}`, shape: p.shape, data: p.data });
+    }
+    const config = layer.getConfig();
+    return {
+      layers: [{
+        class_name: "LayerNormalization",
+        config: {
+          name,
+          axis: -1,
+          epsilon: configNumber(WHERE, layer, "epsilon"),
+          center: config["center"] !== false,
+          scale: config["scale"] !== false,
+          beta_regularizer: regularizerOut(layer, "betaRegularizer"),
+          gamma_regularizer: regularizerOut(layer, "gammaRegularizer"),
+          ...common,
+        },
+      }],
+      weights,
+    };
   },
   activation: (layer, name) => ({ layers: [activationLayer(layer.activation, name, layer.name)], weights: [] }),
   dropout: (layer, name) => ({ layers: [{ class_name: "Dropout", config: { name, rate: (layer.getConfig()["rate"] as number | undefined) ?? 0, ...common } }], weights: [] }),
@@ -129,13 +281,23 @@ const TFJS_EMITTERS: Readonly<Record<string, TfjsEmitter>> = {
  * The model in the TensorFlow.js layers format: `model.json` (Keras-style topology plus a weights
  * manifest) and one little-endian float32 weights file, one entry of a table per layer class:
  * - Dense → `Dense` with its kernel in×out, as tfjs expects; a leakyRelu activation becomes a
- *   `LeakyReLU` layer after a linear Dense;
+ *   `LeakyReLU` layer after a linear Dense (or Conv2D);
+ * - Conv2D → `Conv2D` (`kernel_size`, `strides`, `padding`, `dilation_rate`, `use_bias`,
+ *   `data_format: "channels_last"`, the activation; kernel `[kh, kw, in, filters]` in both);
+ * - MaxPooling2D / AveragePooling2D → the same classes (`pool_size`, `strides`, `padding`);
+ *   GlobalAveragePooling2D / GlobalMaxPooling2D, Flatten, Reshape (`target_shape`, a -1 worked
+ *   out), ZeroPadding2D
+ *   (`padding` as `[[top, bottom], [left, right]]`) → the same classes;
+ * - BatchNormalization → `BatchNormalization` (`axis: -1`, `momentum`, `epsilon`, `center`,
+ *   `scale`; `gamma`, `beta`, `moving_mean`, `moving_variance`); LayerNormalization →
+ *   `LayerNormalization` (`gamma`, `beta`); L1/L2 regularizers → `L1L2`;
  * - Normalization → `BatchNormalization` (gamma 1, beta 0, epsilon 0, not trainable) holding the
  *   mean and variance as its moving statistics — tfjs has no Normalization layer, and this is the
  *   same function, so the exported model takes raw inputs as `predict` does;
  * - Activation → `Activation` (or `LeakyReLU`); Dropout → `Dropout`.
  *
- * float64 weights are rounded to float32 (the format holds float32 only).
+ * Weight layouts are Keras' in both libraries: every weight is a copy. float64 weights are rounded
+ * to float32 (the format holds float32 only).
  *
  * @throws BackpropError `NOT_BUILT`; `INVALID_ARGUMENT` for a layer or activation tfjs lacks
  * @example
@@ -150,6 +312,7 @@ export function modelToTfjs(model: Sequential, options: TfjsExportOptions = {}):
   const layers: JsonObject[] = [];
   const weights: TfjsWeight[] = [];
   const safe = (name: string, i: number) => (/^[A-Za-z][\w.-]*$/.test(name) ? name : `layer_${i}`);
+  let shape = model.inputShape as Shape;
   model.layers.forEach((layer, i) => {
     const emit = Object.hasOwn(TFJS_EMITTERS, layer.className) ? TFJS_EMITTERS[layer.className] : undefined;
     if (emit === undefined) {
@@ -158,7 +321,8 @@ export function modelToTfjs(model: Sequential, options: TfjsExportOptions = {}):
         `modelToTfjs: layer "${layer.name}" of type "${layer.className}" has no TensorFlow.js equivalent (supported: ${Object.keys(TFJS_EMITTERS).join(", ")})`,
       );
     }
-    const out = emit(layer, safe(layer.name, i), i);
+    const out = emit(layer, safe(layer.name, i), i, shape);
+    shape = layer.computeOutputShape(shape);
     layers.push(...out.layers);
     weights.push(...out.weights);
   });
@@ -230,8 +394,13 @@ interface TfjsReadContext {
   readonly loc: FileLocation;
   /** The TF.js layer's name: its weights are `<name>/kernel`, … */
   readonly name: string;
-  /** Axes per sample, when known (from `batch_input_shape`). */
-  readonly sampleRank: number | undefined;
+  /** The TF.js class (`"Conv2D"`), for messages. */
+  readonly className: string;
+  /**
+   * The per-sample shape the layer reads, when known: from the first layer's `batch_input_shape`,
+   * through the layers before it.
+   */
+  readonly inputShape: Shape | undefined;
   /** The weight `<name>/<local>` of the manifest, if there is one. */
   weight(local: string): ReadWeight | undefined;
 }
@@ -255,30 +424,153 @@ function need(ctx: TfjsReadContext, local: string): ReadWeight {
   return w;
 }
 
+/** The manifest entries of `locals` that exist, in that order, as a read's `params`. */
+function weightsOf(ctx: TfjsReadContext, locals: readonly (string | false)[]): TfjsRead["params"] {
+  return locals.filter((l): l is string => l !== false).map((local) => ({ what: `${ctx.name}/${local}`, ...need(ctx, local) }));
+}
+
+const short = (value: unknown) => (JSON.stringify(value) ?? String(value)).slice(0, 80);
+
 function flag(ctx: TfjsReadContext, key: string, fallback: boolean): boolean {
   const value = ctx.config[key] ?? fallback;
   if (typeof value !== "boolean") throw invalidFile(ctx.loc, `${ctx.path}.config.${key}`, `must be true or false (got ${JSON.stringify(value)})`);
   return value;
 }
 
+/** Keys of any TF.js / Keras layer that change nothing in what a loaded model computes. */
+const NEUTRAL_KEYS: ReadonlySet<string> = new Set(["name", "trainable", "dtype", "batch_input_shape", "batchInputShape", "batch_size", "input_dtype"]);
+
+/**
+ * Refuses a key the reader does not know. Dropped silently, an option such as
+ * `data_format: "channels_first"` or `groups: 2` would load a model that computes something else.
+ * Initializers are known and ignored: the weights come with the file.
+ */
+function checkKeys(ctx: TfjsReadContext, known: readonly string[]): void {
+  for (const key of Object.keys(ctx.config)) {
+    if (NEUTRAL_KEYS.has(key) || known.includes(key)) continue;
+    throw invalidFile(
+      ctx.loc,
+      `${ctx.path}.config.${key}`,
+      `layer "${ctx.name}" (${ctx.className}): the option "${key}" is not supported (got ${short(ctx.config[key])}, expected only ${known.join(", ")})`,
+    );
+  }
+}
+
+/** A key that must be absent, null or one of `allowed` — the one value we compute. */
+function onlyValue(ctx: TfjsReadContext, key: string, allowed: readonly Json[], expected: string): void {
+  const v = ctx.config[key];
+  if (v === undefined || v === null || allowed.includes(v)) return;
+  throw invalidFile(ctx.loc, `${ctx.path}.config.${key}`, `layer "${ctx.name}" (${ctx.className}): ${key} ${short(v)} is not supported (got ${short(v)}, expected ${expected})`);
+}
+
+/** Channels-last images only: channels-first would need every kernel, pool and flatten reordered. */
+function channelsLastOnly(ctx: TfjsReadContext): void {
+  onlyValue(ctx, "data_format", ["channels_last"], '"channels_last"');
+}
+
+/** Constraints and activity regularizers, which we do not have: only null. */
+function noneOf(ctx: TfjsReadContext, keys: readonly string[]): void {
+  for (const key of keys) onlyValue(ctx, key, [], "null (not supported)");
+}
+
+/** A Keras / TF.js `L1L2` (or `L1`, `L2`) regularizer as ours, or null. */
+function regularizerIn(ctx: TfjsReadContext, key: string): RegularizerConfig | null {
+  const v = ctx.config[key];
+  if (v === undefined || v === null) return null;
+  const { class_name: cls, config } = (typeof v === "object" && !Array.isArray(v) ? v : {}) as { class_name?: Json; config?: Json };
+  if ((cls === "L1L2" || cls === "L1" || cls === "L2") && typeof config === "object" && config !== null && !Array.isArray(config)) {
+    const c = config as { l1?: Json; l2?: Json };
+    // Checked (finite, ≥ 0) by the layer's constructor.
+    return { l1: cls === "L2" ? 0 : ((c.l1 ?? 0) as number), l2: cls === "L1" ? 0 : ((c.l2 ?? 0) as number) };
+  }
+  throw invalidFile(ctx.loc, `${ctx.path}.config.${key}`, `layer "${ctx.name}" (${ctx.className}): regularizer not supported (got ${short(v)}, expected null or an L1L2, L1 or L2 regularizer)`);
+}
+
+/** A positive integer that sizes a weight (`units`, `filters`), bounded before anything is allocated. */
+function widthOf(ctx: TfjsReadContext, key: string): number {
+  const value = ctx.config[key];
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > MAX_WIDTH) {
+    throw invalidFile(ctx.loc, `${ctx.path}.config.${key}`, `must be an integer in [1, ${MAX_WIDTH}] (got ${short(value)})`);
+  }
+  return value;
+}
+
+/**
+ * `axis` of a normalisation: -1, or the last axis by number (Keras writes `[3]` for images),
+ * which we can only recognise when the input's rank is known.
+ */
+function lastAxisOnly(ctx: TfjsReadContext): void {
+  const raw = ctx.config["axis"];
+  const axis = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
+  const rank = ctx.inputShape?.length;
+  if (axis === undefined || axis === null || axis === -1 || (rank !== undefined && axis === rank)) return;
+  throw invalidFile(
+    ctx.loc,
+    `${ctx.path}.config.axis`,
+    `layer "${ctx.name}" (${ctx.className}): only the last axis is supported (got ${short(raw)}, expected -1${rank === undefined ? "" : ` or ${rank}`})`,
+  );
+}
+
+/** The config without absent or null entries: our constructors then apply their defaults. */
+function defined(config: Record<string, Json | RegularizerConfig | undefined>): Record<string, Json> {
+  return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined && v !== null)) as Record<string, Json>;
+}
+
+/** Builds our layer from a file's values; a bad value is reported at the layer's config. */
+function make<T>(ctx: TfjsReadContext, build: () => T): T {
+  return at(ctx.loc, `${ctx.path}.config`, build);
+}
+
+const WEIGHTED_KEYS = ["activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"];
+const NORMALIZATION_KEYS = ["axis", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer", "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"];
+
+function poolReader(build: (config: Pooling2DConfig) => Layer): TfjsReader {
+  return (ctx) => {
+    checkKeys(ctx, ["pool_size", "strides", "padding", "data_format"]);
+    channelsLastOnly(ctx);
+    const c = ctx.config;
+    return { layer: make(ctx, () => build(defined({ poolSize: c["pool_size"], strides: c["strides"], padding: c["padding"] }) as Pooling2DConfig)), params: [] };
+  };
+}
+
+function globalPoolReader(build: () => Layer): TfjsReader {
+  return (ctx) => {
+    checkKeys(ctx, ["data_format", "keepdims"]);
+    channelsLastOnly(ctx);
+    onlyValue(ctx, "keepdims", [false], "false");
+    return { layer: build(), params: [] };
+  };
+}
+
+/**
+ * Our own Normalization export (see `TFJS_EMITTERS.normalization`): a frozen BatchNormalization
+ * with ε 0, γ 1 and β 0 is exactly (x − mean)/√variance, and reads back as a Normalization.
+ */
+function isNormalization(ctx: TfjsReadContext, epsilon: unknown, gamma: ReadWeight | undefined, beta: ReadWeight | undefined, mean: ReadWeight, variance: ReadWeight): boolean {
+  const d = mean.data.length;
+  const all = (w: ReadWeight | undefined, ok: (x: number) => boolean) => w === undefined || (w.data.length === d && w.data.every(ok));
+  return ctx.config["trainable"] === false && epsilon === 0 && mean.shape.length === 1 && variance.data.length === d &&
+    all(gamma, (x) => x === 1) && all(beta, (x) => x === 0) && variance.data.every((x) => x > 0);
+}
+
 /**
  * One entry per TF.js layer class this importer reads: a layer type with a TF.js form adds one
- * line here (its exporter entry is in `TFJS_EMITTERS`).
+ * line here (its exporter entry is in `TFJS_EMITTERS`). Options we cannot honour are refused with
+ * the layer and the key named, never dropped.
  */
 const TFJS_READERS: Readonly<Record<string, TfjsReader>> = {
   InputLayer: () => undefined,
   Dense: (ctx) => {
-    const units = ctx.config["units"];
-    if (typeof units !== "number" || !Number.isSafeInteger(units) || units < 1 || units > MAX_WIDTH) {
-      throw invalidFile(ctx.loc, `${ctx.path}.config.units`, `must be an integer in [1, ${MAX_WIDTH}] (got ${JSON.stringify(units)})`);
-    }
+    checkKeys(ctx, ["units", ...WEIGHTED_KEYS]);
+    noneOf(ctx, ["activity_regularizer", "kernel_constraint", "bias_constraint"]);
+    const units = widthOf(ctx, "units");
     const useBias = flag(ctx, "use_bias", true);
     const activation = activationFromTfjs(ctx.config["activation"], ctx.loc, `${ctx.path}.config.activation`);
     const kernel = need(ctx, "kernel");
-    const bias = useBias ? need(ctx, "bias") : undefined;
+    const config = defined({ units, useBias, kernelRegularizer: regularizerIn(ctx, "kernel_regularizer"), biasRegularizer: regularizerIn(ctx, "bias_regularizer") });
     return {
-      layer: at(ctx.loc, ctx.path, () => new Dense({ units, useBias, activation })),
-      params: [{ what: `${ctx.name}/kernel`, ...kernel }, ...(bias ? [{ what: `${ctx.name}/bias`, ...bias }] : [])],
+      layer: make(ctx, () => new Dense({ ...(config as unknown as DenseConfig), activation })),
+      params: weightsOf(ctx, ["kernel", useBias && "bias"]),
       ...(kernel.shape.length === 2 ? { inputWidth: kernel.shape[0] as number } : {}),
     };
   },
@@ -291,45 +583,92 @@ const TFJS_READERS: Readonly<Record<string, TfjsReader>> = {
     return { layer: at(ctx.loc, `${ctx.path}.config.alpha`, () => new ActivationLayer({ activation: { name: "leakyRelu", config: { alpha } } })), params: [] };
   },
   Dropout: (ctx) => ({ layer: at(ctx.loc, `${ctx.path}.config.rate`, () => new Dropout({ rate: ctx.config["rate"] as number })), params: [] }),
-  // Inference-time batch normalisation is a Normalization: with s = √(moving_variance + epsilon),
-  // (x − m)/s·γ + β = (x − (m − β·s/γ)) / (s/γ) for γ > 0. Our own exports (γ 1, β 0, epsilon 0)
-  // come back exactly.
+  Conv2D: (ctx) => {
+    checkKeys(ctx, ["filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", ...WEIGHTED_KEYS]);
+    channelsLastOnly(ctx);
+    onlyValue(ctx, "groups", [1], "1 (grouped convolutions are not supported)");
+    noneOf(ctx, ["activity_regularizer", "kernel_constraint", "bias_constraint"]);
+    const c = ctx.config;
+    const useBias = flag(ctx, "use_bias", true);
+    const activation = activationFromTfjs(c["activation"], ctx.loc, `${ctx.path}.config.activation`);
+    const config = defined({
+      filters: widthOf(ctx, "filters"),
+      kernelSize: c["kernel_size"],
+      strides: c["strides"],
+      padding: c["padding"],
+      dilationRate: c["dilation_rate"],
+      useBias,
+      kernelRegularizer: regularizerIn(ctx, "kernel_regularizer"),
+      biasRegularizer: regularizerIn(ctx, "bias_regularizer"),
+    });
+    return { layer: make(ctx, () => new Conv2D({ ...(config as unknown as Conv2DConfig), activation })), params: weightsOf(ctx, ["kernel", useBias && "bias"]) };
+  },
+  ZeroPadding2D: (ctx) => {
+    checkKeys(ctx, ["padding", "data_format"]);
+    channelsLastOnly(ctx);
+    return { layer: make(ctx, () => new ZeroPadding2D(defined({ padding: ctx.config["padding"] }) as ZeroPadding2DConfig)), params: [] };
+  },
+  MaxPooling2D: poolReader((config) => new MaxPooling2D(config)),
+  AveragePooling2D: poolReader((config) => new AveragePooling2D(config)),
+  GlobalAveragePooling2D: globalPoolReader(() => new GlobalAveragePooling2D()),
+  GlobalMaxPooling2D: globalPoolReader(() => new GlobalMaxPooling2D()),
+  Flatten: (ctx) => {
+    checkKeys(ctx, ["data_format"]);
+    // NOTE: channels-first flattens in another order, which the next Dense kernel depends on.
+    channelsLastOnly(ctx);
+    return { layer: new Flatten(), params: [] };
+  },
+  Reshape: (ctx) => {
+    checkKeys(ctx, ["target_shape"]);
+    return { layer: make(ctx, () => new Reshape({ targetShape: ctx.config["target_shape"] as number[] })), params: [] };
+  },
+  // Keras' layer and ours: the same options, parameters and layout. Our own Normalization export
+  // (a frozen BatchNormalization with ε 0, γ 1, β 0) reads back as a Normalization.
   BatchNormalization: (ctx) => {
-    const axis = ctx.config["axis"] ?? -1;
-    if (axis !== -1 && axis !== ctx.sampleRank) {
-      throw invalidFile(ctx.loc, `${ctx.path}.config.axis`, `only the last axis is supported (got ${JSON.stringify(axis)}, expected -1${ctx.sampleRank === undefined ? "" : ` or ${ctx.sampleRank}`})`);
-    }
-    const epsilon = ctx.config["epsilon"] ?? 1e-3;
-    if (typeof epsilon !== "number" || !(epsilon >= 0)) {
-      throw invalidFile(ctx.loc, `${ctx.path}.config.epsilon`, `must be a number ≥ 0 (got ${JSON.stringify(epsilon)})`);
-    }
+    checkKeys(ctx, [...NORMALIZATION_KEYS, "momentum", "moving_mean_initializer", "moving_variance_initializer", "synchronized"]);
+    lastAxisOnly(ctx);
+    onlyValue(ctx, "synchronized", [false], "false");
+    noneOf(ctx, ["beta_constraint", "gamma_constraint"]);
+    const c = ctx.config;
+    const scale = flag(ctx, "scale", true);
+    const center = flag(ctx, "center", true);
+    const gamma = scale ? need(ctx, "gamma") : undefined;
+    const beta = center ? need(ctx, "beta") : undefined;
     const mean = need(ctx, "moving_mean");
     const variance = need(ctx, "moving_variance");
-    const gamma = flag(ctx, "scale", true) ? need(ctx, "gamma") : undefined;
-    const beta = flag(ctx, "center", true) ? need(ctx, "beta") : undefined;
-    const d = mean.data.length;
-    for (const [what, w] of [["moving_variance", variance], ["gamma", gamma], ["beta", beta]] as const) {
-      if (w !== undefined && (w.shape.length !== 1 || w.data.length !== d)) {
-        throw invalidFile(ctx.loc, ctx.path, `weight "${ctx.name}/${what}" has the wrong shape (got ${formatShape(w.shape)}, expected [${d}] as moving_mean)`);
-      }
+    const inputWidth = mean.shape.length === 1 ? { inputWidth: mean.shape[0] as number } : {};
+    if (isNormalization(ctx, c["epsilon"], gamma, beta, mean, variance)) {
+      return { layer: new Normalization({}), params: weightsOf(ctx, ["moving_mean", "moving_variance"]), ...inputWidth };
     }
-    const m = new Float64Array(d);
-    const v2 = new Float64Array(d);
-    for (let j = 0; j < d; j++) {
-      const g = gamma ? (gamma.data[j] as number) : 1;
-      const b = beta ? (beta.data[j] as number) : 0;
-      const varEps = (variance.data[j] as number) + epsilon;
-      if (!(g > 0) || !(varEps > 0)) {
-        throw invalidFile(ctx.loc, ctx.path, `feature ${j} cannot be read as a normalization (got gamma ${g}, variance + epsilon ${varEps}, expected both > 0)`);
-      }
-      m[j] = b === 0 ? (mean.data[j] as number) : (mean.data[j] as number) - (b * Math.sqrt(varEps)) / g;
-      v2[j] = g === 1 ? varEps : varEps / (g * g);
-    }
+    const config = defined({
+      momentum: c["momentum"],
+      epsilon: c["epsilon"],
+      center,
+      scale,
+      betaRegularizer: regularizerIn(ctx, "beta_regularizer"),
+      gammaRegularizer: regularizerIn(ctx, "gamma_regularizer"),
+    });
     return {
-      layer: new Normalization({}),
-      params: [{ what: `${ctx.name}/moving_mean`, shape: mean.shape, data: m }, { what: `${ctx.name}/moving_variance`, shape: variance.shape, data: v2 }],
-      inputWidth: d,
+      layer: make(ctx, () => new BatchNormalization(config as BatchNormalizationConfig)),
+      params: weightsOf(ctx, [scale && "gamma", center && "beta", "moving_mean", "moving_variance"]),
+      ...inputWidth,
     };
+  },
+  LayerNormalization: (ctx) => {
+    checkKeys(ctx, [...NORMALIZATION_KEYS, "rms_scaling"]);
+    lastAxisOnly(ctx);
+    onlyValue(ctx, "rms_scaling", [false], "false");
+    noneOf(ctx, ["beta_constraint", "gamma_constraint"]);
+    const scale = flag(ctx, "scale", true);
+    const center = flag(ctx, "center", true);
+    const config = defined({
+      epsilon: ctx.config["epsilon"],
+      center,
+      scale,
+      betaRegularizer: regularizerIn(ctx, "beta_regularizer"),
+      gammaRegularizer: regularizerIn(ctx, "gamma_regularizer"),
+    });
+    return { layer: make(ctx, () => new LayerNormalization(config as LayerNormalizationConfig)), params: weightsOf(ctx, [scale && "gamma", center && "beta"]) };
   },
 };
 
@@ -344,11 +683,19 @@ function sampleShapeOf(input: Json | undefined, loc: FileLocation, path: string)
 
 /**
  * Reads a TensorFlow.js layers-format Sequential from its `model.json` and weight files (by the
- * manifest's paths), one entry of a table per TF.js layer class: `Dense`, `BatchNormalization`
- * (as a Normalization, inference form), `Activation`, `LeakyReLU`, `Dropout`, `InputLayer`.
+ * manifest's paths), one entry of a table per TF.js layer class: `Dense`, `Conv2D`,
+ * `MaxPooling2D`, `AveragePooling2D`, `GlobalAveragePooling2D`, `GlobalMaxPooling2D`, `Flatten`,
+ * `Reshape`, `ZeroPadding2D`, `BatchNormalization`, `LayerNormalization`, `Activation`,
+ * `LeakyReLU`, `Dropout`, `InputLayer`. A frozen `BatchNormalization` with epsilon 0, gamma 1 and
+ * beta 0 — how {@link modelToTfjs} writes a Normalization — reads back as a Normalization.
  * Every weight is checked against the layers' `paramShapes` before the model is built.
  *
- * @throws BackpropError `INVALID_FILE` naming the layer or weight that cannot be read
+ * Options we cannot compute are refused, never dropped: `data_format: "channels_first"`,
+ * `groups` ≠ 1, constraints, activity regularizers, a normalisation over another axis than the
+ * last (`-1`, or its number, `3` for images), and any key a reader does not know. Initializers are
+ * ignored (the weights come with the file).
+ *
+ * @throws BackpropError `INVALID_FILE` naming the layer, and the key or weight that cannot be read
  * @example
  * ```ts
  * const model = modelFromTfjs({ "model.json": json, "group1-shard1of1.bin": bin });
@@ -394,19 +741,28 @@ export function modelFromTfjs(files: Readonly<Record<string, Uint8Array>>, optio
     });
   });
   let declared: number[] | undefined;
+  // The per-sample shape the next layer reads, while it is known (a normalisation's numbered
+  // axis is checked against its rank).
+  let shape: Shape | undefined;
   const reads: { read: TfjsRead; path: string }[] = [];
   layerList.forEach((l, i) => {
     const path = `modelTopology.config.layers[${i}]`;
     const c = l.config;
     const input = c["batch_input_shape"] ?? c["batchInputShape"];
-    if (input !== undefined && input !== null && declared === undefined) declared = sampleShapeOf(input, loc, `${path}.config.batch_input_shape`);
+    if (input !== undefined && input !== null && declared === undefined) {
+      declared = sampleShapeOf(input, loc, `${path}.config.batch_input_shape`);
+      if (reads.length === 0) shape = declared;
+    }
     const reader = Object.hasOwn(TFJS_READERS, l.class_name) ? TFJS_READERS[l.class_name] : undefined;
     if (reader === undefined) {
       throw invalidFile(loc, `${path}.class_name`, `layer ${JSON.stringify(l.class_name)} is not supported (supported: ${Object.keys(TFJS_READERS).join(", ")})`);
     }
     const name = typeof c["name"] === "string" ? c["name"] : `layer_${i}`;
-    const read = reader({ config: c, path, loc, name, sampleRank: declared?.length, weight: (local) => weights.get(`${name}/${local}`) });
-    if (read !== undefined) reads.push({ read, path });
+    const read = reader({ config: c, path, loc, name, className: l.class_name, inputShape: shape, weight: (local) => weights.get(`${name}/${local}`) });
+    if (read === undefined) return;
+    reads.push({ read, path });
+    const before = shape;
+    if (before !== undefined) shape = at(loc, path, () => read.layer.computeOutputShape(before)).slice();
   });
   const width = reads.find((r) => r.read.inputWidth !== undefined)?.read.inputWidth;
   const inputShape = declared ?? (width === undefined ? undefined : [width]);
