@@ -49,6 +49,18 @@ describe("measure", () => {
     expect(r!.min).toBeLessThanOrEqual(r!.median);
     expect(r!.max).toBeGreaterThanOrEqual(r!.median);
   });
+
+  it("converts with an entry's own work when it runs a subset", async () => {
+    const busy = (ms: number) => () => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const w = { name: "w", unit: "samples/s" as const, work: 1000, entries: [{ lib: "few", ours: false, work: 10, run: busy(20) }] };
+    const [r] = await measure(w, 3, () => {});
+    // 10 samples in ≥ 20 ms: at most 500 samples/s (1000 would give ≤ 50 000).
+    expect(r!.median).toBeLessThanOrEqual(500);
+    expect(r!.median).toBeGreaterThan(50);
+  });
 });
 
 describe("output", () => {

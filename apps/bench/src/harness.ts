@@ -11,6 +11,12 @@ export interface Entry {
   run(): void | Promise<void>;
   /** Optional one-off setup before the warm-up (model creation, backend switch is in `run`). */
   setup?(): void | Promise<void>;
+  /**
+   * Samples or iterations per run of this entry, when not the workload's `work`: a peer orders of
+   * magnitude slower runs on a subset, so a round takes seconds, not minutes; its rate is still
+   * comparable (samples/s, µs per iteration).
+   */
+  readonly work?: number;
 }
 
 /** A workload: entries timed alternately, turned into `unit` with `work` (samples or iterations per run). */
@@ -57,7 +63,7 @@ export async function measure(w: Workload, reps: number, log: (s: string) => voi
     log(`  ${w.name}: round ${r + 1}/${reps}`);
   }
   return w.entries.map((e, i) => {
-    const s = summarize((times[i] as number[]).map((ms) => toUnit(w.unit, w.work, ms)));
+    const s = summarize((times[i] as number[]).map((ms) => toUnit(w.unit, e.work ?? w.work, ms)));
     return { workload: w.name, lib: e.lib, unit: w.unit, ours: e.ours, ...s };
   });
 }

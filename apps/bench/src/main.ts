@@ -2,15 +2,19 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { getBackend } from "@backprop/linalg";
 import { irisLike, mnistLike, xor, type Dataset } from "./data.js";
-import { gemmBench, type GemmRow } from "./gemm-bench.js";
+import { CONV_FLOPS, convPassBench, type ConvPassRow } from "./conv-bench.js";
+import { gemmBackends, gemmBench, type GemmRow } from "./gemm-bench.js";
 import { bestOurs, jsonLines, measure, ratio, table, type Entry, type Row, type Workload } from "./harness.js";
 import { brainInfer, brainTrain } from "./libs/brain.js";
 import { infer, loadTfjs, trainFit, trainMinimize, trainTiny, type TfBackend } from "./libs/tfjs.js";
+import { W4_TRAIN, w4Infer, w4Notes, w4Sizes, w4TargetLines, w4Train, w4TrainMakers, type Ours, type W4Sizes } from "./w4.js";
 
 /*
- * `pnpm bench [--json] [--quick] [--smoke] [--only=W1,W2,W3,gemm,rss]`
+ * `pnpm bench [--json] [--quick] [--smoke] [--only=W1,W2,W3,W4,gemm,conv,rss]`
  * Everything runs in this process except the peak-RSS measurements, which run each library's W1
- * in a child process of its own (`--child=<lib>`), so one library's heap does not count for another.
+ * (and W4 train) in a child process of its own (`--child=<lib> [--child-workload=W4]`), so one
+ * library's heap does not count for another. W4 includes the GFLOP/s of its convolution passes
+ * (`conv` alone selects just those).
  */
 
 interface Options {
@@ -20,7 +24,9 @@ interface Options {
   epochs: number;
   only: Set<string>;
   child: string | undefined;
+  childWorkload: string;
   smoke: boolean;
+  w4: W4Sizes;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -36,16 +42,16 @@ function parseArgs(argv: readonly string[]): Options {
     reps: smoke ? 1 : quick ? 3 : 5,
     samples: smoke ? 128 : quick ? 3200 : 6400,
     epochs: smoke ? 20 : quick ? 2000 : 10000,
-    only: new Set((only ?? "W1,W2,W3,gemm,rss").split(",")),
+    only: new Set((only ?? "W1,W2,W3,W4,gemm,rss").split(",")),
     child: value("child"),
+    childWorkload: value("child-workload") ?? "W1",
+    w4: w4Sizes(smoke ? "smoke" : quick ? "quick" : "full"),
   };
 }
 
 const log = (s: string): void => {
   process.stderr.write(`${s}\n`);
 };
-
-type Ours = typeof import("./libs/backprop.js");
 
 async function loadOurs(): Promise<Ours | undefined> {
   try {
@@ -114,11 +120,16 @@ async function w3(o: Options, ours: Ours | undefined, d: Dataset, batch: number,
     : { name: `W3 infer batch ${batch}`, unit: "samples/s", work: batch * iterations, entries };
 }
 
-/** In a child: run one library's W1 (warm-up + one epoch) and print its peak RSS. */
+/** In a child: run one library's W1 or W4 train (warm-up + one epoch) and print its peak RSS. */
 async function child(lib: string, o: Options): Promise<void> {
   const d = mnistLike(o.samples);
   let entry: Pick<Entry, "run" | "setup">;
-  if (lib.startsWith("backprop-")) {
+  if (o.childWorkload === "W4") {
+    const ours = lib.startsWith("backprop-") ? await import("./libs/backprop.js") : undefined;
+    const make = w4TrainMakers(ours, d, o.w4).get(lib);
+    if (!make) throw new Error(`no W4 library ${lib}`);
+    entry = await make();
+  } else if (lib.startsWith("backprop-")) {
     const ours = await import("./libs/backprop.js");
     entry = ours.oursTrain(ours.backendNamed(lib === "backprop-wasm" ? "wasm" : "typescript"), d, BATCH);
   } else if (lib.startsWith("tfjs-")) {
@@ -132,22 +143,23 @@ async function child(lib: string, o: Options): Promise<void> {
   process.stdout.write(`${JSON.stringify({ lib, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
 }
 
-function rss(o: Options, withOurs: boolean): Row[] {
-  const libs = [...(withOurs ? ["backprop-wasm", "backprop-ts"] : []), "tfjs-wasm", "tfjs-cpu", "brain.js"];
+function rss(o: Options, withOurs: boolean, workload: "W1" | "W4"): Row[] {
+  const peers = workload === "W4" ? ["tfjs-wasm", "tfjs-cpu", "ConvNetJS"] : ["tfjs-wasm", "tfjs-cpu", "brain.js"];
+  const libs = [...(withOurs ? ["backprop-wasm", "backprop-ts"] : []), ...peers];
   const script = fileURLToPath(import.meta.url);
   const rows: Row[] = [];
+  const name = workload === "W4" ? `peak RSS (${W4_TRAIN}, own process)` : "peak RSS (W1, own process)";
   for (const lib of libs) {
-    const r = spawnSync(process.execPath, [...process.execArgv, script, `--child=${lib}`, ...(o.smoke ? ["--smoke"] : [])], {
-      encoding: "utf8",
-    });
+    const args = [script, `--child=${lib}`, `--child-workload=${workload}`, ...(o.smoke ? ["--smoke"] : [])];
+    const r = spawnSync(process.execPath, [...process.execArgv, ...args], { encoding: "utf8" });
     const line = r.stdout.split("\n").find((l) => l.startsWith("{"));
     if (!line) {
       log(`rss: ${lib} failed: ${r.stderr.slice(0, 400)}`);
       continue;
     }
     const mb = (JSON.parse(line) as { maxRssMB: number }).maxRssMB;
-    rows.push({ workload: "peak RSS (W1, own process)", lib, unit: "MB" as never, ours: lib.startsWith("backprop"), median: mb, min: mb, max: mb, n: 1 });
-    log(`  rss: ${lib} ${mb.toFixed(1)} MB`);
+    rows.push({ workload: name, lib, unit: "MB" as never, ours: lib.startsWith("backprop"), median: mb, min: mb, max: mb, n: 1 });
+    log(`  rss ${workload}: ${lib} ${mb.toFixed(1)} MB`);
   }
   return rows;
 }
@@ -158,6 +170,29 @@ function gemmTable(rows: readonly GemmRow[]): string {
     out.push(`${r.backend.padEnd(15)} ${r.shape.padEnd(24)} ${r.median.toFixed(2).padStart(7)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`);
   }
   return out.join("\n");
+}
+
+function convTable(rows: readonly ConvPassRow[]): string {
+  const out = ["backend         conv layer (batch 32)            pass             GFLOP/s median (min–max)"];
+  for (const r of rows) {
+    out.push(
+      `${r.backend.padEnd(15)} ${r.layer.padEnd(32)} ${r.pass.padEnd(16)} ${r.median.toFixed(2).padStart(7)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`,
+    );
+  }
+  out.push(CONV_FLOPS);
+  return out.join("\n");
+}
+
+/** The two-thread backend as an extra kernel-backend row, when this runtime can make one. */
+async function twoThreadRow(ours: Ours | undefined) {
+  if (!ours) return [];
+  try {
+    const two = await ours.twoThreadBackend();
+    return [{ label: two.fused ? "wasm-fma-2thr" : "wasm-simd-2thr", backend: two }];
+  } catch {
+    // no shared memory here: the one-thread rows stand alone
+    return [];
+  }
 }
 
 async function main(): Promise<void> {
@@ -180,21 +215,28 @@ async function main(): Promise<void> {
     await run(await w3(o, ours, d, Math.min(256, d.x.rows), o.smoke ? 2 : 20));
     await run(await w3(o, ours, d, 1, o.smoke ? 10 : 2000));
   }
+  const notes: string[] = [];
+  if (o.only.has("W4")) {
+    await run(await w4Train(ours, d, o.w4, log));
+    await run(await w4Infer(ours, d, o.w4));
+    notes.push(...(await w4Notes(o.w4, d)));
+  }
   let gemm: GemmRow[] = [];
   if (o.only.has("gemm")) {
     log("matmul GFLOP/s …");
-    const extra = [];
-    if (ours) {
-      try {
-        const two = await ours.twoThreadBackend();
-        extra.push({ label: two.fused ? "wasm-fma-2thr" : "wasm-simd-2thr", backend: two });
-      } catch {
-        // no shared memory here: the one-thread rows stand alone
-      }
-    }
-    gemm = gemmBench(o.reps, o.smoke ? 5 : 100, extra);
+    gemm = gemmBench(o.reps, o.smoke ? 5 : 100, await twoThreadRow(ours));
   }
-  const memory = o.only.has("rss") ? (log("peak RSS …"), rss(o, ours !== undefined)) : [];
+  let conv: ConvPassRow[] = [];
+  if (ours && (o.only.has("W4") || o.only.has("conv"))) {
+    log("conv pass GFLOP/s …");
+    conv = convPassBench([...gemmBackends(), ...(await twoThreadRow(ours))], o.reps, o.smoke ? 5 : 100);
+  }
+  const memory: Row[] = [];
+  if (o.only.has("rss")) {
+    log("peak RSS …");
+    if (o.only.has("W1") || !o.only.has("W4")) memory.push(...rss(o, ours !== undefined, "W1"));
+    if (o.only.has("W4")) memory.push(...rss(o, ours !== undefined, "W4"));
+  }
 
   const all = [...rows, ...memory];
   if (o.json) {
@@ -202,6 +244,11 @@ async function main(): Promise<void> {
     for (const g of gemm) {
       process.stdout.write(
         `${JSON.stringify({ workload: `matmul ${g.shape}`, lib: `backprop-${g.backend}`, unit: "GFLOP/s", median: g.median, min: g.min, max: g.max, n: g.n })}\n`,
+      );
+    }
+    for (const c of conv) {
+      process.stdout.write(
+        `${JSON.stringify({ workload: `conv2d ${c.layer} ${c.pass} batch 32`, lib: `backprop-${c.backend}`, unit: "GFLOP/s", median: c.median, min: c.min, max: c.max, n: c.n })}\n`,
       );
     }
     for (const m of memory) {
@@ -212,7 +259,9 @@ async function main(): Promise<void> {
   {
     const out = o.json ? process.stderr : process.stdout;
     out.write(`${table(all)}\n\n`);
+    if (notes.length) out.write(`${notes.map((n) => `note: ${n}`).join("\n")}\n\n`);
     if (gemm.length) out.write(`${gemmTable(gemm)}\n\n`);
+    if (conv.length) out.write(`${convTable(conv)}\n\n`);
     const summary: string[] = [];
     for (const w of new Set(rows.map((r) => r.workload))) {
       const best = bestOurs(rows, w);
@@ -221,6 +270,8 @@ async function main(): Promise<void> {
       summary.push(`${w}: ${best.lib} vs ${peers.map((p) => `${p.lib} ${ratio(best, p).toFixed(2)}×`).join(", ")}`);
     }
     if (summary.length) out.write(`${summary.join("\n")}\n`);
+    const targets = w4TargetLines(rows);
+    if (targets.length) out.write(`${targets.join("\n")}\n`);
   }
 }
 

@@ -19,10 +19,11 @@ const guide: DefaultTheme.SidebarItem[] = [
   {
     text: "Guides",
     items: [
-      { text: "Matrices, kernels and RNG", link: "/guide/linalg" },
+      { text: "Tensors, kernels and RNG", link: "/guide/linalg" },
       { text: "Activations", link: "/guide/activations" },
       { text: "Optimizers", link: "/guide/optimizers" },
       { text: "Layers and training", link: "/guide/training" },
+      { text: "Convolutional networks", link: "/guide/convolutional" },
       { text: "Saving and exporting", link: "/guide/serialization" },
     ],
   },

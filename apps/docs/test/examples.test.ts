@@ -108,6 +108,16 @@ describe("the guides' code samples run and do what the pages say", () => {
     expect([pixels.rows, pixels.cols]).toEqual([16, 1]);
   });
 
+  sample("cnn-mnist", async () => {
+    const { history, model, scores, test, train } = await import("../examples/cnn-mnist.js");
+    expect([train.length, test.length]).toEqual([3000, 500]);
+    expect(model.params().map((p) => p.value.shape)).toEqual([[5, 5, 1, 8], [8], [5, 5, 8, 16], [16], [256, 10], [10]]);
+    expect(model.summary()).toContain("[null, 4, 4, 16]");
+    expect(history.history["accuracy"]?.at(-1)).toBeGreaterThan(0.95);
+    // Images the network never saw.
+    expect(scores["accuracy"]).toBeGreaterThan(0.9);
+  });
+
   sample("custom-layer", async () => {
     const { check, model, restored, x } = await import("../examples/custom-layer.js");
     expect(check.ok).toBe(true);

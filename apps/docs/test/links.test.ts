@@ -56,6 +56,7 @@ describe("links of the built site", () => {
       "guide/activations.html",
       "guide/optimizers.html",
       "guide/training.html",
+      "guide/convolutional.html",
       "guide/serialization.html",
       "performance.html",
       "reference/cli.html",

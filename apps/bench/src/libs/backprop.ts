@@ -1,4 +1,4 @@
-import { Dense, Sequential } from "@backprop/layers";
+import { Conv2D, Dense, Flatten, MaxPooling2D, Sequential } from "@backprop/layers";
 import { setBackend, useBackend, type KernelBackend, type Matrix } from "@backprop/linalg";
 import { createThreadedWasmBackend, type ThreadedWasmBackend } from "@backprop/linalg/threads";
 import { sgd } from "@backprop/optimizers";
@@ -81,6 +81,48 @@ export function oursTiny(backend: KernelBackend, d: Dataset, sizes: readonly num
 export function oursInfer(backend: KernelBackend, x: Matrix, iterations: number) {
   const model = mlp([784, 128, 10], "relu", "softmax");
   model.compile({ loss: "categoricalCrossentropy", optimizer: sgd({ lr: 0.01 }) });
+  return {
+    run() {
+      withBackend(backend, () => {
+        for (let i = 0; i < iterations; i++) model.predict(x, { batchSize: x.rows });
+      });
+    },
+  };
+}
+
+/**
+ * W4's CNN: conv 8@5×5 valid ReLU → max-pool 2 → conv 16@5×5 valid ReLU → max-pool 2 → flatten →
+ * dense 10 softmax, on 28×28×1 images (NHWC), float32, categorical cross-entropy with SGD lr 0.01.
+ */
+export function cnn(): Sequential {
+  const model = new Sequential(
+    [
+      new Conv2D({ filters: 8, kernelSize: 5, padding: "valid", activation: "relu", inputShape: [28, 28, 1] }),
+      new MaxPooling2D({ poolSize: 2 }),
+      new Conv2D({ filters: 16, kernelSize: 5, padding: "valid", activation: "relu" }),
+      new MaxPooling2D({ poolSize: 2 }),
+      new Flatten(),
+      new Dense({ units: 10, activation: "softmax" }),
+    ],
+    { dtype: "float32", seed: 1 },
+  );
+  model.compile({ loss: "categoricalCrossentropy", optimizer: sgd({ lr: 0.01 }) });
+  return model;
+}
+
+/** W4 train: one epoch of `fit` (no shuffle); `fit` reshapes the n×784 rows to 28×28×1 images. */
+export function oursCnnTrain(backend: KernelBackend, d: Dataset, batchSize: number) {
+  const model = cnn();
+  return {
+    run() {
+      withBackend(backend, () => model.fit(d.x, d.y, { epochs: 1, batchSize, shuffle: false }));
+    },
+  };
+}
+
+/** W4 infer: `predict` on all rows of `x` in one batch, `iterations` times. */
+export function oursCnnInfer(backend: KernelBackend, x: Matrix, iterations: number) {
+  const model = cnn();
   return {
     run() {
       withBackend(backend, () => {

@@ -192,3 +192,70 @@ export function infer(m: TfjsModules, backend: TfBackend, x: Matrix, iterations:
     },
   };
 }
+
+type Tensor4D = import("@tensorflow/tfjs-core").Tensor4D;
+
+/** `m`'s rows as a batch of 28×28×1 images (NHWC), the layout of the CNN's input. */
+function images(tf: Tf, m: Matrix): Tensor4D {
+  return tf.tensor4d(m.data as Float32Array, [m.rows, 28, 28, 1], "float32");
+}
+
+/**
+ * W4's CNN in tfjs-layers: conv 8@5×5 valid ReLU → max-pool 2 → conv 16@5×5 valid ReLU →
+ * max-pool 2 → flatten → dense 10 softmax; SGD, categorical cross-entropy. Glorot-uniform kernels
+ * and zero biases, as ours.
+ */
+export function cnnModel(m: TfjsModules, lr: number) {
+  const { tf, tfl } = m;
+  const model = tfl.sequential();
+  model.add(tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, padding: "valid", activation: "relu" }));
+  model.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
+  model.add(tfl.layers.conv2d({ filters: 16, kernelSize: 5, padding: "valid", activation: "relu" }));
+  model.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
+  model.add(tfl.layers.flatten());
+  model.add(tfl.layers.dense({ units: 10, activation: "softmax" }));
+  model.compile({ optimizer: tf.train.sgd(lr), loss: "categoricalCrossentropy" });
+  return model;
+}
+
+/** W4 train: one epoch of `model.fit` on the images (no shuffle). */
+export function cnnTrain(m: TfjsModules, backend: TfBackend, d: Dataset, batchSize: number) {
+  const { tf } = m;
+  let model: ReturnType<typeof cnnModel> | undefined;
+  let xs: Tensor4D | undefined;
+  let ys: Tensor2D | undefined;
+  return {
+    async setup() {
+      await tf.setBackend(backend);
+      model = cnnModel(m, 0.01);
+      xs = images(tf, d.x);
+      ys = tensor(tf, d.y);
+    },
+    async run() {
+      await tf.setBackend(backend);
+      await model!.fit(xs!, ys!, { epochs: 1, batchSize, shuffle: false, verbose: 0 });
+    },
+  };
+}
+
+/** W4 infer: `model.predict` on the images of `x` in one batch, `iterations` times (data read back each time). */
+export function cnnInfer(m: TfjsModules, backend: TfBackend, x: Matrix, iterations: number) {
+  const { tf } = m;
+  let model: ReturnType<typeof cnnModel> | undefined;
+  let xs: Tensor4D | undefined;
+  return {
+    async setup() {
+      await tf.setBackend(backend);
+      model = cnnModel(m, 0.01);
+      xs = images(tf, x);
+    },
+    async run() {
+      await tf.setBackend(backend);
+      for (let i = 0; i < iterations; i++) {
+        const out = model!.predict(xs!, { batchSize: x.rows }) as Tensor2D;
+        out.dataSync();
+        out.dispose();
+      }
+    },
+  };
+}
