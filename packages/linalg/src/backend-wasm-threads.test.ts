@@ -1,8 +1,19 @@
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setBackend } from "./backend.js";
 import { createThreadedWasmBackend, type ThreadedWasmBackend } from "./backend-wasm-threads.js";
+import type { FloatArray } from "./dtype.js";
 import { isBackpropError } from "./errors.js";
-import { Matrix } from "./tensor.js";
+import {
+  col2imReference,
+  conv2dForward,
+  conv2dInputGradient,
+  conv2dKernelGradient,
+  convGeometry,
+  im2colReference,
+  type ConvGeometry,
+} from "./im2col.js";
+import { Matrix, Tensor } from "./tensor.js";
 import { addRowVector, matmul, sumColumns } from "./ops.js";
 import { Rng } from "./rng.js";
 import { createWasmBackend, isWasmSimdSupported, type WasmBackend } from "./wasm-backend.js";
@@ -14,6 +25,44 @@ function random(rows: number, cols: number, dtype: "float32" | "float64", rng: R
   const m = new Matrix(rows, cols, dtype);
   for (let i = 0; i < m.size; i++) m.data[i] = rng.uniform(-1, 1);
   return m;
+}
+
+/** Same bits, element for element (NaN payloads included). */
+function sameBits(a: FloatArray, b: FloatArray): boolean {
+  return (
+    a.length === b.length &&
+    Buffer.compare(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), new Uint8Array(b.buffer, b.byteOffset, b.byteLength)) === 0
+  );
+}
+
+/** A geometry (undefined where the window does not fit), a batch size and a seed for the operands. */
+function convCaseArb(big: boolean): fc.Arbitrary<{ g: ConvGeometry | undefined; batch: number; seed: number }> {
+  const size = big ? fc.integer({ min: 20, max: 60 }) : fc.integer({ min: 1, max: 12 });
+  const pair = (max: number) => fc.tuple(fc.integer({ min: 1, max }), fc.integer({ min: 1, max }));
+  const padding = fc.oneof(
+    fc.constant("valid" as const),
+    fc.constant("same" as const),
+    fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(([t, b, l, r]) => [[t, b], [l, r]] as const),
+  );
+  return fc
+    .record({
+      h: size,
+      w: size,
+      c: fc.integer({ min: 1, max: big ? 8 : 5 }),
+      kernelSize: pair(5),
+      strides: pair(3),
+      dilation: pair(2),
+      padding,
+      batch: fc.integer({ min: 1, max: big ? 16 : 4 }),
+      seed: fc.nat(10_000),
+    })
+    .map(({ h, w, c, batch, seed, ...options }) => {
+      try {
+        return { g: convGeometry({ inputShape: [h, w, c], ...options }), batch, seed };
+      } catch {
+        return { g: undefined, batch, seed }; // the window does not fit
+      }
+    });
 }
 
 const shapes: [number, number, number][] = [
@@ -110,6 +159,77 @@ describe.runIf(isWasmSimdSupported() && typeof SharedArrayBuffer === "function")
     expect(one.every(Number.isFinite)).toBe(true);
   });
 
+  it("runs im2col and col2im with the reference's bits (random geometries, both dtypes, growing its memory)", () => {
+    // The shared memory starts at 2 MiB: the big cases (up to 16 samples of 60×60×8) grow it.
+    const before = [two.memoryBytes(), three.memoryBytes()];
+    let checked = 0;
+    fc.assert(
+      fc.property(fc.oneof({ arbitrary: convCaseArb(false), weight: 4 }, convCaseArb(true)), fc.constantFrom("float32", "float64" as const), ({ g, batch, seed }, dtype) => {
+        if (!g) return;
+        const rng = new Rng(seed);
+        const x = rng.fillNormal(new Tensor([batch, g.inHeight, g.inWidth, g.channels], dtype));
+        const rows = batch * g.outHeight * g.outWidth;
+        const taps = g.kernelHeight * g.kernelWidth * g.channels;
+        const p = rng.fillNormal(new Matrix(rows, taps, dtype));
+        const want = new Matrix(rows, taps, dtype);
+        const wantDx = new Tensor(x.shape, dtype);
+        im2colReference(g, batch, x.data, want.data);
+        col2imReference(g, batch, p.data, wantDx.data);
+        for (const backend of [two, three]) {
+          const got = Matrix.full(rows, taps, Number.NaN, dtype);
+          backend.im2col?.(g, batch, x.data, got.data);
+          expect(sameBits(got.data, want.data)).toBe(true);
+          const dx = Tensor.full(x.shape, Number.NaN, dtype);
+          backend.col2im?.(g, batch, p.data, dx.data);
+          expect(sameBits(dx.data, wantDx.data)).toBe(true);
+        }
+        checked++;
+      }),
+      { numRuns: 150, seed: 23 },
+    );
+    expect(checked).toBeGreaterThan(80);
+    expect(two.memoryBytes()).toBeGreaterThan(before[0] as number);
+    expect(three.memoryBytes()).toBeGreaterThan(before[1] as number);
+  });
+
+  it("composes the convolution passes to the one-thread backend's fused bits", () => {
+    // Threads split the product, not the sums, and gather with the same kernels: the composed
+    // passes here must equal the one-thread backend's fused ones bit for bit.
+    const previous = setBackend(single);
+    try {
+      fc.assert(
+        fc.property(
+          fc.oneof({ arbitrary: convCaseArb(false), weight: 3 }, convCaseArb(true)),
+          fc.constantFrom("float32", "float64" as const),
+          fc.integer({ min: 1, max: 12 }),
+          ({ g, batch, seed }, dtype, filters) => {
+            if (!g) return;
+            const rng = new Rng(seed);
+            const x = rng.fillNormal(new Tensor([batch, g.inHeight, g.inWidth, g.channels], dtype));
+            const rows = batch * g.outHeight * g.outWidth;
+            const kernel = rng.fillNormal(new Matrix(g.kernelHeight * g.kernelWidth * g.channels, filters, dtype));
+            const bias = rng.fillNormal(new Matrix(1, filters, dtype));
+            const delta = rng.fillNormal(new Matrix(rows, filters, dtype));
+            const results = [single, two, three].map((backend) => {
+              setBackend(backend);
+              return [
+                conv2dForward(x, g, kernel, undefined, bias).data,
+                conv2dKernelGradient(x, g, delta).data,
+                conv2dInputGradient(delta, g, kernel).data,
+              ];
+            });
+            for (const other of results.slice(1)) {
+              for (let i = 0; i < 3; i++) expect(sameBits(other[i] as FloatArray, results[0]?.[i] as FloatArray)).toBe(true);
+            }
+          },
+        ),
+        { numRuns: 60, seed: 29 },
+      );
+    } finally {
+      setBackend(previous);
+    }
+  });
+
   it("rejects a bad thread count and use after close", async () => {
     await expect(createThreadedWasmBackend({ threads: 0 })).rejects.toThrow(/threads must be an integer/);
     const b = await createThreadedWasmBackend({ threads: 2 });
@@ -121,5 +241,7 @@ describe.runIf(isWasmSimdSupported() && typeof SharedArrayBuffer === "function")
       caught = e;
     }
     expect(isBackpropError(caught)).toBe(true);
+    const g = convGeometry({ inputShape: [8, 8, 1], kernelSize: [3, 3] });
+    expect(() => b.im2col?.(g, 1, new Float32Array(64), new Float32Array(324))).toThrow(/used after close/);
   });
 });

@@ -4,9 +4,11 @@ import { BackpropError } from "./errors.js";
 import { wasmGemmSharedBase64, wasmGemmSharedRelaxedBase64, wasmSharedMaxPages } from "./generated/wasm-gemm-binary.js";
 import { exactBelow, typescriptBackend } from "./typescript-backend.js";
 import {
+  CONV_ELEMENTS_PER_WORK,
   HEAP_BASE,
-  PAGE,
   align16,
+  createConvKernels,
+  createHeap,
   decode,
   isRelaxedSimdSupported,
   isWasmSimdSupported,
@@ -27,6 +29,10 @@ import {
  * caller works on its own rows meanwhile, then waits (Node's main thread may block; a browser's
  * main thread cannot, so there it spins on Atomics.load). Operands are copied into the shared
  * memory and the result out, as in the one-thread backend.
+ *
+ * im2col and col2im run on the calling thread, with the one-thread backend's kernels and glue (the
+ * same bits). The fused convolution passes are not provided: `conv2dForward` & co. compose im2col
+ * with this backend's split gemm instead.
  */
 
 // Slots of a helper's control Int32Array; backend-wasm-worker.js reads the same layout.
@@ -49,7 +55,10 @@ interface Helper {
 export interface ThreadedWasmBackendOptions {
   /** Threads working on one product, the caller's included: 2 uses one helper. Default 2, at most 16. */
   readonly threads?: number;
-  /** Products with fewer multiply-adds than this run on the TypeScript backend. Default 256. */
+  /**
+   * Products with fewer multiply-adds than this run on the TypeScript backend, and so do im2col
+   * and col2im of fewer than 4× as many patch-matrix elements. Default 256.
+   */
   readonly minWork?: number;
   /**
    * Products with fewer multiply-adds than this run on the calling thread alone: waking a helper
@@ -67,6 +76,8 @@ export interface ThreadedWasmBackend extends KernelBackend {
   readonly threads: number;
   /** True when float32 products use fused multiply-add (relaxed SIMD). */
   readonly fused: boolean;
+  /** Bytes of shared memory currently reserved (it starts at 2 MiB and only grows). */
+  memoryBytes(): number;
   /** Stops the helper threads. The backend must not be used afterwards. */
   close(): Promise<void>;
 }
@@ -181,18 +192,14 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     });
   }
   const blocking = canBlock();
-  let f32 = new Float32Array(memory.buffer);
-  let f64 = new Float64Array(memory.buffer);
+  // NOTE: a shared memory never detaches, but each `buffer` read after growth is a new, longer
+  // view; the heap makes its views again when it grows the memory (only this thread does).
+  const heap = createHeap(memory);
+  const conv = createConvKernels(instance.exports, heap, CONV_ELEMENTS_PER_WORK * minWork);
   let closed = false;
 
-  function reserve(bytes: number): void {
-    const have = memory.buffer.byteLength;
-    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
-    // NOTE: a shared memory never detaches, but each `buffer` read after growth is a new, longer view.
-    if (f32.buffer.byteLength !== memory.buffer.byteLength) {
-      f32 = new Float32Array(memory.buffer);
-      f64 = new Float64Array(memory.buffer);
-    }
+  function checkOpen(): void {
+    if (closed) throw new BackpropError("INVALID_STATE", "wasm-threads backend: used after close()");
   }
 
   function waitFor(control: Int32Array, seq: number): void {
@@ -214,7 +221,7 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     c: FloatArray,
     accumulate: boolean,
   ): void {
-    if (closed) throw new BackpropError("INVALID_STATE", "wasm-threads backend: used after close()");
+    checkOpen();
     const work = m * n * k;
     if (work < minWork || m === 0 || n === 0) {
       typescriptBackend.gemm(transA, transB, m, n, k, a, b, c, accumulate);
@@ -230,8 +237,8 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     const aOff = align16(HEAP_BASE + used * panelStride);
     const bOff = align16(aOff + m * k * size);
     const cOff = align16(bOff + k * n * size);
-    reserve(cOff + m * n * size);
-    const view = isF32 ? f32 : f64;
+    heap.reserve(cOff + m * n * size);
+    const view = isF32 ? heap.f32 : heap.f64;
     const shift = isF32 ? 2 : 3;
     view.set(a.subarray(0, m * k), aOff >> shift);
     view.set(b.subarray(0, k * n), bOff >> shift);
@@ -273,5 +280,21 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     await Promise.all(helpers.map((h) => h.terminate()));
   }
 
-  return { name: "wasm-threads", threads, fused, exactUpTo: exactBelow(minWork), gemm, close };
+  return {
+    name: "wasm-threads",
+    threads,
+    fused,
+    exactUpTo: exactBelow(minWork),
+    gemm,
+    im2col(g, batch, x, out) {
+      checkOpen();
+      conv.im2col(g, batch, x, out);
+    },
+    col2im(g, batch, patches, out) {
+      checkOpen();
+      conv.col2im(g, batch, patches, out);
+    },
+    memoryBytes: () => memory.buffer.byteLength,
+    close,
+  };
 }

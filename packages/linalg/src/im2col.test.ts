@@ -1,11 +1,27 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import type { DType } from "./dtype.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { getBackend, setBackend } from "./backend.js";
+import type { DType, FloatArray } from "./dtype.js";
 import { BackpropError } from "./errors.js";
-import { col2im, convGeometry, im2col, type ConvGeometry, type ConvPadding } from "./im2col.js";
-import { matmul } from "./ops.js";
+import {
+  col2im,
+  col2imReference,
+  conv2dForward,
+  conv2dInputGradient,
+  conv2dKernelGradient,
+  convGeometry,
+  im2col,
+  im2colReference,
+  type ConvGeometry,
+  type ConvPadding,
+} from "./im2col.js";
+import type { KernelBackend } from "./kernel-backend.js";
+import { addRowVector, matmul } from "./ops.js";
 import { Rng } from "./rng.js";
 import { Matrix, Tensor } from "./tensor.js";
+import { typescriptBackend } from "./typescript-backend.js";
+import { wasmPrivateInitialPages } from "./generated/wasm-gemm-binary.js";
+import { createWasmBackend, isWasmSimdSupported, type WasmBackend } from "./wasm-backend.js";
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -214,5 +230,333 @@ describe("im2col and col2im", () => {
     // A hand-made geometry is fine when consistent; extreme offsets only read padding.
     const far = im2col(x, { ...g, padTop: 100 });
     expect(far.data.every((v) => v === 0)).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Backends: their im2col and col2im must give the reference loops' bits, and their fused
+// convolution passes the bits of the composition they replace, on the same backend.
+
+/** Index of the first element whose bits differ (NaN payloads included), or -1; lengths must match. */
+function firstDifference(a: FloatArray, b: FloatArray): number {
+  expect(a.length).toBe(b.length);
+  expect(a instanceof Float32Array).toBe(b instanceof Float32Array);
+  const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  if (Buffer.compare(x, y) === 0) return -1;
+  const size = a.BYTES_PER_ELEMENT;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return Math.floor(i / size);
+  return -1;
+}
+
+/** Same bits, element for element; on failure the message names the first differing element. */
+function expectSameBits(got: FloatArray, want: FloatArray, what: string): void {
+  const i = firstDifference(got, want);
+  if (i >= 0) expect.fail(`${what}: element ${i} is ${String(got[i])}, expected ${String(want[i])} (of ${got.length})`);
+}
+
+/** Counts the fused passes a backend ran (it may decline one, returning false). */
+function spying(inner: KernelBackend): KernelBackend & { ran: number; declined: number } {
+  const spy = {
+    ...inner,
+    ran: 0,
+    declined: 0,
+  };
+  const count = (ran: boolean): boolean => {
+    if (ran) spy.ran++;
+    else spy.declined++;
+    return ran;
+  };
+  if (inner.conv2dForward) spy.conv2dForward = (...args) => count(inner.conv2dForward?.(...args) === true);
+  if (inner.conv2dKernelGradient) spy.conv2dKernelGradient = (...args) => count(inner.conv2dKernelGradient?.(...args) === true);
+  if (inner.conv2dInputGradient) spy.conv2dInputGradient = (...args) => count(inner.conv2dInputGradient?.(...args) === true);
+  return spy;
+}
+
+// Larger shapes than caseArb: most patch matrices span several of the WASM kernels' chunks
+// (256 KiB each), with row counts that are not multiples of the chunk or of the 4-row tile.
+const largeCaseArb: fc.Arbitrary<Case> = fc.record({
+  n: fc.integer({ min: 1, max: 4 }),
+  h: fc.integer({ min: 1, max: 40 }),
+  w: fc.integer({ min: 1, max: 40 }),
+  c: fc.integer({ min: 1, max: 9 }),
+  f: fc.integer({ min: 1, max: 19 }),
+  kh: fc.integer({ min: 1, max: 6 }),
+  kw: fc.integer({ min: 1, max: 6 }),
+  sh: fc.integer({ min: 1, max: 3 }),
+  sw: fc.integer({ min: 1, max: 3 }),
+  dh: fc.integer({ min: 1, max: 3 }),
+  dw: fc.integer({ min: 1, max: 3 }),
+  padding: paddingArb,
+  seed: fc.nat(1000),
+});
+
+const dtypeArb = fc.constantFrom<DType>("float32", "float64");
+
+const wasmBackends: [string, () => WasmBackend][] = isWasmSimdSupported()
+  ? [
+      // minWork 0: every size runs in WASM; the default hands tiny ones to TypeScript.
+      ["wasm, minWork 0", () => createWasmBackend({ minWork: 0 })],
+      ["wasm, default", () => createWasmBackend()],
+      ["wasm, no relaxed SIMD", () => createWasmBackend({ minWork: 0, relaxed: false })],
+    ]
+  : [];
+
+const original = getBackend();
+afterEach(() => {
+  setBackend(original);
+});
+
+interface Operands {
+  readonly g: ConvGeometry;
+  readonly x: Tensor;
+  readonly kernel: Matrix;
+  readonly bias: Matrix;
+  readonly delta: Matrix;
+  readonly patches: Matrix;
+  readonly start: Matrix;
+}
+
+function operands(t: Case, dtype: DType): Operands | undefined {
+  const g = geometryOf(t);
+  if (!g) return undefined;
+  const rng = new Rng(t.seed + 3);
+  const rows = t.n * g.outHeight * g.outWidth;
+  const taps = t.kh * t.kw * t.c;
+  return {
+    g,
+    x: rng.fillNormal(new Tensor([t.n, t.h, t.w, t.c], dtype)),
+    kernel: rng.fillNormal(new Matrix(taps, t.f, dtype)),
+    bias: rng.fillNormal(new Matrix(1, t.f, dtype)),
+    delta: rng.fillNormal(new Matrix(rows, t.f, dtype)),
+    patches: rng.fillNormal(new Matrix(rows, taps, dtype)),
+    start: rng.fillNormal(new Matrix(taps, t.f, dtype)),
+  };
+}
+
+/** im2col and col2im on `backend` against the reference loops. */
+function checkGatherScatter(backend: KernelBackend, o: Operands): void {
+  setBackend(backend);
+  const { g, x, patches } = o;
+  const batch = x.shape[0] as number;
+  const want = new Matrix(patches.rows, patches.cols, x.dtype);
+  im2colReference(g, batch, x.data, want.data);
+  expectSameBits(im2col(x, g, Matrix.full(patches.rows, patches.cols, Number.NaN, x.dtype)).data, want.data, "im2col");
+  const wantDx = new Tensor(x.shape, x.dtype);
+  col2imReference(g, batch, patches.data, wantDx.data);
+  expectSameBits(col2im(patches, g, Tensor.full(x.shape, Number.NaN, x.dtype)).data, wantDx.data, "col2im");
+}
+
+/** The three fused passes on `backend` against im2col/col2im composed with matmul on the same backend. */
+function checkPasses(backend: KernelBackend, o: Operands): void {
+  setBackend(backend);
+  const { g, x, kernel, bias, delta } = o;
+  const p = im2col(x, g);
+  for (const withBias of [false, true]) {
+    const want = matmul(p, kernel);
+    if (withBias) addRowVector(want, bias, want);
+    const got = conv2dForward(x, g, kernel, Matrix.full(want.rows, want.cols, Number.NaN, x.dtype), withBias ? bias : undefined);
+    expectSameBits(got.data, want.data, `conv2dForward${withBias ? " with bias" : ""}`);
+  }
+  for (const accumulate of [false, true]) {
+    const want = matmul(p, delta, o.start.clone(), { transA: true, accumulate });
+    const got = conv2dKernelGradient(x, g, delta, accumulate ? o.start.clone() : Matrix.full(o.start.rows, o.start.cols, Number.NaN, x.dtype), accumulate);
+    expectSameBits(got.data, want.data, `conv2dKernelGradient${accumulate ? " accumulating" : ""}`);
+  }
+  const want = col2im(matmul(delta, kernel, undefined, { transB: true }), g);
+  expectSameBits(conv2dInputGradient(delta, g, kernel, Tensor.full(x.shape, Number.NaN, x.dtype)).data, want.data, "conv2dInputGradient");
+}
+
+describe("the TypeScript backend's im2col and col2im", () => {
+  it("are the reference loops", () => {
+    expect(typescriptBackend.im2col).toBe(im2colReference);
+    expect(typescriptBackend.col2im).toBe(col2imReference);
+  });
+
+  it("compose the three passes: a direct convolution and its gradients (float64)", () => {
+    setBackend(typescriptBackend);
+    fc.assert(
+      fc.property(caseArb, (t) => {
+        const o = operands(t, "float64");
+        if (!o) return;
+        const { g, x, kernel, bias, delta } = o;
+        const kernel4 = kernel.reshape([t.kh, t.kw, t.c, t.f]);
+        const want = directConv(x, kernel4, g);
+        const z = conv2dForward(x, g, kernel, undefined, bias);
+        for (let i = 0; i < want.length; i++) {
+          expect(Math.abs((z.data[i] as number) - (want[i] as number) - (bias.data[i % t.f] as number))).toBeLessThanOrEqual(1e-12);
+        }
+        // ⟨z(x)·δ⟩ is bilinear: its gradients are dW = Pᵀδ and dx = col2im(δWᵀ), so
+        // ⟨dW, K⟩ = ⟨δ, conv(x, K)⟩ = ⟨dx, x⟩.
+        const dW = conv2dKernelGradient(x, g, delta);
+        const dx = conv2dInputGradient(delta, g, kernel);
+        let viaW = 0;
+        let viaX = 0;
+        let direct = 0;
+        let scale = 0;
+        for (let i = 0; i < kernel.size; i++) viaW += (dW.data[i] as number) * (kernel.data[i] as number);
+        for (let i = 0; i < x.size; i++) viaX += (dx.data[i] as number) * (x.data[i] as number);
+        for (let i = 0; i < want.length; i++) {
+          direct += (delta.data[i] as number) * (want[i] as number);
+          scale += Math.abs((delta.data[i] as number) * (want[i] as number));
+        }
+        expect(Math.abs(viaW - direct)).toBeLessThanOrEqual(1e-11 * Math.max(1, scale));
+        expect(Math.abs(viaX - direct)).toBeLessThanOrEqual(1e-11 * Math.max(1, scale));
+      }),
+      { numRuns: 150, seed: 31 },
+    );
+  });
+});
+
+describe.each(wasmBackends)("the %s backend's convolution kernels", (_label, make) => {
+  const backend = make();
+
+  it("im2col and col2im give the reference's bits (random shapes, strides, dilation, padding; both dtypes)", () => {
+    fc.assert(
+      fc.property(caseArb, dtypeArb, (t, dtype) => {
+        const o = operands(t, dtype);
+        if (o) checkGatherScatter(backend, o);
+      }),
+      { numRuns: 300, seed: 101 },
+    );
+  });
+
+  it("im2col and col2im give the reference's bits over several chunks", () => {
+    fc.assert(
+      fc.property(largeCaseArb, dtypeArb, (t, dtype) => {
+        const o = operands(t, dtype);
+        if (o) checkGatherScatter(backend, o);
+      }),
+      { numRuns: 60, seed: 202 },
+    );
+  });
+
+  it("the fused passes give the bits of im2col/col2im and matmul on the same backend", () => {
+    const spy = spying(backend);
+    fc.assert(
+      fc.property(fc.oneof(caseArb, largeCaseArb), dtypeArb, (t, dtype) => {
+        const o = operands(t, dtype);
+        if (o) checkPasses(spy, o);
+      }),
+      { numRuns: 120, seed: 303 },
+    );
+    expect(spy.ran).toBeGreaterThan(200);
+    // The default minWork hands tiny products to TypeScript: the passes decline those.
+    if (backend.exactUpTo !== undefined && backend.exactUpTo > 0) expect(spy.declined).toBeGreaterThan(0);
+    else expect(spy.declined).toBe(0);
+  });
+
+  it("covers the MNIST-style layers exactly (one channel 28×28 and 8 channels 12×12, 5×5 kernels)", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const t of [
+        { n: 32, h: 28, w: 28, c: 1, f: 8, kh: 5, kw: 5, sh: 1, sw: 1, dh: 1, dw: 1, padding: "valid", seed: 1 },
+        { n: 32, h: 12, w: 12, c: 8, f: 16, kh: 5, kw: 5, sh: 1, sw: 1, dh: 1, dw: 1, padding: "valid", seed: 2 },
+        { n: 7, h: 28, w: 28, c: 1, f: 6, kh: 5, kw: 5, sh: 2, sw: 2, dh: 1, dw: 1, padding: "same", seed: 3 },
+      ] as const) {
+        const o = operands(t, dtype) as Operands;
+        checkGatherScatter(backend, o);
+        checkPasses(backend, o);
+      }
+    }
+  });
+
+  it("falls back to the TypeScript loops for a hand-made geometry beyond its i32 arithmetic", () => {
+    const g = convGeometry({ inputShape: [6, 6, 2], kernelSize: [3, 3] });
+    const rng = new Rng(9);
+    const x = rng.fillNormal(new Tensor([40, 6, 6, 2], "float32"));
+    for (const far of [{ ...g, padTop: 2 ** 40 }, { ...g, padLeft: -(2 ** 31) }, { ...g, padTop: 100 }, { ...g, padLeft: -3 }]) {
+      const o: Operands = {
+        g: far,
+        x,
+        kernel: rng.fillNormal(new Matrix(18, 3, "float32")),
+        bias: rng.fillNormal(new Matrix(1, 3, "float32")),
+        delta: rng.fillNormal(new Matrix(40 * 16, 3, "float32")),
+        patches: rng.fillNormal(new Matrix(40 * 16, 18, "float32")),
+        start: rng.fillNormal(new Matrix(18, 3, "float32")),
+      };
+      checkGatherScatter(backend, o);
+      checkPasses(backend, o);
+    }
+  });
+});
+
+describe.runIf(isWasmSimdSupported())("the wasm convolution kernels when the memory must grow", () => {
+  // One 2900×2900 float64 image is 67 MB, more than the 64 MiB the module starts with; a stride of
+  // 7 keeps the patch matrix (and the reference's time) small.
+  const initial = wasmPrivateInitialPages * 65536;
+  const g = convGeometry({ inputShape: [2900, 2900, 1], kernelSize: [3, 3], strides: [7, 7], padding: "same" });
+  const rows = g.outHeight * g.outWidth;
+  const big = new Tensor([1, 2900, 2900, 1], "float64");
+  for (let i = 0; i < big.size; i++) big.data[i] = ((i * 7919) % 2003) / 1001 - 1;
+  const rng = new Rng(12);
+  const small = operands({ n: 3, h: 9, w: 8, c: 2, f: 3, kh: 3, kw: 2, sh: 1, sw: 2, dh: 2, dw: 1, padding: "same", seed: 4 }, "float64") as Operands;
+
+  it("im2col and col2im give the reference's bits, before and after growing", () => {
+    const wasm = createWasmBackend({ minWork: 0 });
+    checkGatherScatter(wasm, small);
+    expect(wasm.memoryBytes()).toBe(initial);
+    checkGatherScatter(wasm, {
+      ...small,
+      g,
+      x: big,
+      patches: rng.fillNormal(new Matrix(rows, 9, "float64")),
+    });
+    expect(wasm.memoryBytes()).toBeGreaterThan(initial);
+    // The views of the grown memory are new: a small call after growth is still exact.
+    checkGatherScatter(wasm, small);
+    checkPasses(wasm, small);
+  });
+
+  it("the fused passes give the composition's bits when the first of them grows the memory", () => {
+    const wasm = createWasmBackend({ minWork: 0 });
+    expect(wasm.memoryBytes()).toBe(initial);
+    checkPasses(wasm, {
+      g,
+      x: big,
+      kernel: rng.fillNormal(new Matrix(9, 4, "float64")),
+      bias: rng.fillNormal(new Matrix(1, 4, "float64")),
+      delta: rng.fillNormal(new Matrix(rows, 4, "float64")),
+      patches: new Matrix(rows, 9, "float64"),
+      start: rng.fillNormal(new Matrix(9, 4, "float64")),
+    });
+    expect(wasm.memoryBytes()).toBeGreaterThan(initial);
+    checkPasses(wasm, small);
+  });
+});
+
+describe("the convolution passes", () => {
+  const g = convGeometry({ inputShape: [4, 4, 2], kernelSize: [3, 3] });
+  const x = new Tensor([2, 4, 4, 2]);
+  const kernel = new Matrix(18, 3);
+
+  it("allocate their output when it is omitted", () => {
+    expect(conv2dForward(x, g, kernel).shape).toEqual([8, 3]);
+    expect(conv2dKernelGradient(x, g, new Matrix(8, 3)).shape).toEqual([18, 3]);
+    expect(conv2dInputGradient(new Matrix(8, 3), g, kernel).shape).toEqual([2, 4, 4, 2]);
+  });
+
+  it("check shapes, dtypes and aliasing at the edge with our errors", () => {
+    expect(codeOf(() => conv2dForward(x, g, new Matrix(17, 3)))).toBe("SHAPE_MISMATCH");
+    expect(codeOf(() => conv2dForward(x, g, kernel, new Matrix(8, 2)))).toBe("SHAPE_MISMATCH");
+    expect(codeOf(() => conv2dForward(x, g, kernel, undefined, new Matrix(1, 2)))).toBe("SHAPE_MISMATCH");
+    expect(codeOf(() => conv2dForward(new Tensor([2, 4, 3, 2]), g, kernel))).toBe("SHAPE_MISMATCH");
+    expect(codeOf(() => conv2dForward(x, g, new Matrix(18, 3, "float32")))).toBe("INVALID_ARGUMENT");
+    expect(codeOf(() => conv2dForward(x.clone("float32"), g, kernel))).toBe("INVALID_ARGUMENT");
+    expect(codeOf(() => conv2dKernelGradient(x, g, new Matrix(9, 3)))).toBe("SHAPE_MISMATCH");
+    expect(codeOf(() => conv2dKernelGradient(x, g, new Matrix(8, 3), new Matrix(18, 2)))).toBe("SHAPE_MISMATCH");
+    expect(codeOf(() => conv2dKernelGradient(x, g, new Matrix(8, 3, "float32")))).toBe("INVALID_ARGUMENT");
+    expect(codeOf(() => conv2dInputGradient(new Matrix(8, 3), g, new Matrix(18, 2)))).toBe("SHAPE_MISMATCH");
+    expect(codeOf(() => conv2dInputGradient(new Matrix(7, 3), g, kernel))).toBe("SHAPE_MISMATCH");
+    expect(codeOf(() => conv2dInputGradient(new Matrix(8, 3), g, kernel, new Tensor([3, 4, 4, 2])))).toBe("SHAPE_MISMATCH");
+    expect(codeOf(() => conv2dInputGradient(new Matrix(8, 3), g, kernel, new Tensor([2, 4, 4, 2], "float32")))).toBe("INVALID_ARGUMENT");
+    // out sharing memory with an operand.
+    const shared = new Float64Array(64 + 24);
+    const xs = new Tensor([2, 4, 4, 2], "float64", shared.subarray(0, 64));
+    expect(codeOf(() => conv2dForward(xs, g, kernel, new Matrix(8, 3, "float64", shared.subarray(60, 84))))).toBe("INVALID_ARGUMENT");
+    const both = new Float64Array(24 + 54);
+    const delta = new Matrix(8, 3, "float64", both.subarray(0, 24));
+    expect(codeOf(() => conv2dKernelGradient(x, g, delta, new Matrix(18, 3, "float64", both.subarray(20, 74))))).toBe("INVALID_ARGUMENT");
+    expect(codeOf(() => conv2dInputGradient(delta, g, kernel, new Tensor([2, 4, 4, 2], "float64", both.subarray(10, 74))))).toBe("INVALID_ARGUMENT");
+    expect(() => conv2dForward(x, g, kernel, undefined, new Matrix(1, 2))).toThrow(/conv2dForward: bias is 1×2 \(expected 1×3: one per filter\)/);
   });
 });

@@ -1,5 +1,8 @@
+import { getBackend } from "./backend.js";
 import type { FloatArray } from "./dtype.js";
 import { BackpropError, ShapeMismatchError } from "./errors.js";
+import type { KernelBackend } from "./kernel-backend.js";
+import { addRowVector } from "./ops.js";
 import { Matrix, Tensor, formatShape, type Shape } from "./tensor.js";
 
 /*
@@ -7,6 +10,12 @@ import { Matrix, Tensor, formatShape, type Shape } from "./tensor.js";
  * into one row of a patch matrix, so `patches · kernel` is the whole convolution and runs on the
  * GEMM backend. `col2im` is its adjoint: it scatters a gradient of the patch matrix back onto the
  * input, adding where receptive fields overlap.
+ *
+ * Both run on the active backend when it has them (the WASM one does), else on the TypeScript
+ * loops at the end of this file, which are the reference. The three passes of a convolution
+ * (`conv2dForward`, `conv2dKernelGradient`, `conv2dInputGradient`) are im2col/col2im and one
+ * product each; a backend may run one without handing the patch matrix out (the WASM one keeps
+ * it in its memory), with the same bits.
  */
 
 /**
@@ -269,11 +278,11 @@ function checkPatches(where: string, name: string, m: Matrix, g: ConvGeometry, b
   }
 }
 
-function checkPair(where: string, a: FloatArray, b: FloatArray, outName: string): void {
+function checkPair(where: string, a: FloatArray, b: FloatArray, outName: string, inName = "the input"): void {
   if ((a instanceof Float32Array) !== (b instanceof Float32Array)) {
     throw new BackpropError(
       "INVALID_ARGUMENT",
-      `${where}: dtypes do not match (the input is ${a instanceof Float32Array ? "float32" : "float64"}, ${outName} is ${b instanceof Float32Array ? "float32" : "float64"})`,
+      `${where}: dtypes do not match (${inName} is ${a instanceof Float32Array ? "float32" : "float64"}, ${outName} is ${b instanceof Float32Array ? "float32" : "float64"})`,
       { hint: "convert one side with tensor.clone(dtype)" },
     );
   }
@@ -284,8 +293,20 @@ function checkPair(where: string, a: FloatArray, b: FloatArray, outName: string)
     a.byteOffset < b.byteOffset + b.byteLength &&
     b.byteOffset < a.byteOffset + a.byteLength
   ) {
-    throw new BackpropError("INVALID_ARGUMENT", `${where}: ${outName} must not share memory with the input`);
+    throw new BackpropError("INVALID_ARGUMENT", `${where}: ${outName} must not share memory with ${inName}`);
   }
+}
+
+function checkMatrix(where: string, name: string, m: Matrix, rows: number, cols: number, what: string): void {
+  if (m.rows !== rows || m.cols !== cols) {
+    throw new ShapeMismatchError(`${where}: ${name} is ${m.describeShape()} (expected ${rows}×${cols}: ${what})`);
+  }
+}
+
+/** A matrix operand of a convolution pass: its shape, its dtype (that of `out`) and no overlap with `out`. */
+function checkOperand(where: string, name: string, m: Matrix, rows: number, cols: number, what: string, out: FloatArray): void {
+  checkMatrix(where, name, m, rows, cols, what);
+  checkPair(where, m.data, out, "out", name);
 }
 
 /**
@@ -318,8 +339,7 @@ export function im2col(x: Tensor, g: ConvGeometry, out?: Matrix): Matrix {
   const o = out ?? new Matrix(batch * g.outHeight * g.outWidth, g.kernelHeight * g.kernelWidth * g.channels, x.dtype);
   checkPatches("im2col", "out", o, g, batch);
   checkPair("im2col", x.data, o.data, "out");
-  if (x.data instanceof Float32Array) im2colF32(x.data, o.data as Float32Array, batch, g);
-  else im2colF64(x.data, o.data as Float64Array, batch, g);
+  runIm2col(getBackend(), g, batch, x.data, o.data);
   return o;
 }
 
@@ -352,9 +372,163 @@ export function col2im(patches: Matrix, g: ConvGeometry, out?: Tensor): Tensor {
   checkPatches("col2im", "patches", patches, g, batch);
   const o = out ?? new Tensor([batch, g.inHeight, g.inWidth, g.channels], patches.dtype);
   checkPair("col2im", patches.data, o.data, "out");
-  if (o.data instanceof Float32Array) col2imF32(patches.data as Float32Array, o.data, batch, g);
-  else col2imF64(patches.data as Float64Array, o.data, batch, g);
+  runCol2im(getBackend(), g, batch, patches.data, o.data);
   return o;
+}
+
+function runIm2col(backend: KernelBackend, g: ConvGeometry, batch: number, x: FloatArray, out: FloatArray): void {
+  if (backend.im2col) backend.im2col(g, batch, x, out);
+  else im2colReference(g, batch, x, out);
+}
+
+function runCol2im(backend: KernelBackend, g: ConvGeometry, batch: number, patches: FloatArray, out: FloatArray): void {
+  if (backend.col2im) backend.col2im(g, batch, patches, out);
+  else col2imReference(g, batch, patches, out);
+}
+
+// The patch matrix of the composed passes (a backend without fused ones, or one declining a
+// product): one per dtype, grown on demand and never shrunk, as a backend's scratch.
+let scratch32 = new Float32Array(0);
+let scratch64 = new Float64Array(0);
+
+function patchScratch(like: FloatArray, size: number): FloatArray {
+  if (like instanceof Float32Array) {
+    if (scratch32.length < size) scratch32 = new Float32Array(size);
+    return scratch32.length === size ? scratch32 : scratch32.subarray(0, size);
+  }
+  if (scratch64.length < size) scratch64 = new Float64Array(size);
+  return scratch64.length === size ? scratch64 : scratch64.subarray(0, size);
+}
+
+/**
+ * The forward product of a convolution, `out = im2col(x)·kernel (+ bias)`, without handing out the
+ * patch matrix: `out[(b·outHeight + oy)·outWidth + ox, f] = Σ_t patches[row, t] · kernel[t, f] + bias[f]`.
+ * The bits are exactly those of {@link im2col}, `matmul` and `addRowVector` on the active backend;
+ * the WASM backend makes the patches in its own memory, a chunk at a time while the product
+ * consumes them, so they are never copied out and back in (other backends compose the three with
+ * a scratch patch matrix kept here).
+ *
+ * @param x - images `[n, inHeight, inWidth, channels]`
+ * @param g - the geometry, from {@link convGeometry}
+ * @param kernel - `(kh·kw·channels)×filters`: a Keras kernel `[kh, kw, channels, filters]` reshaped
+ * @param out - `(n·outHeight·outWidth)×filters`; allocated when omitted
+ * @param bias - `1×filters`, added to every row; none when omitted
+ * @throws BackpropError `SHAPE_MISMATCH` for operands that do not fit the geometry,
+ *   `INVALID_ARGUMENT` for different dtypes or `out` sharing memory with an operand
+ * @example
+ * ```ts
+ * const g = convGeometry({ inputShape: [28, 28, 1], kernelSize: [5, 5] });
+ * const z = conv2dForward(images, g, kernel.reshape([25, 8]) as Matrix, undefined, bias.asMatrix()); // (n·576)×8
+ * ```
+ */
+export function conv2dForward(x: Tensor, g: ConvGeometry, kernel: Matrix, out?: Matrix, bias?: Matrix): Matrix {
+  const where = "conv2dForward";
+  checkGeometry(where, g);
+  const batch = checkImages(where, "x", x, g);
+  const taps = g.kernelHeight * g.kernelWidth * g.channels;
+  const rows = batch * g.outHeight * g.outWidth;
+  const filters = kernel.cols;
+  const o = out ?? new Matrix(rows, filters, x.dtype);
+  checkMatrix(where, "out", o, rows, filters, `${batch}·${g.outHeight}·${g.outWidth} windows × ${filters} filters`);
+  checkPair(where, x.data, o.data, "out", "x");
+  checkOperand(where, "kernel", kernel, taps, filters, `${g.kernelHeight}·${g.kernelWidth}·${g.channels} taps × filters`, o.data);
+  if (bias) checkOperand(where, "bias", bias, 1, filters, "one per filter", o.data);
+  const backend = getBackend();
+  if (backend.conv2dForward?.(g, batch, x.data, kernel.data, filters, bias?.data, o.data)) return o;
+  const patches = patchScratch(x.data, rows * taps);
+  runIm2col(backend, g, batch, x.data, patches);
+  backend.gemm(false, false, rows, filters, taps, patches, kernel.data, o.data, false);
+  if (bias) addRowVector(o, bias, o);
+  return o;
+}
+
+/**
+ * The kernel gradient of a convolution, `out = im2col(x)ᵀ·delta` (`out += …` when `accumulate`),
+ * with `delta = dL/dz` of {@link conv2dForward}'s output. Bit-identical to {@link im2col} then
+ * `matmul(patches, delta, out, { transA: true, accumulate })` on the active backend, without the
+ * patch matrix leaving the WASM backend's memory.
+ *
+ * @param x - the images of the forward pass, `[n, inHeight, inWidth, channels]`
+ * @param g - the geometry, from {@link convGeometry}
+ * @param delta - `(n·outHeight·outWidth)×filters`
+ * @param out - `(kh·kw·channels)×filters`; allocated when omitted
+ * @param accumulate - add to `out` (a gradient summed over calls). Default false.
+ * @throws BackpropError as {@link conv2dForward}
+ * @example
+ * ```ts
+ * conv2dKernelGradient(images, g, delta, kernelGrad, true); // dL/dW += Pᵀ·δ
+ * ```
+ */
+export function conv2dKernelGradient(x: Tensor, g: ConvGeometry, delta: Matrix, out?: Matrix, accumulate = false): Matrix {
+  const where = "conv2dKernelGradient";
+  checkGeometry(where, g);
+  const batch = checkImages(where, "x", x, g);
+  const taps = g.kernelHeight * g.kernelWidth * g.channels;
+  const rows = batch * g.outHeight * g.outWidth;
+  const filters = delta.cols;
+  const o = out ?? new Matrix(taps, filters, x.dtype);
+  checkMatrix(where, "out", o, taps, filters, `${g.kernelHeight}·${g.kernelWidth}·${g.channels} taps × ${filters} filters`);
+  checkPair(where, x.data, o.data, "out", "x");
+  checkOperand(where, "delta", delta, rows, filters, `${batch}·${g.outHeight}·${g.outWidth} windows × filters`, o.data);
+  const backend = getBackend();
+  if (backend.conv2dKernelGradient?.(g, batch, x.data, delta.data, filters, o.data, accumulate)) return o;
+  const patches = patchScratch(x.data, rows * taps);
+  runIm2col(backend, g, batch, x.data, patches);
+  backend.gemm(true, false, taps, filters, rows, patches, delta.data, o.data, accumulate);
+  return o;
+}
+
+/**
+ * The input gradient of a convolution, `out = col2im(delta·kernelᵀ)` = dL/dx. Bit-identical to
+ * `matmul(delta, kernel, dPatches, { transB: true })` then {@link col2im} on the active backend,
+ * without the patch-matrix gradient leaving the WASM backend's memory.
+ *
+ * @param delta - `(n·outHeight·outWidth)×filters`, dL/dz of {@link conv2dForward}'s output
+ * @param g - the geometry, from {@link convGeometry}
+ * @param kernel - `(kh·kw·channels)×filters`
+ * @param out - the images' gradient `[n, inHeight, inWidth, channels]`; allocated when omitted.
+ *   Overwritten.
+ * @throws BackpropError as {@link conv2dForward}
+ * @example
+ * ```ts
+ * conv2dInputGradient(delta, g, kernel.reshape([25, 8]) as Matrix, dx); // dL/dx
+ * ```
+ */
+export function conv2dInputGradient(delta: Matrix, g: ConvGeometry, kernel: Matrix, out?: Tensor): Tensor {
+  const where = "conv2dInputGradient";
+  checkGeometry(where, g);
+  const perSample = g.outHeight * g.outWidth;
+  const batch = out ? checkImages(where, "out", out, g) : Math.floor(delta.rows / perSample);
+  const taps = g.kernelHeight * g.kernelWidth * g.channels;
+  const rows = batch * perSample;
+  const filters = kernel.cols;
+  const o = out ?? new Tensor([batch, g.inHeight, g.inWidth, g.channels], delta.dtype);
+  checkOperand(where, "delta", delta, rows, filters, `${batch}·${g.outHeight}·${g.outWidth} windows × ${filters} filters`, o.data);
+  checkOperand(where, "kernel", kernel, taps, filters, `${g.kernelHeight}·${g.kernelWidth}·${g.channels} taps × filters`, o.data);
+  const backend = getBackend();
+  if (backend.conv2dInputGradient?.(g, batch, delta.data, kernel.data, filters, o.data)) return o;
+  const dPatches = patchScratch(delta.data, rows * taps);
+  backend.gemm(false, true, rows, taps, filters, delta.data, kernel.data, dPatches, false);
+  runCol2im(backend, g, batch, dPatches, o.data);
+  return o;
+}
+
+/**
+ * The reference im2col (and the TypeScript backend's): the patch matrix of `batch` images, as
+ * {@link im2col} documents it. Internal; call {@link im2col}.
+ */
+export function im2colReference(g: ConvGeometry, batch: number, x: FloatArray, out: FloatArray): void {
+  if (x instanceof Float32Array) im2colF32(x, out as Float32Array, batch, g);
+  else im2colF64(x, out as Float64Array, batch, g);
+}
+
+/**
+ * The reference col2im (and the TypeScript backend's), as {@link col2im} documents it; its order
+ * of additions is the one every backend follows. Internal; call {@link col2im}.
+ */
+export function col2imReference(g: ConvGeometry, batch: number, patches: FloatArray, out: FloatArray): void {
+  if (out instanceof Float32Array) col2imF32(patches as Float32Array, out, batch, g);
+  else col2imF64(patches as Float64Array, out as Float64Array, batch, g);
 }
 
 /*

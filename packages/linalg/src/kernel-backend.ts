@@ -1,9 +1,15 @@
 import type { FloatArray } from "./dtype.js";
+import type { ConvGeometry } from "./im2col.js";
 
 /**
  * The hot kernels, behind one interface so a faster implementation (WASM SIMD, threads) can be
  * swapped in without changing any caller. Arrays are row-major, already shape-checked, and
  * share one dtype; implementations must not allocate per call.
+ *
+ * Only `gemm` is required. The convolution kernels are optional: where a backend lacks one, the
+ * functions of `im2col.ts` run the TypeScript reference loops (im2col, col2im) or compose im2col
+ * and `gemm` (the `conv2d*` passes). Whatever a backend provides must give the bits of that
+ * reference or composition on the same backend.
  */
 export interface KernelBackend {
   /** Registry-style name, e.g. `"typescript"`. */
@@ -32,4 +38,58 @@ export interface KernelBackend {
    * in float32 as well as float64. Absent means 0: no product is promised to follow it.
    */
   readonly exactUpTo?: number;
+  /**
+   * im2col: writes every element of `out`, the `(batch·outHeight·outWidth)×(kh·kw·channels)` patch
+   * matrix of the NHWC images `x`, exactly as the reference loop of `im2col.ts` (a pure copy, so
+   * the bits of `x` and zeros).
+   */
+  im2col?(g: ConvGeometry, batch: number, x: FloatArray, out: FloatArray): void;
+  /**
+   * col2im, the adjoint: zeroes the images `out`, then adds each element of `patches` onto the
+   * position it was read from, in the reference loop's order (patch rows in increasing order, one
+   * rounded add per element), so every sum is bit-identical to the reference.
+   */
+  col2im?(g: ConvGeometry, batch: number, patches: FloatArray, out: FloatArray): void;
+  /**
+   * The forward product of a convolution without handing out the patch matrix P = im2col(x):
+   * `out = P·kernel` (`kernel` taps×filters), then `out[i, f] += bias[f]` when `bias` is given,
+   * bit-identical to `im2col`, `gemm` and a row-vector add on this backend. Returns false, having
+   * written nothing, when it would not run the product itself (tiny products, say): the caller then
+   * runs exactly that composition.
+   */
+  conv2dForward?(
+    g: ConvGeometry,
+    batch: number,
+    x: FloatArray,
+    kernel: FloatArray,
+    filters: number,
+    bias: FloatArray | undefined,
+    out: FloatArray,
+  ): boolean;
+  /**
+   * The kernel gradient `out = Pᵀ·delta` (`out += …` when `accumulate`) with P = im2col(x) and
+   * `delta` (batch·outHeight·outWidth)×filters; bit-identical to im2col then `gemm` with `transA`.
+   * Returns false, having written nothing, as {@link KernelBackend.conv2dForward}.
+   */
+  conv2dKernelGradient?(
+    g: ConvGeometry,
+    batch: number,
+    x: FloatArray,
+    delta: FloatArray,
+    filters: number,
+    out: FloatArray,
+    accumulate: boolean,
+  ): boolean;
+  /**
+   * The input gradient `out = col2im(delta·kernelᵀ)`; bit-identical to `gemm` with `transB`
+   * then col2im. Returns false, having written nothing, as {@link KernelBackend.conv2dForward}.
+   */
+  conv2dInputGradient?(
+    g: ConvGeometry,
+    batch: number,
+    delta: FloatArray,
+    kernel: FloatArray,
+    filters: number,
+    out: FloatArray,
+  ): boolean;
 }

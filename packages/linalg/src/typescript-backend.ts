@@ -1,4 +1,5 @@
 import type { FloatArray } from "./dtype.js";
+import { col2imReference, im2colReference } from "./im2col.js";
 import type { KernelBackend } from "./kernel-backend.js";
 import { packedDoubles } from "./packed-doubles.js";
 
@@ -449,7 +450,8 @@ export function exactBelow(minWork: number): number {
  * The portable backend: plain TypeScript loops over typed arrays, exact in float64. Medium and
  * large products run a packed, register-blocked 4×3 kernel (~5–5.5 GFLOP/s in V8 on the W1 shapes,
  * float32 or float64); small ones stream rows. It is always available and is the reference the
- * faster backends are tested against. Its scratch panels are module-level and reused.
+ * faster backends are tested against. Its scratch panels are module-level and reused. Its im2col
+ * and col2im are the reference loops of `im2col.ts`; the convolution passes compose them with gemm.
  */
 export const typescriptBackend: KernelBackend = {
   name: "typescript",
@@ -473,4 +475,6 @@ export const typescriptBackend: KernelBackend = {
       gemmStreamB(m, n, k, a, ai, ap, b, c, accumulate);
     }
   },
+  im2col: im2colReference,
+  col2im: col2imReference,
 };

@@ -2,13 +2,18 @@ import type { KernelBackend } from "./kernel-backend.js";
 import type { FloatArray } from "./dtype.js";
 import { BackpropError } from "./errors.js";
 import { wasmGemmBase64, wasmGemmRelaxedBase64 } from "./generated/wasm-gemm-binary.js";
+import { col2imReference, im2colReference, type ConvGeometry } from "./im2col.js";
 import { exactBelow, typescriptBackend } from "./typescript-backend.js";
 
 /*
- * The WebAssembly SIMD backend. The kernels (assembly/gemm.ts, compiled by scripts/build-wasm.mjs)
- * work on linear memory, so operands living on the JS heap are copied in and the result copied out:
- * a memcpy of O(mk + kn + mn) against O(mnk) multiply-adds, a few percent at the W1 shapes. Arrays
- * that already live in the module's memory (see `WasmBackend.allocate`) are used in place.
+ * The WebAssembly SIMD backend. The kernels (assembly/, compiled by scripts/build-wasm.mjs) work on
+ * linear memory, so operands living on the JS heap are copied in and the result copied out: a
+ * memcpy of O(mk + kn + mn) against O(mnk) multiply-adds, a few percent at the W1 shapes.
+ *
+ * The convolution kernels (assembly/conv.ts) take the same approach, with one twist: the patch
+ * matrix of im2col, 25× the input for a 5×5 kernel on one channel, is made and consumed in chunks
+ * of rows that stay in cache, so only the images, the kernel and the (smaller) result cross the
+ * boundary, and the memory never grows for the patches.
  *
  * ES2022 without the DOM lib has no WebAssembly types, so the few we use are declared here.
  */
@@ -45,10 +50,36 @@ export type GemmExport = (
   i1: number,
 ) => void;
 
+/** The signature of the kernels' `im2col` export (internal). */
+type Im2colExport = (g: number, x: number, out: number, r0: number, r1: number, shift: number) => void;
+/** The signature of the kernels' `col2imF32`/`col2imF64` exports (internal). */
+type Col2imExport = (g: number, p: number, dx: number, r0: number, r1: number) => void;
+/** `convForwardF32`/`F64`: rows [i0, i1) of C = im2col(x)·W (+ bias unless 0) (internal). */
+type ConvForwardExport = (
+  g: number, batch: number, x: number, w: number, bias: number, c: number, n: number,
+  scratch: number, chunk: number, panel: number, i0: number, i1: number,
+) => void;
+/** `convKernelGradientF32`/`F64`: C (+)= im2col(x)ᵀ·D (internal). */
+type ConvKernelGradientExport = (
+  g: number, batch: number, x: number, d: number, c: number, n: number, accumulate: number,
+  scratch: number, chunk: number, panel: number,
+) => void;
+/** `convInputGradientF32`/`F64`: dx = col2im(D·Wᵀ) (internal). */
+type ConvInputGradientExport = (
+  g: number, batch: number, d: number, w: number, dx: number, n: number,
+  scratch: number, chunk: number, panel: number,
+) => void;
+
 /** Bytes in a WebAssembly page. */
 export const PAGE = 65536;
 /** Where operands start in linear memory: the module's own static data, if any, lives below. */
 export const HEAP_BASE = PAGE;
+/**
+ * Where the backends write a {@link ConvGeometry} for the convolution kernels (13 i32, see
+ * assembly/conv.ts): in the first page, which the module leaves free (build-wasm.mjs fails if the
+ * module ever gets static data).
+ */
+export const GEOMETRY = 256;
 
 /** Decodes base64 (the embedded modules) without Node's Buffer, so browsers can too. */
 export function decode(base64: string): Uint8Array {
@@ -117,7 +148,9 @@ export interface WasmBackendOptions {
   /**
    * Products with fewer multiply-adds (`m·n·k`) than this run on the TypeScript backend, where a
    * call costs less than crossing into WASM and copying. Default 256: a call plus the copies costs
-   * ~0.3 µs, so even a 150×8·8×3 product is ~4× faster in WASM. 0 sends everything to WASM.
+   * ~0.3 µs, so even a 150×8·8×3 product is ~4× faster in WASM. im2col and col2im stay in
+   * TypeScript below 4× as many patch-matrix elements (a copy is cheaper than a multiply-add).
+   * 0 sends everything to WASM.
    */
   readonly minWork?: number;
   /**
@@ -140,6 +173,160 @@ export interface WasmBackend extends KernelBackend {
 /** Rounds up to a multiple of 16 bytes (v128 alignment). */
 export function align16(bytes: number): number {
   return (bytes + 15) & ~15;
+}
+
+/**
+ * A module's linear memory as the backends see it (internal): typed views of the whole memory,
+ * made again whenever it grows (a private memory's buffer is detached by growth; a shared one's
+ * old views keep their old length).
+ */
+export interface WasmHeap {
+  readonly f32: Float32Array;
+  readonly f64: Float64Array;
+  /** Makes the memory at least `bytes` long (it never shrinks). */
+  reserve(bytes: number): void;
+  /** Writes `g` where the convolution kernels read it ({@link GEOMETRY}). */
+  writeGeometry(g: ConvGeometry): void;
+}
+
+/** The {@link WasmHeap} of `memory`, which only the calling thread grows (internal). */
+export function createHeap(memory: WasmMemory): WasmHeap {
+  // NOTE: the size is tracked here rather than read from memory.buffer on every call: only this
+  // thread grows the memory, and the getter is not free.
+  let size = memory.buffer.byteLength;
+  let i32 = new Int32Array(memory.buffer);
+  const heap = {
+    f32: new Float32Array(memory.buffer),
+    f64: new Float64Array(memory.buffer),
+    reserve(bytes: number): void {
+      if (bytes <= size) return;
+      memory.grow(Math.ceil((bytes - size) / PAGE));
+      size = memory.buffer.byteLength;
+      heap.f32 = new Float32Array(memory.buffer);
+      heap.f64 = new Float64Array(memory.buffer);
+      i32 = new Int32Array(memory.buffer);
+    },
+    writeGeometry(g: ConvGeometry): void {
+      const o = GEOMETRY >> 2;
+      i32[o] = g.inHeight;
+      i32[o + 1] = g.inWidth;
+      i32[o + 2] = g.channels;
+      i32[o + 3] = g.kernelHeight;
+      i32[o + 4] = g.kernelWidth;
+      i32[o + 5] = g.strideHeight;
+      i32[o + 6] = g.strideWidth;
+      i32[o + 7] = g.dilationHeight;
+      i32[o + 8] = g.dilationWidth;
+      i32[o + 9] = g.padTop;
+      i32[o + 10] = g.padLeft;
+      i32[o + 11] = g.outHeight;
+      i32[o + 12] = g.outWidth;
+    },
+  };
+  return heap;
+}
+
+/** im2col and col2im run in WASM from `minWork` times this many patch-matrix elements (internal). */
+export const CONV_ELEMENTS_PER_WORK = 4;
+/** Patch-matrix bytes the convolution kernels make and consume at a time (about half an L2). */
+const CHUNK_BYTES = 1 << 18;
+/** Bound on every coordinate term, so that sums of three stay exact in the kernels' i32 arithmetic. */
+const COORDINATE_LIMIT = 2 ** 29;
+
+/** Rows of the patch matrix per chunk: a multiple of 4, the GEMM's tile height, so no chunk ends in a partial tile. */
+export function chunkRows(taps: number, size: number): number {
+  return Math.max(4, Math.floor(CHUNK_BYTES / (taps * size) / 4) * 4);
+}
+
+/**
+ * Whether the kernels' i32 index arithmetic is exact for `g` over `batch` samples: any geometry
+ * from convGeometry for images that fit in memory. Hand-made ones with extreme offsets or strides
+ * (a pad of 2³⁰ rows, say) run on the TypeScript loops instead.
+ */
+export function convFits(g: ConvGeometry, batch: number): boolean {
+  const terms = [
+    g.inHeight * g.inWidth * g.channels,
+    (g.outHeight - 1) * g.strideHeight,
+    (g.outWidth - 1) * g.strideWidth,
+    (g.kernelHeight - 1) * g.dilationHeight,
+    (g.kernelWidth - 1) * g.dilationWidth,
+    Math.abs(g.padTop),
+    Math.abs(g.padLeft),
+  ];
+  for (const t of terms) if (!(t < COORDINATE_LIMIT)) return false;
+  // Row numbers of the patch matrix and its element count stay below 2³¹.
+  return batch * g.outHeight * g.outWidth * g.kernelHeight * g.kernelWidth * g.channels < 2 ** 31;
+}
+
+/** The im2col and col2im of a wasm backend: the image copied in once, the patch matrix in chunks (internal). */
+export interface WasmConvKernels {
+  im2col(g: ConvGeometry, batch: number, x: FloatArray, out: FloatArray): void;
+  col2im(g: ConvGeometry, batch: number, patches: FloatArray, out: FloatArray): void;
+}
+
+/**
+ * {@link WasmConvKernels} over a module's exports and heap (internal; shared by the wasm backends).
+ * Patch matrices of fewer than `minElements` elements stay on the TypeScript loops (same bits).
+ */
+export function createConvKernels(exports: Record<string, unknown>, heap: WasmHeap, minElements: number): WasmConvKernels {
+  const im2colExport = exports["im2col"] as Im2colExport;
+  const col2imF32 = exports["col2imF32"] as Col2imExport;
+  const col2imF64 = exports["col2imF64"] as Col2imExport;
+  return {
+    im2col(g, batch, x, out) {
+      const taps = g.kernelHeight * g.kernelWidth * g.channels;
+      const rows = batch * g.outHeight * g.outWidth;
+      if (rows * taps < minElements || rows === 0 || !convFits(g, batch)) {
+        im2colReference(g, batch, x, out);
+        return;
+      }
+      const isF32 = x instanceof Float32Array;
+      const size = isF32 ? 4 : 8;
+      const shift = isF32 ? 2 : 3;
+      const chunk = chunkRows(taps, size);
+      // 16 bytes of slack after the image and after the chunk: the gather reads and writes whole
+      // v128s (see assembly/conv.ts).
+      const xOff = HEAP_BASE;
+      const pOff = align16(xOff + x.length * size + 16);
+      heap.reserve(pOff + Math.min(rows, chunk) * taps * size + 16);
+      heap.writeGeometry(g);
+      const view = isF32 ? heap.f32 : heap.f64;
+      view.set(x, xOff >> shift);
+      const p = pOff >> shift;
+      for (let r0 = 0; r0 < rows; r0 += chunk) {
+        const r1 = Math.min(rows, r0 + chunk);
+        im2colExport(GEOMETRY, xOff, pOff, r0, r1, shift);
+        out.set(view.subarray(p, p + (r1 - r0) * taps), r0 * taps);
+      }
+    },
+    col2im(g, batch, patches, out) {
+      const taps = g.kernelHeight * g.kernelWidth * g.channels;
+      const rows = batch * g.outHeight * g.outWidth;
+      if (rows * taps < minElements || rows === 0 || !convFits(g, batch)) {
+        col2imReference(g, batch, patches, out);
+        return;
+      }
+      const isF32 = out instanceof Float32Array;
+      const size = isF32 ? 4 : 8;
+      const shift = isF32 ? 2 : 3;
+      const chunk = chunkRows(taps, size);
+      const dxOff = HEAP_BASE;
+      const pOff = align16(dxOff + out.length * size);
+      heap.reserve(pOff + Math.min(rows, chunk) * taps * size);
+      heap.writeGeometry(g);
+      const view = isF32 ? heap.f32 : heap.f64;
+      const dx = dxOff >> shift;
+      view.fill(0, dx, dx + out.length);
+      const kernel = isF32 ? col2imF32 : col2imF64;
+      // Chunks in increasing row order: each input element receives its terms in the reference order.
+      for (let r0 = 0; r0 < rows; r0 += chunk) {
+        const r1 = Math.min(rows, r0 + chunk);
+        view.set(patches.subarray(r0 * taps, r1 * taps), pOff >> shift);
+        kernel(GEOMETRY, pOff, dxOff, r0, r1);
+      }
+      out.set(view.subarray(dx, dx + out.length));
+    },
+  };
 }
 
 /** Scratch a thread needs per product: a k×8 packed panel of B plus one 4×8 tile (see assembly/gemm.ts). */
@@ -182,19 +369,27 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   // for — only for products with more operands than that. A shared memory would never detach, but
   // V8 copies into a SharedArrayBuffer with slower, tear-free copies (measured 3–5% on W1).
   const instance = new wasm.Instance(new wasm.Module(relaxed ?? moduleBytes()), {});
-  const memory = instance.exports["memory"] as WasmMemory;
-  const gemmF32 = instance.exports["gemmF32"] as GemmExport;
-  const gemmF64 = instance.exports["gemmF64"] as GemmExport;
-  let f32 = new Float32Array(memory.buffer);
-  let f64 = new Float64Array(memory.buffer);
+  const exports = instance.exports;
+  const memory = exports["memory"] as WasmMemory;
+  const gemmF32 = exports["gemmF32"] as GemmExport;
+  const gemmF64 = exports["gemmF64"] as GemmExport;
+  const convForwardF32 = exports["convForwardF32"] as ConvForwardExport;
+  const convForwardF64 = exports["convForwardF64"] as ConvForwardExport;
+  const convKernelGradientF32 = exports["convKernelGradientF32"] as ConvKernelGradientExport;
+  const convKernelGradientF64 = exports["convKernelGradientF64"] as ConvKernelGradientExport;
+  const convInputGradientF32 = exports["convInputGradientF32"] as ConvInputGradientExport;
+  const convInputGradientF64 = exports["convInputGradientF64"] as ConvInputGradientExport;
+  const heap = createHeap(memory);
+  const conv = createConvKernels(exports, heap, CONV_ELEMENTS_PER_WORK * minWork);
 
-  function reserve(bytes: number): void {
-    const have = memory.buffer.byteLength;
-    if (bytes <= have) return;
-    memory.grow(Math.ceil((bytes - have) / PAGE));
-    // NOTE: growing detaches the old ArrayBuffer, so views must be made again.
-    f32 = new Float32Array(memory.buffer);
-    f64 = new Float64Array(memory.buffer);
+  /**
+   * Whether the product of a convolution pass (m·n·k = rows·taps·filters for all three) runs here,
+   * exactly as `gemm` decides it; otherwise a fused pass declines and the caller composes.
+   */
+  function fuses(g: ConvGeometry, batch: number, filters: number): boolean {
+    const rows = batch * g.outHeight * g.outWidth;
+    const taps = g.kernelHeight * g.kernelWidth * g.channels;
+    return rows * taps * filters >= minWork && rows > 0 && filters > 0 && convFits(g, batch);
   }
 
   function gemm(
@@ -218,8 +413,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     const aOff = align16(panel + panelBytes(k));
     const bOff = align16(aOff + m * k * size);
     const cOff = align16(bOff + k * n * size);
-    reserve(cOff + m * n * size);
-    const view = isF32 ? f32 : f64;
+    heap.reserve(cOff + m * n * size);
+    const view = isF32 ? heap.f32 : heap.f64;
     const shift = isF32 ? 2 : 3;
     view.set(a.subarray(0, m * k), aOff >> shift);
     view.set(b.subarray(0, k * n), bOff >> shift);
@@ -228,11 +423,114 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     c.set(view.subarray(cOff >> shift, (cOff >> shift) + m * n));
   }
 
+  function conv2dForward(
+    g: ConvGeometry,
+    batch: number,
+    x: FloatArray,
+    kernel: FloatArray,
+    filters: number,
+    bias: FloatArray | undefined,
+    out: FloatArray,
+  ): boolean {
+    if (!fuses(g, batch, filters)) return false;
+    const isF32 = out instanceof Float32Array;
+    const size = isF32 ? 4 : 8;
+    const shift = isF32 ? 2 : 3;
+    const rows = batch * g.outHeight * g.outWidth;
+    const taps = g.kernelHeight * g.kernelWidth * g.channels;
+    const chunk = chunkRows(taps, size);
+    // Regions sized by what is copied in (the arrays), so none can spill into the next.
+    const panel = HEAP_BASE;
+    const xOff = align16(panel + panelBytes(taps));
+    const wOff = align16(xOff + x.length * size + 16);
+    const bOff = align16(wOff + kernel.length * size);
+    const cOff = align16(bOff + (bias ? bias.length : 0) * size);
+    const sOff = align16(cOff + rows * filters * size);
+    heap.reserve(sOff + Math.min(rows, chunk) * taps * size + 16);
+    heap.writeGeometry(g);
+    const view = isF32 ? heap.f32 : heap.f64;
+    view.set(x, xOff >> shift);
+    view.set(kernel, wOff >> shift);
+    if (bias) view.set(bias, bOff >> shift);
+    (isF32 ? convForwardF32 : convForwardF64)(GEOMETRY, batch, xOff, wOff, bias ? bOff : 0, cOff, filters, sOff, chunk, panel, 0, rows);
+    out.set(view.subarray(cOff >> shift, (cOff >> shift) + rows * filters));
+    return true;
+  }
+
+  function conv2dKernelGradient(
+    g: ConvGeometry,
+    batch: number,
+    x: FloatArray,
+    delta: FloatArray,
+    filters: number,
+    out: FloatArray,
+    accumulate: boolean,
+  ): boolean {
+    if (!fuses(g, batch, filters)) return false;
+    const isF32 = out instanceof Float32Array;
+    const size = isF32 ? 4 : 8;
+    const shift = isF32 ? 2 : 3;
+    const rows = batch * g.outHeight * g.outWidth;
+    const taps = g.kernelHeight * g.kernelWidth * g.channels;
+    const chunk = chunkRows(taps, size);
+    // The GEMM's k is a chunk of rows here, so that sizes its panel.
+    const panel = HEAP_BASE;
+    const xOff = align16(panel + panelBytes(Math.min(rows, chunk)));
+    const dOff = align16(xOff + x.length * size + 16);
+    const cOff = align16(dOff + delta.length * size);
+    const sOff = align16(cOff + Math.max(out.length, taps * filters) * size);
+    heap.reserve(sOff + Math.min(rows, chunk) * taps * size + 16);
+    heap.writeGeometry(g);
+    const view = isF32 ? heap.f32 : heap.f64;
+    view.set(x, xOff >> shift);
+    view.set(delta, dOff >> shift);
+    if (accumulate) view.set(out, cOff >> shift);
+    (isF32 ? convKernelGradientF32 : convKernelGradientF64)(GEOMETRY, batch, xOff, dOff, cOff, filters, +accumulate, sOff, chunk, panel);
+    out.set(view.subarray(cOff >> shift, (cOff >> shift) + taps * filters));
+    return true;
+  }
+
+  function conv2dInputGradient(
+    g: ConvGeometry,
+    batch: number,
+    delta: FloatArray,
+    kernel: FloatArray,
+    filters: number,
+    out: FloatArray,
+  ): boolean {
+    if (!fuses(g, batch, filters)) return false;
+    const isF32 = out instanceof Float32Array;
+    const size = isF32 ? 4 : 8;
+    const shift = isF32 ? 2 : 3;
+    const rows = batch * g.outHeight * g.outWidth;
+    const taps = g.kernelHeight * g.kernelWidth * g.channels;
+    const chunk = chunkRows(taps, size);
+    const panel = HEAP_BASE;
+    const dOff = align16(panel + panelBytes(filters));
+    const wOff = align16(dOff + delta.length * size);
+    const xOff = align16(wOff + kernel.length * size);
+    const sOff = align16(xOff + out.length * size);
+    heap.reserve(sOff + Math.min(rows, chunk) * taps * size);
+    heap.writeGeometry(g);
+    const view = isF32 ? heap.f32 : heap.f64;
+    view.set(delta, dOff >> shift);
+    view.set(kernel, wOff >> shift);
+    (isF32 ? convInputGradientF32 : convInputGradientF64)(GEOMETRY, batch, dOff, wOff, xOff, filters, sOff, chunk, panel);
+    const images = batch * g.inHeight * g.inWidth * g.channels;
+    out.set(view.subarray(xOff >> shift, (xOff >> shift) + images));
+    return true;
+  }
+
   return {
     name: "wasm",
     fused: relaxed !== undefined,
     exactUpTo: exactBelow(minWork),
     gemm,
+    im2col: conv.im2col,
+    col2im: conv.col2im,
+    conv2dForward,
+    conv2dKernelGradient,
+    conv2dInputGradient,
     memoryBytes: () => memory.buffer.byteLength,
   };
 }
