@@ -5,11 +5,12 @@ import {
   Param,
   Tensor,
   addRowVector,
-  col2im,
+  conv2dForward,
+  conv2dInputGradient,
+  conv2dKernelGradient,
   convGeometry,
   describeValue,
   formatShape,
-  im2col,
   matmul,
   readConfig,
   shapeString,
@@ -198,14 +199,11 @@ export class Conv2D implements Layer {
   private geometry: ConvGeometry | undefined;
   // True for a 1×1 kernel with stride 1 and no padding: the patch matrix is the input's 2-D view.
   private direct = false;
-  private patchPool: BufferPool | undefined;
   private zPool: BufferPool | undefined;
   private yPool: BufferPool | undefined;
   private dzPool: BufferPool | undefined;
-  private dPatchPool: BufferPool | undefined;
   private dxPool: BufferPool | undefined;
   private lastX: Tensor | undefined;
-  private lastPatches: Matrix | undefined;
   private lastZ: Tensor | undefined;
   private lastZm: Matrix | undefined;
   private lastY: Tensor | undefined;
@@ -314,10 +312,6 @@ export class Conv2D implements Layer {
     this.geometry = g;
     this.direct = kh === 1 && kw === 1 && g.strideHeight === 1 && g.strideWidth === 1 && g.padTop === 0 && g.padLeft === 0;
     const outputShape = [g.outHeight, g.outWidth, this.filters];
-    const patchShape = [g.outHeight, g.outWidth, taps];
-    // Pools allocate on first use, per batch size: the direct path never touches the patch pools.
-    this.patchPool = new BufferPool(patchShape, ctx.dtype);
-    this.dPatchPool = new BufferPool(patchShape, ctx.dtype);
     this.zPool = new BufferPool(outputShape, ctx.dtype);
     this.yPool = isIdentity(this.activation) ? this.zPool : new BufferPool(outputShape, ctx.dtype);
     this.dzPool = new BufferPool(outputShape, ctx.dtype);
@@ -340,15 +334,19 @@ export class Conv2D implements Layer {
       });
     }
     const batch = s[0] as number;
-    const patches = this.direct ? x.asMatrix() : im2col(x, g, (this.patchPool as BufferPool).matrix(batch));
     const zPool = this.zPool as BufferPool;
     const zm = zPool.matrix(batch);
-    matmul(patches, kernel, zm);
-    if (this.biasRow) addRowVector(zm, this.biasRow, zm);
+    if (this.direct) {
+      matmul(x.asMatrix(), kernel, zm);
+      if (this.biasRow) addRowVector(zm, this.biasRow, zm);
+    } else {
+      // im2col(x)·W + b in one call: a backend that can keeps the patch matrix in its own memory,
+      // and the result is the same bits as im2col, matmul and addRowVector one after the other.
+      conv2dForward(x, g, kernel, zm, this.biasRow);
+    }
     const yPool = this.yPool as BufferPool;
     const ym = activationForward(this.activation, zm, yPool.matrix(batch));
     this.lastX = x;
-    this.lastPatches = patches;
     this.lastZ = zPool.get(batch);
     this.lastZm = zm;
     this.lastY = yPool.get(batch);
@@ -396,15 +394,18 @@ export class Conv2D implements Layer {
   }
 
   private backwardFrom(dz: Tensor, dzm: Matrix, ctx: BackwardContext): Tensor {
-    const patches = this.lastPatches;
     const x = this.lastX;
-    if (!patches || !x) throw noForward(this.name);
+    const g = this.geometry;
+    if (!x || !g) throw noForward(this.name);
     const kernel = this.kernel;
     const kernelMatrix = this.kernelMatrix as Matrix;
     this.lastDz = dz;
     if (kernel.trainable) {
       const grad = this.kernelGradMatrix as Matrix;
-      matmul(patches, dzm, grad, WEIGHT_GRADIENT);
+      // dW += im2col(x)ᵀ·δ: the patches are made again (inside WASM memory where the backend can)
+      // rather than kept from the forward pass, which would hold a copy of every input per layer.
+      if (this.direct) matmul(x.asMatrix(), dzm, grad, WEIGHT_GRADIENT);
+      else conv2dKernelGradient(x, g, dzm, grad, true);
       if (this.kernelReg) addRegularizerGradient(this.kernelReg, kernelMatrix, grad);
     }
     const bias = this.biasParam;
@@ -420,13 +421,8 @@ export class Conv2D implements Layer {
       this.lastDx = undefined;
       return dx;
     }
-    if (this.direct) {
-      matmul(dzm, kernelMatrix, dxPool.matrix(batch), INPUT_GRADIENT);
-    } else {
-      const dPatches = (this.dPatchPool as BufferPool).matrix(batch);
-      matmul(dzm, kernelMatrix, dPatches, INPUT_GRADIENT);
-      col2im(dPatches, this.geometry as ConvGeometry, dx);
-    }
+    if (this.direct) matmul(dzm, kernelMatrix, dxPool.matrix(batch), INPUT_GRADIENT);
+    else conv2dInputGradient(dzm, g, kernelMatrix, dx);
     this.lastDx = dx;
     return dx;
   }

@@ -32,7 +32,17 @@ export { getBackend, setBackend, useBackend, type BackendName } from "./backend.
 export type { KernelBackend } from "./kernel-backend.js";
 export { typescriptBackend } from "./typescript-backend.js";
 export { packedDoubles } from "./packed-doubles.js";
-export { im2col, col2im, convGeometry, type ConvGeometry, type ConvGeometryOptions, type ConvPadding } from "./im2col.js";
+export {
+  im2col,
+  col2im,
+  conv2dForward,
+  conv2dKernelGradient,
+  conv2dInputGradient,
+  convGeometry,
+  type ConvGeometry,
+  type ConvGeometryOptions,
+  type ConvPadding,
+} from "./im2col.js";
 export { finiteDifferenceCheck, type FiniteDifferenceResult } from "./finite-difference.js";
 export {
   createWasmBackend,
