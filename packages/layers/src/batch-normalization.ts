@@ -10,8 +10,8 @@ import {
   type Shape,
 } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
-import { resolveInitializer, type Initializer, type InitializerSpec } from "./initializers/index.js";
-import { batchShapeText, checkInputShape, readInputShape } from "./input-shape.js";
+import { initializerConfig, resolveInitializer, type Initializer, type InitializerSpec } from "./initializers/index.js";
+import { batchShapeText, checkInputShape, lastAxisOnly, readInputShape } from "./input-shape.js";
 import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape } from "./layer.js";
 import {
   addRegularizerGradient,
@@ -50,21 +50,6 @@ export interface BatchNormalizationConfig {
   readonly inputShape?: readonly number[] | null;
   /** Layer name, assigned by the model when omitted. */
   readonly name?: string;
-}
-
-function readLastAxis(where: string): (value: unknown) => -1 {
-  return (value) => {
-    if (value !== -1) {
-      throw new BackpropError("INVALID_CONFIG", `${where}: invalid axis (got ${JSON.stringify(value) ?? typeof value}, expected -1)`, {
-        hint: "only the last (channels) axis is normalised: data is channels-last, [batch, ..., channels]",
-      });
-    }
-    return -1;
-  };
-}
-
-function initializerJson(init: Initializer): JsonObject {
-  return { name: init.name, config: init.config };
 }
 
 /**
@@ -163,7 +148,7 @@ export class BatchNormalization implements Layer {
   constructor(config: BatchNormalizationConfig = {}) {
     const c = readConfig("BatchNormalization", config, {
       name: { type: "string", default: "batchNormalization" },
-      axis: { type: "custom", default: -1, read: readLastAxis("BatchNormalization") },
+      axis: { type: "custom", default: -1, read: lastAxisOnly("BatchNormalization", "only the last (channels) axis is normalised: data is channels-last, [batch, ..., channels]") },
       momentum: { type: "number", default: 0.99, min: 0, max: 1 },
       epsilon: { type: "number", default: 1e-3, min: 0 },
       center: { type: "boolean", default: true },
@@ -458,10 +443,10 @@ export class BatchNormalization implements Layer {
       epsilon: this.epsilon,
       center: this.center,
       scale: this.scale,
-      betaInitializer: initializerJson(this.betaInit),
-      gammaInitializer: initializerJson(this.gammaInit),
-      movingMeanInitializer: initializerJson(this.movingMeanInit),
-      movingVarianceInitializer: initializerJson(this.movingVarianceInit),
+      betaInitializer: initializerConfig(this.betaInit),
+      gammaInitializer: initializerConfig(this.gammaInit),
+      movingMeanInitializer: initializerConfig(this.movingMeanInit),
+      movingVarianceInitializer: initializerConfig(this.movingVarianceInit),
       betaRegularizer: regularizerConfig(this.betaReg),
       gammaRegularizer: regularizerConfig(this.gammaReg),
       ...(shape ? { inputShape: [...shape] } : {}),

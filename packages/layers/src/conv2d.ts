@@ -20,7 +20,7 @@ import {
   type Shape,
 } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
-import { resolveInitializer, type Initializer, type InitializerSpec } from "./initializers/index.js";
+import { initializerConfig, resolveInitializer, type Initializer, type InitializerSpec } from "./initializers/index.js";
 import { batchShapeText, readInputShape } from "./input-shape.js";
 import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape } from "./layer.js";
 import {
@@ -453,8 +453,8 @@ export class Conv2D implements Layer {
       dilationRate: [...this.dilationRate],
       useBias: this.useBias,
       activation: layerActivationConfig(this.activation),
-      kernelInitializer: { name: this.kernelInit.name, config: this.kernelInit.config },
-      biasInitializer: { name: this.biasInit.name, config: this.biasInit.config },
+      kernelInitializer: initializerConfig(this.kernelInit),
+      biasInitializer: initializerConfig(this.biasInit),
       kernelRegularizer: regularizerConfig(this.kernelReg),
       biasRegularizer: regularizerConfig(this.biasReg),
       ...(shape ? { inputShape: [...shape] } : {}),

@@ -15,7 +15,7 @@ import {
   type Shape,
 } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
-import { resolveInitializer, type Initializer, type InitializerSpec } from "./initializers/index.js";
+import { initializerConfig, resolveInitializer, type Initializer, type InitializerSpec } from "./initializers/index.js";
 import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape } from "./layer.js";
 import {
   activationBackward,
@@ -135,9 +135,6 @@ function positiveInteger(where: string, value: unknown): number {
   return value;
 }
 
-function initializerJson(init: Initializer): JsonObject {
-  return { name: init.name, config: init.config };
-}
 
 function isNumberArray(v: unknown): v is readonly number[] {
   return Array.isArray(v) && v.every((e) => typeof e === "number");
@@ -461,8 +458,8 @@ export class Dense implements Layer {
       useBias: this.useBias,
       inputDim: this.inputDim ?? this.kernelParam?.value.rows ?? null,
       ...(shape && shape.length > 1 ? { inputShape: [...shape] } : {}),
-      kernelInitializer: initializerJson(this.kernelInit),
-      biasInitializer: initializerJson(this.biasInit),
+      kernelInitializer: initializerConfig(this.kernelInit),
+      biasInitializer: initializerConfig(this.biasInit),
       kernelRegularizer: regularizerConfig(this.kernelReg),
       biasRegularizer: regularizerConfig(this.biasReg),
       trainableBias: this.biasParam ? this.biasParam.trainable : this.trainableBias,

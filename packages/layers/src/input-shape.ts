@@ -51,3 +51,16 @@ export function checkInputShape(layer: string, shape: Shape, minRank: number): v
 export function batchShapeText(sample: Shape): string {
   return sample.length === 1 ? `n×${String(sample[0])}` : `[n, ${sample.join(", ")}]`;
 }
+
+/**
+ * A config reader for a layer that works on the last axis only (`axis: -1`, Keras' default for
+ * the normalization layers): any other value is an `INVALID_CONFIG` naming the layer, with `hint`.
+ */
+export function lastAxisOnly(where: string, hint: string): (value: unknown) => -1 {
+  return (value) => {
+    if (value !== -1) {
+      throw new BackpropError("INVALID_CONFIG", `${where}: invalid axis (got ${JSON.stringify(value) ?? typeof value}, expected -1)`, { hint });
+    }
+    return -1;
+  };
+}

@@ -9,8 +9,8 @@ import {
   type Shape,
 } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
-import { resolveInitializer, type Initializer, type InitializerSpec } from "./initializers/index.js";
-import { batchShapeText, checkInputShape, readInputShape } from "./input-shape.js";
+import { initializerConfig, resolveInitializer, type Initializer, type InitializerSpec } from "./initializers/index.js";
+import { batchShapeText, checkInputShape, lastAxisOnly, readInputShape } from "./input-shape.js";
 import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape } from "./layer.js";
 import {
   addRegularizerGradient,
@@ -43,19 +43,6 @@ export interface LayerNormalizationConfig {
   readonly inputShape?: readonly number[] | null;
   /** Layer name, assigned by the model when omitted. */
   readonly name?: string;
-}
-
-function readLastAxis(value: unknown): -1 {
-  if (value !== -1) {
-    throw new BackpropError("INVALID_CONFIG", `LayerNormalization: invalid axis (got ${JSON.stringify(value) ?? typeof value}, expected -1)`, {
-      hint: "only the last axis is normalised: each position's features, [batch, ..., features]",
-    });
-  }
-  return -1;
-}
-
-function initializerJson(init: Initializer): JsonObject {
-  return { name: init.name, config: init.config };
 }
 
 /**
@@ -122,7 +109,7 @@ export class LayerNormalization implements Layer {
   constructor(config: LayerNormalizationConfig = {}) {
     const c = readConfig("LayerNormalization", config, {
       name: { type: "string", default: "layerNormalization" },
-      axis: { type: "custom", default: -1, read: readLastAxis },
+      axis: { type: "custom", default: -1, read: lastAxisOnly("LayerNormalization", "only the last axis is normalised: each position's features, [batch, ..., features]") },
       epsilon: { type: "number", default: 1e-3, min: 0 },
       center: { type: "boolean", default: true },
       scale: { type: "boolean", default: true },
@@ -332,8 +319,8 @@ export class LayerNormalization implements Layer {
       epsilon: this.epsilon,
       center: this.center,
       scale: this.scale,
-      betaInitializer: initializerJson(this.betaInit),
-      gammaInitializer: initializerJson(this.gammaInit),
+      betaInitializer: initializerConfig(this.betaInit),
+      gammaInitializer: initializerConfig(this.gammaInit),
       betaRegularizer: regularizerConfig(this.betaReg),
       gammaRegularizer: regularizerConfig(this.gammaReg),
       ...(shape ? { inputShape: [...shape] } : {}),

@@ -1,4 +1,4 @@
-export type { Initializer } from "./initializer.js";
+export { initializerConfig, type Initializer } from "./initializer.js";
 export { zeros, ones, constant, type ConstantOptions } from "./constant.js";
 export { randomUniform, type RandomUniformOptions } from "./random-uniform.js";
 export { randomNormal, type NormalOptions } from "./random-normal.js";

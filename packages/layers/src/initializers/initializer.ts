@@ -15,3 +15,8 @@ export interface Initializer {
   /** Fills `target` in place (row-major order of draws) and returns it. */
   init<T extends Tensor>(target: T, rng: Rng, fan: { readonly fanIn: number; readonly fanOut: number }): T;
 }
+
+/** The `{ name, config }` a layer's `getConfig` stores for one of its initializers. */
+export function initializerConfig(init: Initializer): JsonObject {
+  return { name: init.name, config: init.config };
+}
