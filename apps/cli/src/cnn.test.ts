@@ -29,7 +29,7 @@ describe("image data and convolutional networks from the CLI", () => {
     expect(end.validation.accuracy).toBeGreaterThan(0.9);
     const i = JSON.parse(run(["inspect", "digits-cnn.json", "--json"]).stdout) as Inspected;
     expect(i.config.inputShape).toEqual([8, 8, 1]);
-    expect(i.config.layers.map((l) => l.className)).toEqual(["normalization", "conv2d", "maxPooling2d", "conv2d", "maxPooling2d", "flatten", "dense"]);
+    expect(i.config.layers.map((l) => l.className)).toEqual(["normalization", "conv2d", "maxPooling2d", "conv2d", "maxPooling2d", "flatten", "dropout", "dense"]);
     // The summary shows each layer's output shape, as Keras' summary() does.
     const text = run(["inspect", "digits-cnn.json"]).stdout;
     expect(text).toMatch(/\[null, 8, 8, 16\]/);
