@@ -1,5 +1,6 @@
-// The entry of the WebAssembly module (compiled by scripts/build-wasm.mjs): the GEMM kernels and
-// the convolution kernels built on them. Only what is exported here is visible to JavaScript.
+// The entry of the WebAssembly module (compiled by scripts/build-wasm.mjs): the GEMM kernels, the
+// convolution kernels built on them and the bias kernels of rows.ts. Only what is exported here is
+// visible to JavaScript.
 export { gemmF32, gemmF64 } from "./gemm";
 export {
   im2col,
@@ -12,3 +13,4 @@ export {
   convInputGradientF32,
   convInputGradientF64,
 } from "./conv";
+export { addRowVectorF32, addRowVectorF64, sumColumnsF32, sumColumnsF64 } from "./rows";

@@ -5,10 +5,12 @@ import { wasmGemmSharedBase64, wasmGemmSharedRelaxedBase64, wasmSharedMaxPages }
 import { exactBelow, typescriptBackend } from "./typescript-backend.js";
 import {
   CONV_ELEMENTS_PER_WORK,
+  ROW_ELEMENTS_PER_WORK,
   HEAP_BASE,
   align16,
   createConvKernels,
   createHeap,
+  createRowKernels,
   decode,
   isRelaxedSimdSupported,
   isWasmSimdSupported,
@@ -30,8 +32,8 @@ import {
  * main thread cannot, so there it spins on Atomics.load). Operands are copied into the shared
  * memory and the result out, as in the one-thread backend.
  *
- * im2col and col2im run on the calling thread, with the one-thread backend's kernels and glue (the
- * same bits). The fused convolution passes are not provided: `conv2dForward` & co. compose im2col
+ * im2col and col2im, and the bias add and gradient (addRowVector, sumColumns), run on the calling
+ * thread, with the one-thread backend's kernels and glue (the same bits). The fused convolution passes are not provided: `conv2dForward` & co. compose im2col
  * with this backend's split gemm instead.
  */
 
@@ -57,7 +59,8 @@ export interface ThreadedWasmBackendOptions {
   readonly threads?: number;
   /**
    * Products with fewer multiply-adds than this run on the TypeScript backend, and so do im2col
-   * and col2im of fewer than 4× as many patch-matrix elements. Default 256.
+   * and col2im of fewer than 4× as many patch-matrix elements; addRowVector and sumColumns of
+   * fewer matrix elements than this run on the loops of ops.ts. Default 256.
    */
   readonly minWork?: number;
   /**
@@ -196,6 +199,7 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
   // view; the heap makes its views again when it grows the memory (only this thread does).
   const heap = createHeap(memory);
   const conv = createConvKernels(instance.exports, heap, CONV_ELEMENTS_PER_WORK * minWork);
+  const rowKernels = createRowKernels(instance.exports, heap, ROW_ELEMENTS_PER_WORK * minWork);
   let closed = false;
 
   function checkOpen(): void {
@@ -293,6 +297,15 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     col2im(g, batch, patches, out) {
       checkOpen();
       conv.col2im(g, batch, patches, out);
+    },
+    // Memory-bound, so on the calling thread alone: the one-thread backend's kernels and glue.
+    addRowVector(rows, cols, a, v, out) {
+      checkOpen();
+      return rowKernels.addRowVector(rows, cols, a, v, out);
+    },
+    sumColumns(rows, cols, a, out, accumulate) {
+      checkOpen();
+      return rowKernels.sumColumns(rows, cols, a, out, accumulate);
     },
     memoryBytes: () => memory.buffer.byteLength,
     close,

@@ -6,10 +6,10 @@ import type { ConvGeometry } from "./im2col.js";
  * swapped in without changing any caller. Arrays are row-major, already shape-checked, and
  * share one dtype; implementations must not allocate per call.
  *
- * Only `gemm` is required. The convolution kernels are optional: where a backend lacks one, the
- * functions of `im2col.ts` run the TypeScript reference loops (im2col, col2im) or compose im2col
- * and `gemm` (the `conv2d*` passes). Whatever a backend provides must give the bits of that
- * reference or composition on the same backend.
+ * Only `gemm` is required. The convolution and bias kernels are optional: where a backend lacks
+ * one, the functions of `im2col.ts` and `ops.ts` run the TypeScript reference loops (im2col,
+ * col2im, addRowVector, sumColumns) or compose im2col and `gemm` (the `conv2d*` passes). Whatever
+ * a backend provides must give the bits of that reference or composition on the same backend.
  */
 export interface KernelBackend {
   /** Registry-style name, e.g. `"typescript"`. */
@@ -92,4 +92,19 @@ export interface KernelBackend {
     filters: number,
     out: FloatArray,
   ): boolean;
+  /**
+   * The bias add `out[i, j] = a[i, j] + v[j]` of a rows×cols `a` and a 1×cols `v`, bit-identical
+   * to the reference loop of `addRowVector` in ops.ts (one rounded add per element). `out` is `a`
+   * or shares no element with `a` or `v`. Returns false, having written nothing, when it would not
+   * run the add itself (small matrices, where the call costs more): the caller runs the reference.
+   */
+  addRowVector?(rows: number, cols: number, a: FloatArray, v: FloatArray, out: FloatArray): boolean;
+  /**
+   * The bias gradient `out[j] = Σᵢ a[i, j]` (`out[j] += …` when `accumulate`) of a rows×cols `a`,
+   * bit-identical to the reference loop of `sumColumns` in ops.ts: each column summed in
+   * increasing row order from +0 (from the old `out[j]` when accumulating), rounded to the dtype
+   * after every add. `out` shares no element with `a`. Returns false, having written nothing, as
+   * {@link KernelBackend.addRowVector}.
+   */
+  sumColumns?(rows: number, cols: number, a: FloatArray, out: FloatArray, accumulate: boolean): boolean;
 }

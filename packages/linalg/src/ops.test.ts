@@ -1,6 +1,8 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import type { DType } from "./dtype.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { setBackend } from "./backend.js";
+import { createThreadedWasmBackend, type ThreadedWasmBackend } from "./backend-wasm-threads.js";
+import type { DType, FloatArray } from "./dtype.js";
 import { BackpropError, ShapeMismatchError } from "./errors.js";
 import { Matrix } from "./tensor.js";
 import {
@@ -18,6 +20,9 @@ import {
   sumSquares,
   transpose,
 } from "./ops.js";
+import { Rng } from "./rng.js";
+import { typescriptBackend } from "./typescript-backend.js";
+import { createWasmBackend, isWasmSimdSupported, type WasmBackend } from "./wasm-backend.js";
 
 // Every literal below is exactly representable in float32, so both dtypes expect the same numbers.
 const DTYPES: readonly DType[] = ["float32", "float64"];
@@ -369,5 +374,159 @@ describe("bias add and bias gradient keep their row-by-row numbers", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+// The backend kernels of the bias add and bias gradient must give the bits of the loops in ops.ts
+// (run here on the TypeScript backend, which has no such kernels): the same rounded add per element,
+// and each column summed in row order with a rounding after every add.
+describe.runIf(isWasmSimdSupported())("addRowVector and sumColumns on the WASM backends", () => {
+  let threads: ThreadedWasmBackend | undefined;
+  let restore: ReturnType<typeof setBackend> | undefined;
+  beforeAll(async () => {
+    threads = await createThreadedWasmBackend({ threads: 2, minWork: 0 });
+  });
+  afterAll(async () => {
+    await threads?.close();
+  });
+  afterEach(() => {
+    if (restore) setBackend(restore);
+    restore = undefined;
+  });
+
+  /** Same bits, element for element; NaNs (whose payload neither side promises) only as NaNs. */
+  function expectSameBits(got: FloatArray, want: FloatArray): void {
+    expect(got.length).toBe(want.length);
+    for (let i = 0; i < got.length; i++) {
+      const g = got[i] as number;
+      const w = want[i] as number;
+      if (!(Object.is(g, w) || (Number.isNaN(g) && Number.isNaN(w)))) {
+        expect.fail(`element ${i}: got ${g}, want ${w}`);
+      }
+    }
+  }
+
+  /**
+   * Values of widely different magnitudes and both signs (so partial sums round, and cancel), with
+   * a few zeros of either sign and, when `specials`, infinities.
+   */
+  function values(rows: number, cols: number, dtype: DType, seed: number, specials: boolean): Matrix {
+    const rng = new Rng(seed);
+    const m = new Matrix(rows, cols, dtype);
+    for (let i = 0; i < m.size; i++) {
+      const u = rng.uniform();
+      if (u < 0.02) m.data[i] = rng.uniform() < 0.5 ? 0 : -0;
+      else if (specials && u < 0.03) m.data[i] = rng.uniform() < 0.5 ? Infinity : -Infinity;
+      else m.data[i] = (rng.uniform() - 0.5) * 2 ** (rng.int(40) - 20);
+    }
+    return m;
+  }
+
+  interface Case {
+    rows: number;
+    cols: number;
+    dtype: DType;
+    accumulate: boolean;
+    inPlace: boolean;
+    specials: boolean;
+    seed: number;
+  }
+  // Narrow (a bias of 1 to 40 filters over many rows) and wide (a few rows of up to 600 columns),
+  // so every block width of the kernels and their scalar tails meets every row count.
+  const caseArb: fc.Arbitrary<Case> = fc
+    .record({
+      shape: fc.oneof(
+        fc.record({ rows: fc.integer({ min: 0, max: 400 }), cols: fc.integer({ min: 1, max: 40 }) }),
+        fc.record({ rows: fc.integer({ min: 1, max: 6 }), cols: fc.integer({ min: 1, max: 600 }) }),
+      ),
+      dtype: fc.constantFrom<DType>("float32", "float64"),
+      accumulate: fc.boolean(),
+      inPlace: fc.boolean(),
+      specials: fc.boolean(),
+      seed: fc.nat(1_000_000),
+    })
+    .map(({ shape, ...rest }) => ({ ...shape, ...rest }));
+
+  /** Runs one case on `backend` and on the TypeScript loops and compares the bits. */
+  function check(backend: ReturnType<typeof setBackend>, c: Case): void {
+    const a = values(c.rows, c.cols, c.dtype, c.seed, c.specials);
+    const v = values(1, c.cols, c.dtype, c.seed + 1, c.specials);
+    const start = values(1, c.cols, c.dtype, c.seed + 2, c.specials);
+    const run = (): [Matrix, Matrix] => {
+      const x = a.clone();
+      const sums = start.clone();
+      sumColumns(x, sums, c.accumulate);
+      const added = c.inPlace ? addRowVector(x, v, x) : addRowVector(x, v);
+      return [added, sums];
+    };
+    const previous = setBackend(typescriptBackend);
+    restore ??= previous;
+    const [wantAdded, wantSums] = run();
+    setBackend(backend);
+    const [added, sums] = run();
+    expectSameBits(sums.data, wantSums.data);
+    expectSameBits(added.data, wantAdded.data);
+  }
+
+  it("gives the bits of the TypeScript loops, both dtypes, many shapes, with and without accumulate", () => {
+    const wasm = createWasmBackend({ minWork: 0 });
+    fc.assert(
+      fc.property(caseArb, (c) => check(wasm, c)),
+      { numRuns: 300 },
+    );
+  });
+
+  it("gives the same bits on the threaded backend (its one-thread kernels)", () => {
+    const t = threads as ThreadedWasmBackend;
+    fc.assert(
+      fc.property(caseArb, (c) => check(t, c)),
+      { numRuns: 100 },
+    );
+  });
+
+  it("sums the long narrow columns of a convolution's bias gradient exactly as the loop does", () => {
+    // 18432×8: the bias of a conv layer over a batch; float32 sums of 18432 terms round thousands of times.
+    const wasm = createWasmBackend({ minWork: 0 });
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const accumulate of [false, true]) {
+        check(wasm, { rows: 18432, cols: 8, dtype, accumulate, inPlace: true, specials: false, seed: 11 });
+      }
+    }
+  });
+
+  it("keeps the bits after its memory grows past the initial 64 MiB", () => {
+    const wasm: WasmBackend = createWasmBackend({ minWork: 0 });
+    const before = wasm.memoryBytes();
+    // 1100×8000 float64: 70.4 MB, more than the initial memory.
+    check(wasm, { rows: 1100, cols: 8000, dtype: "float64", accumulate: true, inPlace: true, specials: false, seed: 3 });
+    expect(wasm.memoryBytes()).toBeGreaterThan(before);
+    fc.assert(
+      fc.property(caseArb, (c) => check(wasm, c)),
+      { numRuns: 50 },
+    );
+  });
+
+  it("leaves to the loops what a kernel would compute differently: mixed dtypes, overlapping views", () => {
+    const wasm = createWasmBackend({ minWork: 0 });
+    restore = setBackend(wasm);
+    // out is a one-row-shifted view of a: the loop reads elements it has already written.
+    const run = (): Float64Array => {
+      const a = values(65, 8, "float64", 5, false);
+      addRowVector(a.rowSlice(1, 65), values(1, 8, "float64", 6, false), a.rowSlice(0, 64));
+      sumColumns(a.rowSlice(0, 64), a.rowSlice(1, 2), true);
+      return a.data as Float64Array;
+    };
+    const got = run();
+    setBackend(typescriptBackend);
+    expectSameBits(got, run());
+    setBackend(wasm);
+    // A float64 matrix summed into a float32 output rounds the float64 terms; a kernel would not.
+    const a = values(64, 8, "float64", 7, false);
+    const sums = new Matrix(1, 8, "float32");
+    sumColumns(a, sums);
+    const want = new Matrix(1, 8, "float32");
+    setBackend(typescriptBackend);
+    sumColumns(a, want);
+    expectSameBits(sums.data, want.data);
   });
 });

@@ -50,6 +50,11 @@ function overlaps(x: FloatArray, y: FloatArray): boolean {
   return xStart < yStart + y.byteLength && yStart < xStart + x.byteLength;
 }
 
+/** Whether two arrays have one element type (the backend kernels take a single dtype). */
+function sameKind(x: FloatArray, y: FloatArray): boolean {
+  return x instanceof Float32Array ? y instanceof Float32Array : y instanceof Float64Array;
+}
+
 function output(where: string, out: Matrix | undefined, rows: number, cols: number, like: Matrix): Matrix {
   if (!out) return new Matrix(rows, cols, like.dtype);
   if (out.rows !== rows || out.cols !== cols) {
@@ -111,6 +116,8 @@ export function matmul(a: Matrix, b: Matrix, out?: Matrix, options?: MatmulOptio
 
 /**
  * Adds the 1×cols row vector `v` to every row of `a`: `out[i, j] = a[i, j] + v[j]` (bias add).
+ * Large matrices go to the active backend's kernel where it has one, with the same bits as the
+ * loop here (the reference).
  * @throws ShapeMismatchError when `v` is not 1×a.cols
  */
 export function addRowVector(a: Matrix, v: Matrix, out?: Matrix): Matrix {
@@ -125,6 +132,20 @@ export function addRowVector(a: Matrix, v: Matrix, out?: Matrix): Matrix {
   const od = o.data;
   const cols = a.cols;
   const n = a.rows * cols;
+  // A backend kernel gives the reference's bits only with one dtype throughout and `out` either
+  // `a` itself or apart from both inputs: the loop below reads what it has already written when
+  // `out` overlaps `v` or is a shifted view of `a`, and rounds differently with mixed dtypes.
+  const backend = getBackend();
+  if (
+    backend.addRowVector !== undefined &&
+    sameKind(ad, vd) &&
+    sameKind(ad, od) &&
+    (od === ad || !overlaps(od, ad)) &&
+    !overlaps(od, vd) &&
+    backend.addRowVector(a.rows, cols, ad, vd, od)
+  ) {
+    return o;
+  }
   // Column by column: v[j] is read once, and the narrow rows of small nets (a bias of 3 or 8)
   // do not pay an inner-loop set-up per row (measured 1.6× faster at 150×8 and 150×3).
   for (let j = 0; j < cols; j++) {
@@ -136,6 +157,8 @@ export function addRowVector(a: Matrix, v: Matrix, out?: Matrix): Matrix {
 
 /**
  * Column sums into a 1×cols row vector: `out[j] = Σᵢ a[i, j]` (the bias gradient of a batch).
+ * Large matrices go to the active backend's kernel where it has one, with the same bits as the
+ * loop here (the reference): each column summed in row order, rounded to the dtype at every add.
  * @param accumulate - add to `out` instead of overwriting it
  */
 export function sumColumns(a: Matrix, out?: Matrix, accumulate = false): Matrix {
@@ -144,6 +167,16 @@ export function sumColumns(a: Matrix, out?: Matrix, accumulate = false): Matrix 
   const od = o.data;
   const cols = a.cols;
   const n = a.rows * cols;
+  // As in addRowVector: a backend kernel only where the loop below would not read its own output.
+  const backend = getBackend();
+  if (
+    backend.sumColumns !== undefined &&
+    sameKind(ad, od) &&
+    !overlaps(od, ad) &&
+    backend.sumColumns(a.rows, cols, ad, od, accumulate)
+  ) {
+    return o;
+  }
   // Column by column in a local, rounded to the output's precision after every row exactly as
   // storing each partial sum would, so the result is the same as summing into `out` row by row.
   const single = od instanceof Float32Array;

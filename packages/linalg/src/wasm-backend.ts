@@ -149,7 +149,8 @@ export interface WasmBackendOptions {
    * Products with fewer multiply-adds (`m·n·k`) than this run on the TypeScript backend, where a
    * call costs less than crossing into WASM and copying. Default 256: a call plus the copies costs
    * ~0.3 µs, so even a 150×8·8×3 product is ~4× faster in WASM. im2col and col2im stay in
-   * TypeScript below 4× as many patch-matrix elements (a copy is cheaper than a multiply-add).
+   * TypeScript below 4× as many patch-matrix elements (a copy is cheaper than a multiply-add), the
+   * bias add and bias gradient (`addRowVector`, `sumColumns`) below as many matrix elements.
    * 0 sends everything to WASM.
    */
   readonly minWork?: number;
@@ -329,6 +330,70 @@ export function createConvKernels(exports: Record<string, unknown>, heap: WasmHe
   };
 }
 
+/** The signature of the kernels' `addRowVectorF32`/`F64` exports (internal). */
+type AddRowVectorExport = (rows: number, cols: number, a: number, v: number, out: number) => void;
+/** The signature of the kernels' `sumColumnsF32`/`F64` exports (internal). */
+type SumColumnsExport = (rows: number, cols: number, a: number, out: number, accumulate: number) => void;
+
+/**
+ * The bias add and bias gradient run in WASM from `minWork` times this many matrix elements
+ * (internal). Below that the call and the copies, not the adds, are most of the time and the
+ * TypeScript loops of ops.ts win: measured even at ~256 elements (32×8), 2–4× faster from 64×8.
+ */
+export const ROW_ELEMENTS_PER_WORK = 1;
+
+/** The bias kernels of a wasm backend (internal; see {@link KernelBackend.addRowVector}). */
+export interface WasmRowKernels {
+  addRowVector(rows: number, cols: number, a: FloatArray, v: FloatArray, out: FloatArray): boolean;
+  sumColumns(rows: number, cols: number, a: FloatArray, out: FloatArray, accumulate: boolean): boolean;
+}
+
+/**
+ * {@link WasmRowKernels} over a module's exports and heap (internal; shared by the wasm backends).
+ * Matrices of fewer than `minElements` elements are declined (the caller's loops give the same bits).
+ */
+export function createRowKernels(exports: Record<string, unknown>, heap: WasmHeap, minElements: number): WasmRowKernels {
+  const addF32 = exports["addRowVectorF32"] as AddRowVectorExport;
+  const addF64 = exports["addRowVectorF64"] as AddRowVectorExport;
+  const sumF32 = exports["sumColumnsF32"] as SumColumnsExport;
+  const sumF64 = exports["sumColumnsF64"] as SumColumnsExport;
+  return {
+    addRowVector(rows, cols, a, v, out) {
+      const n = rows * cols;
+      if (n < minElements || n === 0) return false;
+      const isF32 = out instanceof Float32Array;
+      const size = isF32 ? 4 : 8;
+      const shift = isF32 ? 2 : 3;
+      const vOff = HEAP_BASE;
+      const aOff = align16(vOff + cols * size);
+      heap.reserve(aOff + n * size);
+      const view = isF32 ? heap.f32 : heap.f64;
+      view.set(v.subarray(0, cols), vOff >> shift);
+      view.set(a.subarray(0, n), aOff >> shift);
+      // In place on the copy of a: one region copied in and out, the least memory traffic.
+      (isF32 ? addF32 : addF64)(rows, cols, aOff, vOff, aOff);
+      out.set(view.subarray(aOff >> shift, (aOff >> shift) + n));
+      return true;
+    },
+    sumColumns(rows, cols, a, out, accumulate) {
+      const n = rows * cols;
+      if (n < minElements || n === 0) return false;
+      const isF32 = out instanceof Float32Array;
+      const size = isF32 ? 4 : 8;
+      const shift = isF32 ? 2 : 3;
+      const oOff = HEAP_BASE;
+      const aOff = align16(oOff + cols * size);
+      heap.reserve(aOff + n * size);
+      const view = isF32 ? heap.f32 : heap.f64;
+      view.set(a.subarray(0, n), aOff >> shift);
+      if (accumulate) view.set(out.subarray(0, cols), oOff >> shift);
+      (isF32 ? sumF32 : sumF64)(rows, cols, aOff, oOff, +accumulate);
+      out.set(view.subarray(oOff >> shift, (oOff >> shift) + cols));
+      return true;
+    },
+  };
+}
+
 /** Scratch a thread needs per product: a k×8 packed panel of B plus one 4×8 tile (see assembly/gemm.ts). */
 export function panelBytes(k: number): number {
   return k * 32 + 128;
@@ -381,6 +446,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const convInputGradientF64 = exports["convInputGradientF64"] as ConvInputGradientExport;
   const heap = createHeap(memory);
   const conv = createConvKernels(exports, heap, CONV_ELEMENTS_PER_WORK * minWork);
+  const rowKernels = createRowKernels(exports, heap, ROW_ELEMENTS_PER_WORK * minWork);
 
   /**
    * Whether the product of a convolution pass (m·n·k = rows·taps·filters for all three) runs here,
@@ -531,6 +597,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     conv2dForward,
     conv2dKernelGradient,
     conv2dInputGradient,
+    addRowVector: rowKernels.addRowVector,
+    sumColumns: rowKernels.sumColumns,
     memoryBytes: () => memory.buffer.byteLength,
   };
 }
