@@ -11,16 +11,10 @@ import {
 } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
 import { initializerConfig, resolveInitializer, type Initializer, type InitializerSpec } from "./initializers/index.js";
+import { scaleShiftConfig, scaleShiftFields } from "./scale-shift.js";
 import { batchShapeText, checkInputShape, lastAxisOnly, readInputShape } from "./input-shape.js";
 import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape } from "./layer.js";
-import {
-  addRegularizerGradient,
-  makeRegularizer,
-  regularizerConfig,
-  regularizerPenalty,
-  type Regularizer,
-  type RegularizerConfig,
-} from "./regularizer.js";
+import { addRegularizerGradient, regularizerPenalty, type Regularizer, type RegularizerConfig } from "./regularizer.js";
 
 /** Options of {@link BatchNormalization} (Keras' names and defaults). */
 export interface BatchNormalizationConfig {
@@ -151,14 +145,9 @@ export class BatchNormalization implements Layer {
       axis: { type: "custom", default: -1, read: lastAxisOnly("BatchNormalization", "only the last (channels) axis is normalised: data is channels-last, [batch, ..., channels]") },
       momentum: { type: "number", default: 0.99, min: 0, max: 1 },
       epsilon: { type: "number", default: 1e-3, min: 0 },
-      center: { type: "boolean", default: true },
-      scale: { type: "boolean", default: true },
-      betaInitializer: { type: "custom", default: "zeros", read: (v) => resolveInitializer(v as InitializerSpec) },
-      gammaInitializer: { type: "custom", default: "ones", read: (v) => resolveInitializer(v as InitializerSpec) },
+      ...scaleShiftFields("BatchNormalization"),
       movingMeanInitializer: { type: "custom", default: "zeros", read: (v) => resolveInitializer(v as InitializerSpec) },
       movingVarianceInitializer: { type: "custom", default: "ones", read: (v) => resolveInitializer(v as InitializerSpec) },
-      betaRegularizer: { type: "custom", optional: true, nullable: true, read: (v) => makeRegularizer("BatchNormalization.betaRegularizer", v as RegularizerConfig) },
-      gammaRegularizer: { type: "custom", optional: true, nullable: true, read: (v) => makeRegularizer("BatchNormalization.gammaRegularizer", v as RegularizerConfig) },
       inputShape: { type: "custom", optional: true, nullable: true, read: (v) => readInputShape("BatchNormalization", { inputShape: v as readonly number[] }) },
     });
     this.name = c.name;
@@ -441,14 +430,16 @@ export class BatchNormalization implements Layer {
       axis: this.axis,
       momentum: this.momentum,
       epsilon: this.epsilon,
-      center: this.center,
-      scale: this.scale,
-      betaInitializer: initializerConfig(this.betaInit),
-      gammaInitializer: initializerConfig(this.gammaInit),
+      ...scaleShiftConfig({
+        center: this.center,
+        scale: this.scale,
+        betaInit: this.betaInit,
+        gammaInit: this.gammaInit,
+        betaReg: this.betaReg,
+        gammaReg: this.gammaReg,
+      }),
       movingMeanInitializer: initializerConfig(this.movingMeanInit),
       movingVarianceInitializer: initializerConfig(this.movingVarianceInit),
-      betaRegularizer: regularizerConfig(this.betaReg),
-      gammaRegularizer: regularizerConfig(this.gammaReg),
       ...(shape ? { inputShape: [...shape] } : {}),
     };
   }

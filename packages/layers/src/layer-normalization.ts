@@ -9,17 +9,11 @@ import {
   type Shape,
 } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
-import { initializerConfig, resolveInitializer, type Initializer, type InitializerSpec } from "./initializers/index.js";
+import type { Initializer, InitializerSpec } from "./initializers/index.js";
+import { scaleShiftConfig, scaleShiftFields } from "./scale-shift.js";
 import { batchShapeText, checkInputShape, lastAxisOnly, readInputShape } from "./input-shape.js";
 import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape } from "./layer.js";
-import {
-  addRegularizerGradient,
-  makeRegularizer,
-  regularizerConfig,
-  regularizerPenalty,
-  type Regularizer,
-  type RegularizerConfig,
-} from "./regularizer.js";
+import { addRegularizerGradient, regularizerPenalty, type Regularizer, type RegularizerConfig } from "./regularizer.js";
 
 /** Options of {@link LayerNormalization} (Keras' names and defaults). */
 export interface LayerNormalizationConfig {
@@ -111,12 +105,7 @@ export class LayerNormalization implements Layer {
       name: { type: "string", default: "layerNormalization" },
       axis: { type: "custom", default: -1, read: lastAxisOnly("LayerNormalization", "only the last axis is normalised: each position's features, [batch, ..., features]") },
       epsilon: { type: "number", default: 1e-3, min: 0 },
-      center: { type: "boolean", default: true },
-      scale: { type: "boolean", default: true },
-      betaInitializer: { type: "custom", default: "zeros", read: (v) => resolveInitializer(v as InitializerSpec) },
-      gammaInitializer: { type: "custom", default: "ones", read: (v) => resolveInitializer(v as InitializerSpec) },
-      betaRegularizer: { type: "custom", optional: true, nullable: true, read: (v) => makeRegularizer("LayerNormalization.betaRegularizer", v as RegularizerConfig) },
-      gammaRegularizer: { type: "custom", optional: true, nullable: true, read: (v) => makeRegularizer("LayerNormalization.gammaRegularizer", v as RegularizerConfig) },
+      ...scaleShiftFields("LayerNormalization"),
       inputShape: { type: "custom", optional: true, nullable: true, read: (v) => readInputShape("LayerNormalization", { inputShape: v as readonly number[] }) },
     });
     this.name = c.name;
@@ -317,12 +306,14 @@ export class LayerNormalization implements Layer {
       name: this.name,
       axis: this.axis,
       epsilon: this.epsilon,
-      center: this.center,
-      scale: this.scale,
-      betaInitializer: initializerConfig(this.betaInit),
-      gammaInitializer: initializerConfig(this.gammaInit),
-      betaRegularizer: regularizerConfig(this.betaReg),
-      gammaRegularizer: regularizerConfig(this.gammaReg),
+      ...scaleShiftConfig({
+        center: this.center,
+        scale: this.scale,
+        betaInit: this.betaInit,
+        gammaInit: this.gammaInit,
+        betaReg: this.betaReg,
+        gammaReg: this.gammaReg,
+      }),
       ...(shape ? { inputShape: [...shape] } : {}),
     };
   }
