@@ -305,7 +305,7 @@ export class Sequential {
 
   private stepModel(): StepModel {
     const params = this.allParams;
-    return { name: this.name, layers: this.stack, dtype: this.dtype, inputShape: this.builtInput as Shape, params: () => params };
+    return { layers: this.stack, dtype: this.dtype, inputShape: this.builtInput as Shape, params: () => params };
   }
 
   /** Every parameter, in layer order (`layers.0.kernel`, `layers.0.bias`, …). */

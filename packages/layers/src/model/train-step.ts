@@ -12,7 +12,7 @@ import type { FusedGradient, Loss } from "../losses/index.js";
  *   3. backward through the layers         ∂L/∂θ for every parameter
  *   4. the optimizer's update              θ ← update(θ, ∂L/∂θ)
  *
- * Steps 1 and 3 are the "passes". `layerPasses` makes them through each layer's own forward and
+ * Steps 1 and 3 are the "passes". `LayerPasses` makes them through each layer's own forward and
  * backward: the reference. A `StepStrategy` may supply faster passes for models it recognises
  * (the fused small-network step is one, in its own file); it must give the same bits, and the
  * rest of the step — loss, checks, update — stays this one.
@@ -20,8 +20,6 @@ import type { FusedGradient, Loss } from "../losses/index.js";
 
 /** What a training step and its strategies see of a model. */
 export interface StepModel {
-  /** The model's name, for messages. */
-  readonly name: string;
   /** The layers, first to last (built). */
   readonly layers: readonly Layer[];
   /** Element type of every weight and buffer. */
@@ -47,7 +45,7 @@ export interface StepPasses {
  * A way of running the passes of a step faster for some models, chosen per model and batch size.
  * `passesFor` returns undefined when the strategy does not apply; it is asked again only when the
  * batch size, the loss or the kernel backend changes. Its passes must give the same bits as
- * {@link layerPasses}.
+ * the layer passes.
  */
 export interface StepStrategy {
   /** A name for messages and benchmarks, e.g. `"fusedSmallNet"`. */
@@ -84,14 +82,9 @@ export function fusedOutputDelta(last: Layer | undefined, loss: Loss): FusedGrad
 
 /**
  * The reference passes: forward through each layer, then backward from the loss's gradient (or the
- * fused δ) through each layer in reverse.
+ * fused δ) through each layer in reverse. A class, not an object of closures: a tiny net's step
+ * is short enough that the shape of the call matters.
  */
-export function layerPasses(model: StepModel, loss: Loss): StepPasses {
-  return new LayerPasses(model, loss);
-}
-
-// A class, not an object of closures: a tiny net's step is short enough that the shape of the
-// call matters.
 class LayerPasses implements StepPasses {
   private readonly layers: readonly Layer[];
   private readonly params: readonly Param[];
@@ -190,7 +183,7 @@ function probeF64(d: Float64Array): number {
 const DIVERGED_HINT = "lower the learning rate, normalise the inputs, or clip gradients (clipNorm)";
 
 /** `"fit (epoch 3, batch 7)"`, or just the caller outside a training loop. */
-export function stepLabel(caller: string, epoch: number, batch: number): string {
+function stepLabel(caller: string, epoch: number, batch: number): string {
   return epoch < 0 ? caller : `${caller} (epoch ${epoch}, batch ${batch})`;
 }
 
@@ -251,7 +244,7 @@ export class TrainingStep {
     if (loss === this.forLoss && backend === this.forBackend) return;
     this.forLoss = loss;
     this.forBackend = backend;
-    this.reference = layerPasses(this.model, loss);
+    this.reference = new LayerPasses(this.model, loss);
     this.byBatch.clear();
     this.lastBatch = -1;
   }
