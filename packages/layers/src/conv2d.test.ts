@@ -1,5 +1,5 @@
 import { softmax } from "@backprop/activations";
-import { Rng, Tensor, type DType } from "@backprop/linalg";
+import { Rng, Tensor, setBackend, useBackend, type DType } from "@backprop/linalg";
 import { sgd } from "@backprop/optimizers";
 import { errorCode } from "@backprop/testing";
 import { describe, expect, it } from "vitest";
@@ -211,6 +211,28 @@ describe("Conv2D backward", () => {
     expect(Array.from(layer.backward(dy).data)).toEqual(Array.from(dx.data));
     expect(layer.inspect().inputGradient?.shape).toEqual([2, 4, 4, 1]);
   });
+
+  it.each(["typescript", "wasm"] as const)(
+    "an inference forward (training: false) with ReLU gives the training forward's bits on %s, and refuses a backward pass",
+    (backendName) => {
+      const previous = useBackend(backendName);
+      try {
+        for (const [dtype, padding] of [["float32", "valid"], ["float64", "valid"], ["float32", "same"]] as const) {
+          const layer = built({ filters: 11, kernelSize: 3, padding, activation: "relu" }, [9, 8, 3], dtype);
+          const x = new Rng(4).fillNormal(new Tensor([5, 9, 8, 3], dtype));
+          const trained = layer.forward(x, { training: true }).clone();
+          const inferred = layer.forward(x, { training: false });
+          expect(Array.from(inferred.data).map(String)).toEqual(Array.from(trained.data).map(String));
+          expect(inferred.data.some((v) => v === 0) && inferred.data.some((v) => v > 0)).toBe(true);
+          expect(layer.inspect().preActivation).toBeUndefined();
+          expect(errorCode(() => layer.backward(Tensor.zeros(inferred.shape, dtype)))).toBe("INVALID_STATE");
+          expect(() => layer.backward(Tensor.zeros(inferred.shape, dtype))).toThrow(/the last forward was an inference pass/);
+        }
+      } finally {
+        setBackend(previous);
+      }
+    },
+  );
 
   it("leaves a frozen kernel's gradient alone", () => {
     const layer = built({ filters: 2, kernelSize: 2 }, [3, 3, 1]);

@@ -1,10 +1,11 @@
-import type { Activation, ActivationSpec } from "@backprop/activations";
+import { relu, type Activation, type ActivationSpec } from "@backprop/activations";
 import {
   BackpropError,
   Matrix,
   Param,
   Tensor,
   addRowVector,
+  conv2dBackward,
   conv2dForward,
   conv2dInputGradient,
   conv2dKernelGradient,
@@ -319,7 +320,7 @@ export class Conv2D implements Layer {
   }
 
   /** `y = act(im2col(x)·W + b)` for a batch `[n, height, width, channels]`. */
-  forward(x: Tensor, _ctx?: ForwardContext): Tensor {
+  forward(x: Tensor, ctx?: ForwardContext): Tensor {
     const kernel = this.kernelMatrix;
     const g = this.geometry;
     const shape = this.builtShape;
@@ -334,6 +335,7 @@ export class Conv2D implements Layer {
       });
     }
     const batch = s[0] as number;
+    if (ctx?.training === false && this.activation === relu && !this.direct) return this.inferRelu(x, g, kernel, batch);
     const zPool = this.zPool as BufferPool;
     const zm = zPool.matrix(batch);
     if (this.direct) {
@@ -358,10 +360,34 @@ export class Conv2D implements Layer {
   }
 
   /** From dL/dy: accumulates dL/dkernel and dL/dbias, returns dL/dx. */
+  /**
+   * Inference through a ReLU layer (no backward pass follows): the activation is applied as the
+   * sums leave the kernel, without writing the pre-activations out and reading them back (the same
+   * bits as the two steps). There is then no pre-activation to inspect, nor a backward pass.
+   */
+  private inferRelu(x: Tensor, g: ConvGeometry, kernel: Matrix, batch: number): Tensor {
+    const yPool = this.yPool as BufferPool;
+    const ym = conv2dForward(x, g, kernel, yPool.matrix(batch), this.biasRow, "relu");
+    this.lastX = x;
+    this.lastZ = undefined;
+    this.lastZm = undefined;
+    this.lastY = yPool.get(batch);
+    this.lastYm = ym;
+    this.lastDy = undefined;
+    this.lastDz = undefined;
+    this.lastDx = undefined;
+    return this.lastY;
+  }
+
   backward(dy: Tensor, ctx: BackwardContext = {}): Tensor {
     const zm = this.lastZm;
     const ym = this.lastYm;
     const y = this.lastY;
+    if (y && !zm) {
+      throw new BackpropError("INVALID_STATE", `${this.name}.backward: the last forward was an inference pass (training: false)`, {
+        hint: "run forward(x, { training: true }) before backward, as fit and trainOnBatch do",
+      });
+    }
     if (!zm || !ym || !y) throw noForward(this.name);
     this.checkGradient(dy, y, "gradient");
     this.lastDy = dy;
@@ -400,12 +426,18 @@ export class Conv2D implements Layer {
     const kernel = this.kernel;
     const kernelMatrix = this.kernelMatrix as Matrix;
     this.lastDz = dz;
+    const batch = x.shape[0] as number;
+    const dxPool = this.dxPool as BufferPool;
+    const wantInput = ctx.inputGradient !== false;
+    // Both products in one call where both are wanted: a threaded backend runs them at once.
+    const together = kernel.trainable && wantInput && !this.direct;
+    if (together) conv2dBackward(x, g, dzm, kernelMatrix, this.kernelGradMatrix as Matrix, dxPool.get(batch), true);
     if (kernel.trainable) {
       const grad = this.kernelGradMatrix as Matrix;
       // dW += im2col(x)ᵀ·δ: the patches are made again (inside WASM memory where the backend can)
       // rather than kept from the forward pass, which would hold a copy of every input per layer.
       if (this.direct) matmul(x.asMatrix(), dzm, grad, WEIGHT_GRADIENT);
-      else conv2dKernelGradient(x, g, dzm, grad, true);
+      else if (!together) conv2dKernelGradient(x, g, dzm, grad, true);
       if (this.kernelReg) addRegularizerGradient(this.kernelReg, kernelMatrix, grad);
     }
     const bias = this.biasParam;
@@ -414,15 +446,13 @@ export class Conv2D implements Layer {
       sumColumns(dzm, gradRow, true);
       if (this.biasReg) addRegularizerGradient(this.biasReg, this.biasRow as Matrix, gradRow);
     }
-    const batch = x.shape[0] as number;
-    const dxPool = this.dxPool as BufferPool;
     const dx = dxPool.get(batch);
-    if (ctx.inputGradient === false) {
+    if (!wantInput) {
       this.lastDx = undefined;
       return dx;
     }
     if (this.direct) matmul(dzm, kernelMatrix, dxPool.matrix(batch), INPUT_GRADIENT);
-    else conv2dInputGradient(dzm, g, kernelMatrix, dx);
+    else if (!together) conv2dInputGradient(dzm, g, kernelMatrix, dx);
     this.lastDx = dx;
     return dx;
   }

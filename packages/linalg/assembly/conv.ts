@@ -11,7 +11,8 @@
 // A geometry is the 13 numbers of a ConvGeometry, as i32 at `g` (written by writeGeometry in
 // src/wasm-backend.ts, in this order).
 
-import { gemmF32, gemmF64 } from "./gemm";
+import { reluF32, reluF64 } from "./elementwise";
+import { gemmF32, gemmF64, madd } from "./gemm";
 
 // @ts-ignore: decorator
 @inline const G_IN_HEIGHT: usize = 0;
@@ -283,11 +284,12 @@ export function col2imF64(g: usize, p: usize, dx: usize, r0: i32, r1: i32): void
   return batch * load<i32>(g, G_OUT_HEIGHT) * load<i32>(g, G_OUT_WIDTH);
 }
 
-// Forward: C = P·W (+ bias), rows [i0, i1) of C (all: 0, rows). W is taps×n.
+// Forward: C = P·W (+ bias), rows [i0, i1) of C (all: 0, rows), then ReLU over those rows when
+// `relu` (the bits of a separate ReLU pass). W is taps×n.
 // @ts-ignore: decorator
 @inline function forward<T>(
   g: usize, batch: i32, x: usize, w: usize, bias: usize, c: usize, n: i32,
-  scratch: usize, chunk: i32, panel: usize, i0: i32, i1: i32,
+  scratch: usize, chunk: i32, panel: usize, i0: i32, i1: i32, relu: bool,
 ): void {
   const k = taps(g);
   const m = rowsOf(g, batch);
@@ -298,30 +300,36 @@ export function col2imF64(g: usize, p: usize, dx: usize, r0: i32, r1: i32): void
     // Row i of P is at scratch + (i − r0)·k: the GEMM indexes A from row 0 (wrapping is fine).
     gemm<T>(false, false, m, n, k, scratch - ((<usize>r0 * k) << shift), w, c, false, panel, r0, r1);
     if (bias) addBias<T>(c, bias, n, r0, r1);
+    if (relu) {
+      const rows = c + ((<usize>r0 * n) << shift);
+      if (sizeof<T>() == 4) reluF32(rows, rows, (r1 - r0) * n);
+      else reluF64(rows, rows, (r1 - r0) * n);
+    }
   }
 }
 
-/** float32 forward pass: rows [i0, i1) of C = im2col(x)·W (+ bias when `bias` is not 0). */
+/** float32 forward pass: rows [i0, i1) of C = im2col(x)·W (+ bias when `bias` is not 0), ReLU'd when `relu`. */
 export function convForwardF32(
   g: usize, batch: i32, x: usize, w: usize, bias: usize, c: usize, n: i32,
-  scratch: usize, chunk: i32, panel: usize, i0: i32, i1: i32,
+  scratch: usize, chunk: i32, panel: usize, i0: i32, i1: i32, relu: bool,
 ): void {
-  forward<f32>(g, batch, x, w, bias, c, n, scratch, chunk, panel, i0, i1);
+  forward<f32>(g, batch, x, w, bias, c, n, scratch, chunk, panel, i0, i1, relu);
 }
 
 /** float64 forward pass; see convForwardF32. */
 export function convForwardF64(
   g: usize, batch: i32, x: usize, w: usize, bias: usize, c: usize, n: i32,
-  scratch: usize, chunk: i32, panel: usize, i0: i32, i1: i32,
+  scratch: usize, chunk: i32, panel: usize, i0: i32, i1: i32, relu: bool,
 ): void {
-  forward<f64>(g, batch, x, w, bias, c, n, scratch, chunk, panel, i0, i1);
+  forward<f64>(g, batch, x, w, bias, c, n, scratch, chunk, panel, i0, i1, relu);
 }
 
-// Kernel gradient: C (+)= Pᵀ·D, C taps×n, D rows×n; the sum over rows runs in chunks.
+// Kernel gradient: rows [i0, i1) of C (+)= Pᵀ·D, C taps×n, D rows×n; the sum over rows runs in
+// chunks. A thread given a range of taps still gathers every patch row (its chunks are whole rows).
 // @ts-ignore: decorator
 @inline function kernelGradient<T>(
   g: usize, batch: i32, x: usize, d: usize, c: usize, n: i32, accumulate: bool,
-  scratch: usize, chunk: i32, panel: usize,
+  scratch: usize, chunk: i32, panel: usize, i0: i32, i1: i32,
 ): void {
   const m = taps(g);
   const rows = rowsOf(g, batch);
@@ -329,56 +337,216 @@ export function convForwardF64(
   for (let p0 = 0; p0 < rows; p0 += chunk) {
     const p1 = min(rows, p0 + chunk);
     im2col(g, x, scratch, p0, p1, shift);
-    gemm<T>(true, false, m, n, p1 - p0, scratch, d + ((<usize>p0 * n) << shift), c, accumulate || p0 > 0, panel, 0, m);
+    gemm<T>(true, false, m, n, p1 - p0, scratch, d + ((<usize>p0 * n) << shift), c, accumulate || p0 > 0, panel, i0, i1);
   }
 }
 
-/** float32 kernel gradient: C = im2col(x)ᵀ·D, or C += … when `accumulate`. */
+/** float32 kernel gradient: rows [i0, i1) of C = im2col(x)ᵀ·D (all: 0, taps), or C += … when `accumulate`. */
 export function convKernelGradientF32(
   g: usize, batch: i32, x: usize, d: usize, c: usize, n: i32, accumulate: bool,
-  scratch: usize, chunk: i32, panel: usize,
+  scratch: usize, chunk: i32, panel: usize, i0: i32, i1: i32,
 ): void {
-  kernelGradient<f32>(g, batch, x, d, c, n, accumulate, scratch, chunk, panel);
+  kernelGradient<f32>(g, batch, x, d, c, n, accumulate, scratch, chunk, panel, i0, i1);
 }
 
 /** float64 kernel gradient; see convKernelGradientF32. */
 export function convKernelGradientF64(
   g: usize, batch: i32, x: usize, d: usize, c: usize, n: i32, accumulate: bool,
-  scratch: usize, chunk: i32, panel: usize,
+  scratch: usize, chunk: i32, panel: usize, i0: i32, i1: i32,
 ): void {
-  kernelGradient<f64>(g, batch, x, d, c, n, accumulate, scratch, chunk, panel);
+  kernelGradient<f64>(g, batch, x, d, c, n, accumulate, scratch, chunk, panel, i0, i1);
 }
 
-// Input gradient: dx = col2im(D·Wᵀ), D rows×n, W taps×n; dx is zeroed here.
+// Input gradient: dx = col2im(D·Wᵀ), D rows×n, W taps×n, for the samples [b0, b1), whose dx is
+// zeroed here. A sample's patch rows add only into its own image, so threads given disjoint
+// samples never touch the same element, and each element still gets its terms in row order.
 // @ts-ignore: decorator
 @inline function inputGradient<T>(
   g: usize, batch: i32, d: usize, w: usize, dx: usize, n: i32,
-  scratch: usize, chunk: i32, panel: usize,
+  scratch: usize, chunk: i32, panel: usize, b0: i32, b1: i32,
 ): void {
   const k = taps(g);
   const rows = rowsOf(g, batch);
+  const perSample = rowsOf(g, 1);
   const shift: i32 = sizeof<T>() == 4 ? 2 : 3;
-  const images = <usize>batch * load<i32>(g, G_IN_HEIGHT) * load<i32>(g, G_IN_WIDTH) * load<i32>(g, G_CHANNELS);
-  memory.fill(dx, 0, images << shift);
-  for (let r0 = 0; r0 < rows; r0 += chunk) {
-    const r1 = min(rows, r0 + chunk);
+  const image = <usize>load<i32>(g, G_IN_HEIGHT) * load<i32>(g, G_IN_WIDTH) * load<i32>(g, G_CHANNELS);
+  memory.fill(dx + ((<usize>b0 * image) << shift), 0, (<usize>(b1 - b0) * image) << shift);
+  const end = b1 * perSample;
+  for (let r0 = b0 * perSample; r0 < end; r0 += chunk) {
+    const r1 = min(end, r0 + chunk);
     gemm<T>(false, true, rows, k, n, d, w, scratch - ((<usize>r0 * k) << shift), false, panel, r0, r1);
     col2imRows<T>(g, scratch, dx, r0, r1);
   }
 }
 
-/** float32 input gradient: dx = col2im(D·Wᵀ). */
+/** float32 input gradient: dx = col2im(D·Wᵀ) for samples [b0, b1) (all: 0, batch). */
 export function convInputGradientF32(
   g: usize, batch: i32, d: usize, w: usize, dx: usize, n: i32,
-  scratch: usize, chunk: i32, panel: usize,
+  scratch: usize, chunk: i32, panel: usize, b0: i32, b1: i32,
 ): void {
-  inputGradient<f32>(g, batch, d, w, dx, n, scratch, chunk, panel);
+  inputGradient<f32>(g, batch, d, w, dx, n, scratch, chunk, panel, b0, b1);
 }
 
 /** float64 input gradient; see convInputGradientF32. */
 export function convInputGradientF64(
   g: usize, batch: i32, d: usize, w: usize, dx: usize, n: i32,
-  scratch: usize, chunk: i32, panel: usize,
+  scratch: usize, chunk: i32, panel: usize, b0: i32, b1: i32,
 ): void {
-  inputGradient<f64>(g, batch, d, w, dx, n, scratch, chunk, panel);
+  inputGradient<f64>(g, batch, d, w, dx, n, scratch, chunk, panel, b0, b1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Direct float32 forward pass for windows that never leave the image (no padding) with adjacent
+// taps along a row (dilation width 1): the GEMM's 4×8 register tile with each row's A operand read
+// from the image in place of a patch-matrix row. A window is KH runs of KW·C adjacent elements,
+// one image row (times the dilation) apart, in exactly the patch row's order (ky, then kx and c),
+// so every lane sums the same products in the same order from 0 and then adds the bias, as
+// im2col → gemmF32 → addBias do: the same bits, without writing and reading back the patch
+// matrix (which for a one-channel 5×5 convolution costs as much as the product).
+// W (taps×n) is packed into zero-padded taps×8 panels at `panel`, (n + 7)/8 of them.
+
+// The window of the next output row: its output position and the address of its first tap,
+// stepped one row at a time (integer division only at the start of a pass, not per row).
+let windowOy: i32 = 0;
+let windowOx: i32 = 0;
+let windowSample: usize = 0;
+
+// @ts-ignore: decorator
+@inline function startWindows(g: usize, x: usize, r: i32): void {
+  const H = load<i32>(g, G_IN_HEIGHT), W = load<i32>(g, G_IN_WIDTH), C = load<i32>(g, G_CHANNELS);
+  const perSample = load<i32>(g, G_OUT_HEIGHT) * load<i32>(g, G_OUT_WIDTH);
+  const OW = load<i32>(g, G_OUT_WIDTH);
+  const b = r / perSample;
+  const rem = r - b * perSample;
+  windowOy = rem / OW;
+  windowOx = rem - windowOy * OW;
+  windowSample = x + ((<usize>b * H * W * C) << 2);
+}
+
+/** The address of the current row's window, then steps to the next row. */
+// @ts-ignore: decorator
+@inline function nextWindow(g: usize): usize {
+  const H = load<i32>(g, G_IN_HEIGHT), W = load<i32>(g, G_IN_WIDTH), C = load<i32>(g, G_CHANNELS);
+  const SH = load<i32>(g, G_STRIDE_HEIGHT), SW = load<i32>(g, G_STRIDE_WIDTH);
+  const at = windowSample + ((<usize>(windowOy * SH) * W + <usize>(windowOx * SW)) * C << 2);
+  if (++windowOx == load<i32>(g, G_OUT_WIDTH)) {
+    windowOx = 0;
+    if (++windowOy == load<i32>(g, G_OUT_HEIGHT)) {
+      windowOy = 0;
+      windowSample += (<usize>H * W * C) << 2;
+    }
+  }
+  return at;
+}
+
+/** Rows [i0, i1) of C = im2col(x)·W (+ bias, then ReLU when `relu`), float32, directly from the image; see above. */
+export function convForwardDirectF32(
+  g: usize, batch: i32, x: usize, w: usize, bias: usize, c: usize, n: i32, panel: usize, i0: i32, i1: i32, relu: bool,
+): void {
+  const KH = load<i32>(g, G_KERNEL_HEIGHT), KW = load<i32>(g, G_KERNEL_WIDTH), C = load<i32>(g, G_CHANNELS);
+  const W = load<i32>(g, G_IN_WIDTH), DH = load<i32>(g, G_DILATION_HEIGHT);
+  const run = KW * C;
+  const k = KH * run;
+  const rowStep = <usize>DH * W * C << 2;
+  const rowBytes = <usize>n << 2;
+  const blocks = (n + 7) >> 3;
+  const panelBytes = <usize>k << 5;
+  // Pack W's columns eight at a time, zero-padded past n.
+  for (let jb = 0; jb < blocks; jb++) {
+    const j = jb << 3;
+    const wcols = min(8, n - j);
+    let dst = panel + <usize>jb * panelBytes;
+    for (let p = 0; p < k; p++, dst += 32) {
+      v128.store(dst, f32x4.splat(0));
+      v128.store(dst, f32x4.splat(0), 16);
+      const src = w + ((<usize>p * n + j) << 2);
+      for (let q = 0; q < wcols; q++) store<f32>(dst + (<usize>q << 2), load<f32>(src + (<usize>q << 2)));
+    }
+  }
+  startWindows(g, x, i0);
+  for (let i = i0; i < i1; i += 4) {
+    const h = min(4, i1 - i);
+    // Rows past i1 repeat the last row (valid memory; their results are not stored).
+    const a0 = nextWindow(g);
+    const a1 = h > 1 ? nextWindow(g) : a0;
+    const a2 = h > 2 ? nextWindow(g) : a1;
+    const a3 = h > 3 ? nextWindow(g) : a2;
+    for (let jb = 0; jb < blocks; jb++) {
+      const j = jb << 3;
+      const wcols = min(8, n - j);
+      let bq = panel + <usize>jb * panelBytes;
+      let x00 = f32x4.splat(0), x01 = f32x4.splat(0);
+      let x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+      let x20 = f32x4.splat(0), x21 = f32x4.splat(0);
+      let x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+      let off: usize = 0;
+      // One running offset for the four windows (base + index addressing), not four pointers.
+      const runBytes = <usize>run << 2;
+      for (let ky = 0; ky < KH; ky++, off += rowStep) {
+        const end = off + runBytes;
+        for (let q = off; q < end; q += 4) {
+          const b0 = v128.load(bq);
+          const b1 = v128.load(bq, 16);
+          bq += 32;
+          let s = v128.load32_splat(a0 + q);
+          x00 = madd(s, b0, x00);
+          x01 = madd(s, b1, x01);
+          s = v128.load32_splat(a1 + q);
+          x10 = madd(s, b0, x10);
+          x11 = madd(s, b1, x11);
+          s = v128.load32_splat(a2 + q);
+          x20 = madd(s, b0, x20);
+          x21 = madd(s, b1, x21);
+          s = v128.load32_splat(a3 + q);
+          x30 = madd(s, b0, x30);
+          x31 = madd(s, b1, x31);
+        }
+      }
+      if (bias) {
+        // The bias lanes past n are never stored; read them from a zero-padded copy of its block.
+        let b0: v128, b1: v128;
+        if (wcols == 8) {
+          b0 = v128.load(bias + (<usize>j << 2));
+          b1 = v128.load(bias + (<usize>j << 2), 16);
+        } else {
+          const t = panel + <usize>blocks * panelBytes;
+          v128.store(t, f32x4.splat(0));
+          v128.store(t, f32x4.splat(0), 16);
+          for (let q = 0; q < wcols; q++) store<f32>(t + (<usize>q << 2), load<f32>(bias + (<usize>(j + q) << 2)));
+          b0 = v128.load(t);
+          b1 = v128.load(t, 16);
+        }
+        x00 = f32x4.add(x00, b0); x01 = f32x4.add(x01, b1);
+        x10 = f32x4.add(x10, b0); x11 = f32x4.add(x11, b1);
+        x20 = f32x4.add(x20, b0); x21 = f32x4.add(x21, b1);
+        x30 = f32x4.add(x30, b0); x31 = f32x4.add(x31, b1);
+      }
+      if (relu) {
+        // max(z, 0) as the ReLU pass would apply it to the stored sums: pmax keeps NaN and −0.
+        const zero = f32x4.splat(0);
+        x00 = f32x4.pmax(x00, zero); x01 = f32x4.pmax(x01, zero);
+        x10 = f32x4.pmax(x10, zero); x11 = f32x4.pmax(x11, zero);
+        x20 = f32x4.pmax(x20, zero); x21 = f32x4.pmax(x21, zero);
+        x30 = f32x4.pmax(x30, zero); x31 = f32x4.pmax(x31, zero);
+      }
+      const c0 = c + ((<usize>i * n + j) << 2);
+      if (wcols == 8) {
+        v128.store(c0, x00); v128.store(c0, x01, 16);
+        if (h > 1) { v128.store(c0 + rowBytes, x10); v128.store(c0 + rowBytes, x11, 16); }
+        if (h > 2) { v128.store(c0 + 2 * rowBytes, x20); v128.store(c0 + 2 * rowBytes, x21, 16); }
+        if (h > 3) { v128.store(c0 + 3 * rowBytes, x30); v128.store(c0 + 3 * rowBytes, x31, 16); }
+      } else {
+        const t = panel + <usize>blocks * panelBytes;
+        v128.store(t, x00); v128.store(t, x01, 16);
+        v128.store(t, x10, 32); v128.store(t, x11, 48);
+        v128.store(t, x20, 64); v128.store(t, x21, 80);
+        v128.store(t, x30, 96); v128.store(t, x31, 112);
+        for (let r = 0; r < h; r++) {
+          for (let q = 0; q < wcols; q++) {
+            store<f32>(c0 + <usize>r * rowBytes + (<usize>q << 2), load<f32>(t + (<usize>(r * 8 + q) << 2)));
+          }
+        }
+      }
+    }
+  }
 }

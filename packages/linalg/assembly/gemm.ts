@@ -15,7 +15,7 @@
 // float32 multiply-add: fused where the build enables relaxed SIMD (one instruction instead of two,
 // ~1.4× the throughput), else mul then add. float64 never fuses, to stay bit-exact.
 // @ts-ignore: decorator
-@inline function madd(s: v128, b: v128, acc: v128): v128 {
+@inline export function madd(s: v128, b: v128, acc: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(s, b, acc);
   return f32x4.add(acc, f32x4.mul(s, b));
 }

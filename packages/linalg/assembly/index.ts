@@ -1,5 +1,6 @@
 // The entry of the WebAssembly module (compiled by scripts/build-wasm.mjs): the GEMM kernels, the
-// convolution kernels built on them and the bias kernels of rows.ts. Only what is exported here is
+// convolution kernels built on them, the bias kernels of rows.ts and the ReLU and max-pooling kernels
+// of elementwise.ts. Only what is exported here is
 // visible to JavaScript.
 export { gemmF32, gemmF64 } from "./gemm";
 export {
@@ -8,9 +9,22 @@ export {
   col2imF64,
   convForwardF32,
   convForwardF64,
+  convForwardDirectF32,
   convKernelGradientF32,
   convKernelGradientF64,
   convInputGradientF32,
   convInputGradientF64,
 } from "./conv";
 export { addRowVectorF32, addRowVectorF64, sumColumnsF32, sumColumnsF64 } from "./rows";
+export {
+  reluF32,
+  reluF64,
+  reluBackwardF32,
+  reluBackwardF64,
+  maxPoolF32,
+  maxPoolF64,
+  maxPoolValuesF32,
+  maxPoolValuesF64,
+  maxPoolBackwardF32,
+  maxPoolBackwardF64,
+} from "./elementwise";

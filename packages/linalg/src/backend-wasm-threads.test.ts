@@ -6,6 +6,7 @@ import type { FloatArray } from "./dtype.js";
 import { isBackpropError } from "./errors.js";
 import {
   col2imReference,
+  conv2dBackward,
   conv2dForward,
   conv2dInputGradient,
   conv2dKernelGradient,
@@ -192,16 +193,17 @@ describe.runIf(isWasmSimdSupported() && typeof SharedArrayBuffer === "function")
     expect(three.memoryBytes()).toBeGreaterThan(before[1] as number);
   });
 
-  it("composes the convolution passes to the one-thread backend's fused bits", () => {
-    // Threads split the product, not the sums, and gather with the same kernels: the composed
-    // passes here must equal the one-thread backend's fused ones bit for bit.
+  it("splits the convolution passes across threads with the one-thread backend's bits", () => {
+    // Threads split the rows, taps or samples, never a sum, and gather with the same kernels: the
+    // passes here must equal the one-thread backend's bit for bit, whatever the thread count.
     const previous = setBackend(single);
     try {
       fc.assert(
         fc.property(
           fc.oneof({ arbitrary: convCaseArb(false), weight: 3 }, convCaseArb(true)),
           fc.constantFrom("float32", "float64" as const),
-          fc.integer({ min: 1, max: 12 }),
+          // 32 filters and more: the kernel gradient too is split across threads.
+          fc.oneof({ arbitrary: fc.integer({ min: 1, max: 12 }), weight: 4 }, fc.integer({ min: 32, max: 40 })),
           ({ g, batch, seed }, dtype, filters) => {
             if (!g) return;
             const rng = new Rng(seed);
@@ -212,14 +214,21 @@ describe.runIf(isWasmSimdSupported() && typeof SharedArrayBuffer === "function")
             const delta = rng.fillNormal(new Matrix(rows, filters, dtype));
             const results = [single, two, three].map((backend) => {
               setBackend(backend);
+              // Both gradients in one call (a helper sums the kernel gradient meanwhile), added
+              // onto a kernel gradient that already holds something.
+              const kernelGradient = new Rng(seed + 1).fillNormal(new Matrix(kernel.rows, filters, dtype));
+              const inputGradient = new Tensor([batch, g.inHeight, g.inWidth, g.channels], dtype);
+              conv2dBackward(x, g, delta, kernel, kernelGradient, inputGradient, true);
               return [
-                conv2dForward(x, g, kernel, undefined, bias).data,
+                conv2dForward(x, g, kernel, undefined, bias, "relu").data,
                 conv2dKernelGradient(x, g, delta).data,
                 conv2dInputGradient(delta, g, kernel).data,
+                kernelGradient.data,
+                inputGradient.data,
               ];
             });
             for (const other of results.slice(1)) {
-              for (let i = 0; i < 3; i++) expect(sameBits(other[i] as FloatArray, results[0]?.[i] as FloatArray)).toBe(true);
+              for (let i = 0; i < 5; i++) expect(sameBits(other[i] as FloatArray, results[0]?.[i] as FloatArray)).toBe(true);
             }
           },
         ),

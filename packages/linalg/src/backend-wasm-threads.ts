@@ -1,21 +1,30 @@
 import type { KernelBackend } from "./kernel-backend.js";
 import type { FloatArray } from "./dtype.js";
+import type { ConvGeometry } from "./im2col.js";
 import { BackpropError } from "./errors.js";
 import { wasmGemmSharedBase64, wasmGemmSharedRelaxedBase64, wasmSharedMaxPages } from "./generated/wasm-gemm-binary.js";
 import { exactBelow, typescriptBackend } from "./typescript-backend.js";
 import {
   CONV_ELEMENTS_PER_WORK,
-  ROW_ELEMENTS_PER_WORK,
   HEAP_BASE,
   align16,
   createConvKernels,
+  GEOMETRY,
+  chunkRows,
+  convFits,
   createHeap,
-  createRowKernels,
+  directForward,
+  directPanelBytes,
+  createWasmBackend,
   decode,
   isRelaxedSimdSupported,
   isWasmSimdSupported,
   panelBytes,
   wasmNamespace,
+  type ConvForwardDirectExport,
+  type ConvForwardExport,
+  type ConvInputGradientExport,
+  type ConvKernelGradientExport,
   type GemmExport,
   type WasmMemory,
 } from "./wasm-backend.js";
@@ -32,9 +41,12 @@ import {
  * main thread cannot, so there it spins on Atomics.load). Operands are copied into the shared
  * memory and the result out, as in the one-thread backend.
  *
- * im2col and col2im, and the bias add and gradient (addRowVector, sumColumns), run on the calling
- * thread, with the one-thread backend's kernels and glue (the same bits). The fused convolution passes are not provided: `conv2dForward` & co. compose im2col
- * with this backend's split gemm instead.
+ * im2col and col2im, the bias add and gradient (addRowVector, sumColumns), and ReLU and max pooling run on the calling
+ * thread, with the one-thread backend's kernels and glue (the same bits). The three convolution
+ * passes are split too, with the patch matrix made in chunks by each thread in its own scratch:
+ * the forward pass by output rows, the kernel gradient by taps (rows of the result), the input
+ * gradient by samples — each element computed by one thread in the one-thread order, so the bits
+ * do not depend on the thread count.
  */
 
 // Slots of a helper's control Int32Array; backend-wasm-worker.js reads the same layout.
@@ -42,9 +54,15 @@ const SEQ = 0;
 const DONE = 1;
 const OP = 2;
 const ARGS = 3;
-const CONTROL_SLOTS = 16;
+const CONTROL_SLOTS = 20;
 const OP_STOP = 0;
 const OP_GEMM = 1;
+const OP_CONV_FORWARD = 2;
+const OP_CONV_KERNEL_GRADIENT = 3;
+const OP_CONV_INPUT_GRADIENT = 4;
+const OP_CONV_FORWARD_DIRECT = 5;
+/** Filters from which a kernel gradient is split across threads (see conv2dKernelGradient). */
+const SPLIT_KERNEL_GRADIENT_FILTERS = 32;
 const SPIN = 4000;
 
 /** A helper thread as the backend sees it: Node `worker_threads.Worker` or a Web `Worker`. */
@@ -185,6 +203,13 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
   const instance = new wasm.Instance(module, { env: { memory } });
   const gemmF32 = instance.exports["gemmF32"] as GemmExport;
   const gemmF64 = instance.exports["gemmF64"] as GemmExport;
+  const convForwardF32 = instance.exports["convForwardF32"] as ConvForwardExport;
+  const convForwardF64 = instance.exports["convForwardF64"] as ConvForwardExport;
+  const convForwardDirectF32 = instance.exports["convForwardDirectF32"] as ConvForwardDirectExport;
+  const convKernelGradientF32 = instance.exports["convKernelGradientF32"] as ConvKernelGradientExport;
+  const convKernelGradientF64 = instance.exports["convKernelGradientF64"] as ConvKernelGradientExport;
+  const convInputGradientF32 = instance.exports["convInputGradientF32"] as ConvInputGradientExport;
+  const convInputGradientF64 = instance.exports["convInputGradientF64"] as ConvInputGradientExport;
   const helpers: Helper[] = [];
   try {
     for (let t = 1; t < threads; t++) helpers.push(await startHelper(module, memory));
@@ -199,7 +224,18 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
   // view; the heap makes its views again when it grows the memory (only this thread does).
   const heap = createHeap(memory);
   const conv = createConvKernels(instance.exports, heap, CONV_ELEMENTS_PER_WORK * minWork);
-  const rowKernels = createRowKernels(instance.exports, heap, ROW_ELEMENTS_PER_WORK * minWork);
+  // NOTE: the bias, ReLU and pooling kernels are memory-bound and run on this thread alone, so they
+  // get a module instance of their own with a plain memory: V8 copies into and out of a shared
+  // one with tear-free copies at less than half the speed (measured: 46 µs against 20 µs for a
+  // 576 KiB round trip), which for a CNN's activations cost more than the kernels.
+  const local = createWasmBackend({ minWork, relaxed: fused });
+  const rowKernels = { addRowVector: local.addRowVector as NonNullable<KernelBackend["addRowVector"]>, sumColumns: local.sumColumns as NonNullable<KernelBackend["sumColumns"]> };
+  const elementKernels = {
+    relu: local.relu as NonNullable<KernelBackend["relu"]>,
+    reluGradient: local.reluGradient as NonNullable<KernelBackend["reluGradient"]>,
+    maxPool2dForward: local.maxPool2dForward as NonNullable<KernelBackend["maxPool2dForward"]>,
+    maxPool2dBackward: local.maxPool2dBackward as NonNullable<KernelBackend["maxPool2dBackward"]>,
+  };
   let closed = false;
 
   function checkOpen(): void {
@@ -249,6 +285,7 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     if (accumulate) view.set(c.subarray(0, m * n), cOff >> shift);
     for (let t = 1; t < used; t++) {
       const control = (helpers[t - 1] as Helper).control;
+      control[OP] = OP_GEMM;
       control[ARGS] = isF32 ? 1 : 0;
       control[ARGS + 1] = +transA;
       control[ARGS + 2] = +transB;
@@ -271,6 +308,254 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
       waitFor(control, Atomics.load(control, SEQ));
     }
     c.set(view.subarray(cOff >> shift, (cOff >> shift) + m * n));
+  }
+
+  /**
+   * Runs `op` on helpers 1…parts−1 with `args(t)` (the float32 flag first), then `own()` on this
+   * thread, then waits for the helpers: one round trip per pass, as for a product.
+   */
+  function fanOut(op: number, isF32: boolean, parts: number, args: (t: number) => readonly number[], own: () => void): void {
+    for (let t = 1; t < parts; t++) {
+      const control = (helpers[t - 1] as Helper).control;
+      const values = args(t);
+      control[OP] = op;
+      control[ARGS] = isF32 ? 1 : 0;
+      for (let i = 0; i < values.length; i++) control[ARGS + 1 + i] = values[i] as number;
+      Atomics.add(control, SEQ, 1);
+      Atomics.notify(control, SEQ);
+    }
+    own();
+    for (let t = 1; t < parts; t++) {
+      const control = (helpers[t - 1] as Helper).control;
+      waitFor(control, Atomics.load(control, SEQ));
+    }
+  }
+
+  /** Whether a convolution pass runs here (as the one-thread backend decides), and on how many threads. */
+  function convThreads(g: ConvGeometry, batch: number, filters: number, split: number): number {
+    const rows = batch * g.outHeight * g.outWidth;
+    const taps = g.kernelHeight * g.kernelWidth * g.channels;
+    const work = rows * taps * filters;
+    if (!(work >= minWork && rows > 0 && filters > 0 && convFits(g, batch))) return 0;
+    return work >= minParallelWork ? Math.max(1, Math.min(threads, split)) : 1;
+  }
+
+  /**
+   * Lays out per-thread GEMM panels (`panelK` deep) and patch-matrix scratch (`chunk` rows of
+   * `taps`) from HEAP_BASE on, then the operands of `sizes` elements; returns their offsets.
+   */
+  function layout(parts: number, panelK: number, chunk: number, taps: number, size: number, sizes: readonly number[]) {
+    const panelStride = align16(panelBytes(panelK));
+    const scratchStride = align16(chunk * taps * size + 16);
+    const scratch = align16(HEAP_BASE + parts * panelStride);
+    let next = scratch + parts * scratchStride;
+    const offsets: number[] = [];
+    // 16 bytes of slack after each operand: the gather reads whole v128s past an image's end.
+    for (const n of sizes) {
+      offsets.push(next);
+      next = align16(next + n * size + 16);
+    }
+    heap.reserve(next);
+    return {
+      panel: (t: number) => HEAP_BASE + t * panelStride,
+      scratch: (t: number) => scratch + t * scratchStride,
+      offsets,
+    };
+  }
+
+  function conv2dForward(
+    g: ConvGeometry,
+    batch: number,
+    x: FloatArray,
+    kernel: FloatArray,
+    filters: number,
+    bias: FloatArray | undefined,
+    out: FloatArray,
+    relu = false,
+  ): boolean {
+    checkOpen();
+    const rows = batch * g.outHeight * g.outWidth;
+    const parts = convThreads(g, batch, filters, Math.floor(rows / 4));
+    if (parts === 0) return false;
+    const isF32 = out instanceof Float32Array;
+    const size = isF32 ? 4 : 8;
+    const shift = isF32 ? 2 : 3;
+    const taps = g.kernelHeight * g.kernelWidth * g.channels;
+    const per = Math.ceil(rows / parts / 4) * 4;
+    const used = Math.ceil(rows / per);
+    if (isF32 && directForward(g)) {
+      // Each thread packs the kernel into its own panels and reads windows from the image.
+      const panelStride = align16(directPanelBytes(taps, filters));
+      let next = HEAP_BASE + used * panelStride;
+      const xAt = next;
+      next = align16(xAt + x.length * 4);
+      const wAt = next;
+      next = align16(wAt + kernel.length * 4);
+      const bAt = next;
+      next = align16(bAt + (bias ? bias.length : 0) * 4);
+      const cAt = next;
+      heap.reserve(cAt + rows * filters * 4);
+      heap.writeGeometry(g);
+      heap.f32.set(x, xAt >> 2);
+      heap.f32.set(kernel, wAt >> 2);
+      if (bias) heap.f32.set(bias, bAt >> 2);
+      const bias0 = bias ? bAt : 0;
+      fanOut(
+        OP_CONV_FORWARD_DIRECT,
+        true,
+        used,
+        (t) => [GEOMETRY, batch, xAt, wAt, bias0, cAt, filters, HEAP_BASE + t * panelStride, t * per, Math.min(rows, (t + 1) * per), +relu],
+        () => convForwardDirectF32(GEOMETRY, batch, xAt, wAt, bias0, cAt, filters, HEAP_BASE, 0, Math.min(rows, per), +relu),
+      );
+      out.set(heap.f32.subarray(cAt >> 2, (cAt >> 2) + rows * filters));
+      return true;
+    }
+    const chunk = chunkRows(taps, size);
+    const m = layout(used, taps, Math.min(chunk, per), taps, size, [x.length, kernel.length, bias ? bias.length : 0, rows * filters]);
+    const [xOff, wOff, bOff, cOff] = m.offsets as [number, number, number, number];
+    heap.writeGeometry(g);
+    const view = isF32 ? heap.f32 : heap.f64;
+    view.set(x, xOff >> shift);
+    view.set(kernel, wOff >> shift);
+    if (bias) view.set(bias, bOff >> shift);
+    const run = isF32 ? convForwardF32 : convForwardF64;
+    const biasOff = bias ? bOff : 0;
+    fanOut(
+      OP_CONV_FORWARD,
+      isF32,
+      used,
+      (t) => [GEOMETRY, batch, xOff, wOff, biasOff, cOff, filters, m.scratch(t), chunk, m.panel(t), t * per, Math.min(rows, (t + 1) * per), +relu],
+      () => run(GEOMETRY, batch, xOff, wOff, biasOff, cOff, filters, m.scratch(0), chunk, m.panel(0), 0, Math.min(rows, per), +relu),
+    );
+    out.set(view.subarray(cOff >> shift, (cOff >> shift) + rows * filters));
+    return true;
+  }
+
+  function conv2dKernelGradient(
+    g: ConvGeometry,
+    batch: number,
+    x: FloatArray,
+    delta: FloatArray,
+    filters: number,
+    out: FloatArray,
+    accumulate: boolean,
+  ): boolean {
+    checkOpen();
+    const taps = g.kernelHeight * g.kernelWidth * g.channels;
+    // Split over the taps (rows of the result): every thread gathers the whole patch matrix, chunk
+    // by chunk, but sums its own rows over all of it in the one-thread order. The gather is then
+    // done once per thread, which pays only when each gathered element feeds enough filters
+    // (measured on W4's layers: with 8 and 16 filters two threads took longer than one).
+    const parts = convThreads(g, batch, filters, filters >= SPLIT_KERNEL_GRADIENT_FILTERS ? Math.floor(taps / 4) : 1);
+    if (parts === 0) return false;
+    const isF32 = out instanceof Float32Array;
+    const size = isF32 ? 4 : 8;
+    const shift = isF32 ? 2 : 3;
+    const rows = batch * g.outHeight * g.outWidth;
+    const chunk = chunkRows(taps, size);
+    const per = Math.ceil(taps / parts / 4) * 4;
+    const used = Math.ceil(taps / per);
+    const m = layout(used, Math.min(rows, chunk), Math.min(rows, chunk), taps, size, [x.length, delta.length, taps * filters]);
+    const [xOff, dOff, cOff] = m.offsets as [number, number, number];
+    heap.writeGeometry(g);
+    const view = isF32 ? heap.f32 : heap.f64;
+    view.set(x, xOff >> shift);
+    view.set(delta, dOff >> shift);
+    if (accumulate) view.set(out.subarray(0, taps * filters), cOff >> shift);
+    const run = isF32 ? convKernelGradientF32 : convKernelGradientF64;
+    fanOut(
+      OP_CONV_KERNEL_GRADIENT,
+      isF32,
+      used,
+      (t) => [GEOMETRY, batch, xOff, dOff, cOff, filters, +accumulate, m.scratch(t), chunk, m.panel(t), t * per, Math.min(taps, (t + 1) * per)],
+      () => run(GEOMETRY, batch, xOff, dOff, cOff, filters, +accumulate, m.scratch(0), chunk, m.panel(0), 0, Math.min(taps, per)),
+    );
+    out.set(view.subarray(cOff >> shift, (cOff >> shift) + taps * filters));
+    return true;
+  }
+
+  function conv2dInputGradient(
+    g: ConvGeometry,
+    batch: number,
+    delta: FloatArray,
+    kernel: FloatArray,
+    filters: number,
+    out: FloatArray,
+  ): boolean {
+    checkOpen();
+    // Split over samples: a sample's patch rows add only into its own image.
+    const parts = convThreads(g, batch, filters, batch);
+    if (parts === 0) return false;
+    const isF32 = out instanceof Float32Array;
+    const size = isF32 ? 4 : 8;
+    const shift = isF32 ? 2 : 3;
+    const taps = g.kernelHeight * g.kernelWidth * g.channels;
+    const chunk = chunkRows(taps, size);
+    const per = Math.ceil(batch / parts);
+    const used = Math.ceil(batch / per);
+    const rows = batch * g.outHeight * g.outWidth;
+    const images = batch * g.inHeight * g.inWidth * g.channels;
+    const m = layout(used, filters, Math.min(rows, chunk), taps, size, [delta.length, kernel.length, images]);
+    const [dOff, wOff, xOff] = m.offsets as [number, number, number];
+    heap.writeGeometry(g);
+    const view = isF32 ? heap.f32 : heap.f64;
+    view.set(delta, dOff >> shift);
+    view.set(kernel, wOff >> shift);
+    const run = isF32 ? convInputGradientF32 : convInputGradientF64;
+    fanOut(
+      OP_CONV_INPUT_GRADIENT,
+      isF32,
+      used,
+      (t) => [GEOMETRY, batch, dOff, wOff, xOff, filters, m.scratch(t), chunk, m.panel(t), t * per, Math.min(batch, (t + 1) * per)],
+      () => run(GEOMETRY, batch, dOff, wOff, xOff, filters, m.scratch(0), chunk, m.panel(0), 0, Math.min(batch, per)),
+    );
+    out.set(view.subarray(xOff >> shift, (xOff >> shift) + images));
+    return true;
+  }
+
+  function conv2dBackward(
+    g: ConvGeometry,
+    batch: number,
+    x: FloatArray,
+    delta: FloatArray,
+    kernel: FloatArray,
+    filters: number,
+    kernelGradient: FloatArray,
+    accumulate: boolean,
+    inputGradient: FloatArray,
+  ): boolean {
+    checkOpen();
+    // The two products at once: a helper sums the kernel gradient while this thread makes the
+    // input gradient, each exactly as one thread would. Only where both would run here at all,
+    // are large enough to be worth a helper, and the kernel gradient would not be split anyway.
+    if (threads < 2 || convThreads(g, batch, filters, 2) < 2 || filters >= SPLIT_KERNEL_GRADIENT_FILTERS) return false;
+    const isF32 = inputGradient instanceof Float32Array;
+    const size = isF32 ? 4 : 8;
+    const shift = isF32 ? 2 : 3;
+    const taps = g.kernelHeight * g.kernelWidth * g.channels;
+    const rows = batch * g.outHeight * g.outWidth;
+    const chunk = chunkRows(taps, size);
+    const images = batch * g.inHeight * g.inWidth * g.channels;
+    const depth = Math.max(filters, Math.min(rows, chunk));
+    const m = layout(2, depth, Math.min(rows, chunk), taps, size, [x.length, delta.length, kernel.length, taps * filters, images]);
+    const [xOff, dOff, wOff, kOff, iOff] = m.offsets as [number, number, number, number, number];
+    heap.writeGeometry(g);
+    const view = isF32 ? heap.f32 : heap.f64;
+    view.set(x, xOff >> shift);
+    view.set(delta, dOff >> shift);
+    view.set(kernel, wOff >> shift);
+    if (accumulate) view.set(kernelGradient.subarray(0, taps * filters), kOff >> shift);
+    const inputPass = isF32 ? convInputGradientF32 : convInputGradientF64;
+    fanOut(
+      OP_CONV_KERNEL_GRADIENT,
+      isF32,
+      2,
+      () => [GEOMETRY, batch, xOff, dOff, kOff, filters, +accumulate, m.scratch(1), chunk, m.panel(1), 0, taps],
+      () => inputPass(GEOMETRY, batch, dOff, wOff, iOff, filters, m.scratch(0), chunk, m.panel(0), 0, batch),
+    );
+    kernelGradient.set(view.subarray(kOff >> shift, (kOff >> shift) + taps * filters));
+    inputGradient.set(view.subarray(iOff >> shift, (iOff >> shift) + images));
+    return true;
   }
 
   async function close(): Promise<void> {
@@ -298,6 +583,10 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
       checkOpen();
       conv.col2im(g, batch, patches, out);
     },
+    conv2dForward,
+    conv2dKernelGradient,
+    conv2dInputGradient,
+    conv2dBackward,
     // Memory-bound, so on the calling thread alone: the one-thread backend's kernels and glue.
     addRowVector(rows, cols, a, v, out) {
       checkOpen();
@@ -306,6 +595,22 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     sumColumns(rows, cols, a, out, accumulate) {
       checkOpen();
       return rowKernels.sumColumns(rows, cols, a, out, accumulate);
+    },
+    relu(src, dst) {
+      checkOpen();
+      return elementKernels.relu(src, dst);
+    },
+    reluGradient(x, grad, dst) {
+      checkOpen();
+      return elementKernels.reluGradient(x, grad, dst);
+    },
+    maxPool2dForward(g, batch, x, y, argmax) {
+      checkOpen();
+      return elementKernels.maxPool2dForward(g, batch, x, y, argmax);
+    },
+    maxPool2dBackward(dy, argmax, dx) {
+      checkOpen();
+      return elementKernels.maxPool2dBackward(dy, argmax, dx);
     },
     memoryBytes: () => memory.buffer.byteLength,
     close,

@@ -5,14 +5,14 @@
 // (a module Web Worker).
 //
 // Protocol, over one Int32Array on a SharedArrayBuffer (the slots are the CONTROL_* constants of
-// backend-wasm-threads.ts): the main thread writes a product's arguments, bumps SEQ and notifies;
-// this thread runs its rows, stores SEQ into DONE and notifies back. OP 0 stops the loop.
+// backend-wasm-threads.ts): the main thread writes a kernel's number (OP) and arguments, bumps SEQ
+// and notifies; this thread runs its share, stores SEQ into DONE and notifies back. OP 0 stops the loop.
 
 const SEQ = 0;
 const DONE = 1;
 const OP = 2;
-const SPIN = 20000;
-const ARGS = 3; // f32, transA, transB, m, n, k, a, b, c, accumulate, panel, i0, i1
+const SPIN = 400000;
+const ARGS = 3; // the float32 flag, then up to 13 arguments of the kernel OP names
 
 /**
  * @param {{ module: WebAssembly.Module, memory: WebAssembly.Memory, control: SharedArrayBuffer }} init
@@ -20,8 +20,17 @@ const ARGS = 3; // f32, transA, transB, m, n, k, a, b, c, accumulate, panel, i0,
  */
 function run(init, post) {
   const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
-  const gemmF32 = /** @type {(...args: number[]) => void} */ (instance.exports["gemmF32"]);
-  const gemmF64 = /** @type {(...args: number[]) => void} */ (instance.exports["gemmF64"]);
+  /** @param {string} name */
+  const kernel = (name) => /** @type {(...args: number[]) => void} */ (instance.exports[name]);
+  // By OP (backend-wasm-threads.ts's OP_* constants): [float32 kernel, float64 kernel].
+  const kernels = [
+    undefined,
+    [kernel("gemmF32"), kernel("gemmF64")],
+    [kernel("convForwardF32"), kernel("convForwardF64")],
+    [kernel("convKernelGradientF32"), kernel("convKernelGradientF64")],
+    [kernel("convInputGradientF32"), kernel("convInputGradientF64")],
+    [kernel("convForwardDirectF32"), kernel("convForwardDirectF32")],
+  ];
   const ctl = new Int32Array(init.control);
   post("ready");
   let seen = 0;
@@ -31,9 +40,11 @@ function run(init, post) {
     for (let spin = 0; spin < SPIN && Atomics.load(ctl, SEQ) === seen; spin++);
     Atomics.wait(ctl, SEQ, seen);
     seen = Atomics.load(ctl, SEQ);
-    if (Atomics.load(ctl, OP) === 0) break;
+    const op = Atomics.load(ctl, OP);
+    if (op === 0) break;
+    const pair = /** @type {[(...args: number[]) => void, (...args: number[]) => void]} */ (kernels[op]);
     const a = ARGS;
-    (ctl[a] === 1 ? gemmF32 : gemmF64)(
+    (ctl[a] === 1 ? pair[0] : pair[1])(
       /** @type {number} */ (ctl[a + 1]),
       /** @type {number} */ (ctl[a + 2]),
       /** @type {number} */ (ctl[a + 3]),
@@ -46,6 +57,7 @@ function run(init, post) {
       /** @type {number} */ (ctl[a + 10]),
       /** @type {number} */ (ctl[a + 11]),
       /** @type {number} */ (ctl[a + 12]),
+      /** @type {number} */ (ctl[a + 13]),
     );
     Atomics.store(ctl, DONE, seen);
     Atomics.notify(ctl, DONE);

@@ -8,6 +8,7 @@ import {
   col2imReference,
   conv2dForward,
   conv2dInputGradient,
+  conv2dBackward,
   conv2dKernelGradient,
   convGeometry,
   im2col,
@@ -18,6 +19,7 @@ import {
 import type { KernelBackend } from "./kernel-backend.js";
 import { addRowVector, matmul } from "./ops.js";
 import { Rng } from "./rng.js";
+import { applyRelu } from "./elementwise.js";
 import { Matrix, Tensor } from "./tensor.js";
 import { typescriptBackend } from "./typescript-backend.js";
 import { wasmPrivateInitialPages } from "./generated/wasm-gemm-binary.js";
@@ -357,6 +359,10 @@ function checkPasses(backend: KernelBackend, o: Operands): void {
     if (withBias) addRowVector(want, bias, want);
     const got = conv2dForward(x, g, kernel, Matrix.full(want.rows, want.cols, Number.NaN, x.dtype), withBias ? bias : undefined);
     expectSameBits(got.data, want.data, `conv2dForward${withBias ? " with bias" : ""}`);
+    // The fused ReLU: the bits of applyRelu on the result.
+    applyRelu(want.data, want.data);
+    const activated = conv2dForward(x, g, kernel, Matrix.full(want.rows, want.cols, Number.NaN, x.dtype), withBias ? bias : undefined, "relu");
+    expectSameBits(activated.data, want.data, `conv2dForward${withBias ? " with bias" : ""} and ReLU`);
   }
   for (const accumulate of [false, true]) {
     const want = matmul(p, delta, o.start.clone(), { transA: true, accumulate });
@@ -365,6 +371,12 @@ function checkPasses(backend: KernelBackend, o: Operands): void {
   }
   const want = col2im(matmul(delta, kernel, undefined, { transB: true }), g);
   expectSameBits(conv2dInputGradient(delta, g, kernel, Tensor.full(x.shape, Number.NaN, x.dtype)).data, want.data, "conv2dInputGradient");
+  // Both gradients in one call: the same bits as the two passes.
+  const kernelGradient = o.start.clone();
+  const inputGradient = Tensor.full(x.shape, Number.NaN, x.dtype);
+  conv2dBackward(x, g, delta, kernel, kernelGradient, inputGradient, true);
+  expectSameBits(kernelGradient.data, matmul(p, delta, o.start.clone(), { transA: true, accumulate: true }).data, "conv2dBackward's kernel gradient");
+  expectSameBits(inputGradient.data, want.data, "conv2dBackward's input gradient");
 }
 
 describe("the TypeScript backend's im2col and col2im", () => {
@@ -446,12 +458,15 @@ describe.each(wasmBackends)("the %s backend's convolution kernels", (_label, mak
     else expect(spy.declined).toBe(0);
   });
 
-  it("covers the MNIST-style layers exactly (one channel 28×28 and 8 channels 12×12, 5×5 kernels)", () => {
+  it("covers the MNIST-style layers and the direct forward pass exactly (one channel 28×28 and 8 channels 12×12, 5×5 kernels)", () => {
     for (const dtype of ["float32", "float64"] as const) {
       for (const t of [
         { n: 32, h: 28, w: 28, c: 1, f: 8, kh: 5, kw: 5, sh: 1, sw: 1, dh: 1, dw: 1, padding: "valid", seed: 1 },
         { n: 32, h: 12, w: 12, c: 8, f: 16, kh: 5, kw: 5, sh: 1, sw: 1, dh: 1, dw: 1, padding: "valid", seed: 2 },
         { n: 7, h: 28, w: 28, c: 1, f: 6, kh: 5, kw: 5, sh: 2, sw: 2, dh: 1, dw: 1, padding: "same", seed: 3 },
+        // The direct float32 forward pass (windows read from the image): a partial block of
+        // filters, strides, a dilated height, and a row count that is not a multiple of 4.
+        { n: 5, h: 11, w: 9, c: 3, f: 13, kh: 3, kw: 2, sh: 2, sw: 1, dh: 2, dw: 1, padding: "valid", seed: 4 },
       ] as const) {
         const o = operands(t, dtype) as Operands;
         checkGatherScatter(backend, o);
@@ -558,5 +573,20 @@ describe("the convolution passes", () => {
     expect(codeOf(() => conv2dKernelGradient(x, g, delta, new Matrix(18, 3, "float64", both.subarray(20, 74))))).toBe("INVALID_ARGUMENT");
     expect(codeOf(() => conv2dInputGradient(delta, g, kernel, new Tensor([2, 4, 4, 2], "float64", both.subarray(10, 74))))).toBe("INVALID_ARGUMENT");
     expect(() => conv2dForward(x, g, kernel, undefined, new Matrix(1, 2))).toThrow(/conv2dForward: bias is 1×2 \(expected 1×3: one per filter\)/);
+    expect(() => conv2dForward(x, g, kernel, undefined, undefined, "tanh" as "relu")).toThrow(/conv2dForward: activation must be "relu" or omitted \(got "tanh"\)/);
+    // Both gradients at once: each operand and output checked, named.
+    const dW = new Matrix(18, 3);
+    const dx = new Tensor([2, 4, 4, 2]);
+    const d = new Matrix(8, 3);
+    expect(() => conv2dBackward(x, g, new Matrix(9, 3), kernel, dW, dx)).toThrow(/conv2dBackward: delta is 9×3 \(expected 8×3/);
+    expect(() => conv2dBackward(x, g, d, new Matrix(17, 3), dW, dx)).toThrow(/conv2dBackward: kernel is 17×3/);
+    expect(() => conv2dBackward(x, g, d, kernel, new Matrix(18, 2), dx)).toThrow(/conv2dBackward: kernelGradient is 18×2/);
+    expect(() => conv2dBackward(x, g, d, kernel, dW, new Tensor([3, 4, 4, 2]))).toThrow(/conv2dBackward: inputGradient is \[3, 4, 4, 2\] \(expected 2 images, as x\)/);
+    expect(codeOf(() => conv2dBackward(x, g, d, kernel, dW, new Tensor([2, 4, 3, 2])))).toBe("SHAPE_MISMATCH");
+    expect(codeOf(() => conv2dBackward(x, g, d, kernel, new Matrix(18, 3, "float32"), dx))).toBe("INVALID_ARGUMENT");
+    expect(codeOf(() => conv2dBackward(x, g, d, kernel, dW, new Tensor([2, 4, 4, 2], "float32")))).toBe("INVALID_ARGUMENT");
+    expect(() => conv2dBackward(x, g, delta, kernel, dW, new Tensor([2, 4, 4, 2], "float64", both.subarray(10, 74)))).toThrow(
+      /conv2dBackward: inputGradient must not share memory with delta/,
+    );
   });
 });

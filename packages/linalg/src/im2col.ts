@@ -2,8 +2,9 @@ import { getBackend } from "./backend.js";
 import type { FloatArray } from "./dtype.js";
 import { BackpropError, ShapeMismatchError } from "./errors.js";
 import type { KernelBackend } from "./kernel-backend.js";
+import { applyRelu } from "./elementwise.js";
 import { addRowVector } from "./ops.js";
-import { Matrix, Tensor, formatShape, type Shape } from "./tensor.js";
+import { Matrix, Tensor, formatShape, shapeString, type Shape } from "./tensor.js";
 
 /*
  * A 2-D convolution as one matrix product (im2col): every output pixel's receptive field is copied
@@ -413,6 +414,8 @@ function patchScratch(like: FloatArray, size: number): FloatArray {
  * @param kernel - `(kh·kw·channels)×filters`: a Keras kernel `[kh, kw, channels, filters]` reshaped
  * @param out - `(n·outHeight·outWidth)×filters`; allocated when omitted
  * @param bias - `1×filters`, added to every row; none when omitted
+ * @param activation - `"relu"` to return `max(z, 0)` instead of z, with the bits of {@link applyRelu}
+ *   on z (the WASM backends apply it before the result leaves their memory); none when omitted
  * @throws BackpropError `SHAPE_MISMATCH` for operands that do not fit the geometry,
  *   `INVALID_ARGUMENT` for different dtypes or `out` sharing memory with an operand
  * @example
@@ -421,8 +424,14 @@ function patchScratch(like: FloatArray, size: number): FloatArray {
  * const z = conv2dForward(images, g, kernel.reshape([25, 8]) as Matrix, undefined, bias.asMatrix()); // (n·576)×8
  * ```
  */
-export function conv2dForward(x: Tensor, g: ConvGeometry, kernel: Matrix, out?: Matrix, bias?: Matrix): Matrix {
+export function conv2dForward(x: Tensor, g: ConvGeometry, kernel: Matrix, out?: Matrix, bias?: Matrix, activation?: "relu"): Matrix {
   const where = "conv2dForward";
+  if (activation !== undefined && activation !== "relu") {
+    throw new BackpropError("INVALID_ARGUMENT", `${where}: activation must be "relu" or omitted (got ${JSON.stringify(activation)})`, {
+      hint: "apply any other activation to the result",
+    });
+  }
+  const relu = activation === "relu";
   checkGeometry(where, g);
   const batch = checkImages(where, "x", x, g);
   const taps = g.kernelHeight * g.kernelWidth * g.channels;
@@ -434,11 +443,12 @@ export function conv2dForward(x: Tensor, g: ConvGeometry, kernel: Matrix, out?: 
   checkOperand(where, "kernel", kernel, taps, filters, `${g.kernelHeight}·${g.kernelWidth}·${g.channels} taps × filters`, o.data);
   if (bias) checkOperand(where, "bias", bias, 1, filters, "one per filter", o.data);
   const backend = getBackend();
-  if (backend.conv2dForward?.(g, batch, x.data, kernel.data, filters, bias?.data, o.data)) return o;
+  if (backend.conv2dForward?.(g, batch, x.data, kernel.data, filters, bias?.data, o.data, relu)) return o;
   const patches = patchScratch(x.data, rows * taps);
   runIm2col(backend, g, batch, x.data, patches);
   backend.gemm(false, false, rows, filters, taps, patches, kernel.data, o.data, false);
   if (bias) addRowVector(o, bias, o);
+  if (relu) applyRelu(o.data, o.data);
   return o;
 }
 
@@ -511,6 +521,64 @@ export function conv2dInputGradient(delta: Matrix, g: ConvGeometry, kernel: Matr
   backend.gemm(false, true, rows, taps, filters, delta.data, kernel.data, dPatches, false);
   runCol2im(backend, g, batch, dPatches, o.data);
   return o;
+}
+
+/**
+ * Both gradients of a convolution in one call: `kernelGradient (+)= im2col(x)ᵀ·delta` and
+ * `inputGradient = col2im(delta·kernelᵀ)`, each bit-identical to {@link conv2dKernelGradient} and
+ * {@link conv2dInputGradient}. One call lets a threaded backend run the two products at the same
+ * time on different threads (the kernel gradient cannot be split without gathering the patch
+ * matrix twice); other backends run them one after the other.
+ *
+ * @param x - the images of the forward pass, `[n, inHeight, inWidth, channels]`
+ * @param g - the geometry, from {@link convGeometry}
+ * @param delta - `(n·outHeight·outWidth)×filters`, dL/dz
+ * @param kernel - `(kh·kw·channels)×filters`
+ * @param kernelGradient - `(kh·kw·channels)×filters`, written (or added to when `accumulate`)
+ * @param inputGradient - `[n, inHeight, inWidth, channels]`, overwritten
+ * @param accumulate - add to `kernelGradient`. Default false.
+ * @throws BackpropError as {@link conv2dForward}
+ * @example
+ * ```ts
+ * conv2dBackward(x, g, delta, kernel, kernelGrad, dx, true); // dL/dW += Pᵀ·δ, dL/dx = col2im(δ·Wᵀ)
+ * ```
+ */
+export function conv2dBackward(
+  x: Tensor,
+  g: ConvGeometry,
+  delta: Matrix,
+  kernel: Matrix,
+  kernelGradient: Matrix,
+  inputGradient: Tensor,
+  accumulate = false,
+): void {
+  const where = "conv2dBackward";
+  checkGeometry(where, g);
+  const batch = checkImages(where, "x", x, g);
+  checkImages(where, "inputGradient", inputGradient, g);
+  if (inputGradient.shape[0] !== batch) {
+    throw new BackpropError(
+      "SHAPE_MISMATCH",
+      `${where}: inputGradient is ${shapeString(inputGradient)} (expected ${batch} images, as x)`,
+    );
+  }
+  const taps = g.kernelHeight * g.kernelWidth * g.channels;
+  const rows = batch * g.outHeight * g.outWidth;
+  const filters = kernel.cols;
+  checkMatrix(where, "kernelGradient", kernelGradient, taps, filters, `${g.kernelHeight}·${g.kernelWidth}·${g.channels} taps × ${filters} filters`);
+  checkPair(where, x.data, kernelGradient.data, "kernelGradient", "x");
+  checkPair(where, x.data, inputGradient.data, "inputGradient", "x");
+  checkPair(where, kernelGradient.data, inputGradient.data, "inputGradient", "kernelGradient");
+  checkMatrix(where, "delta", delta, rows, filters, `${batch}·${g.outHeight}·${g.outWidth} windows × filters`);
+  checkMatrix(where, "kernel", kernel, taps, filters, `${g.kernelHeight}·${g.kernelWidth}·${g.channels} taps × filters`);
+  for (const [out, outName] of [[kernelGradient.data, "kernelGradient"], [inputGradient.data, "inputGradient"]] as const) {
+    checkPair(where, delta.data, out, outName, "delta");
+    checkPair(where, kernel.data, out, outName, "kernel");
+  }
+  const backend = getBackend();
+  if (backend.conv2dBackward?.(g, batch, x.data, delta.data, kernel.data, filters, kernelGradient.data, accumulate, inputGradient.data)) return;
+  conv2dKernelGradient(x, g, delta, kernelGradient, accumulate);
+  conv2dInputGradient(delta, g, kernel, inputGradient);
 }
 
 /**

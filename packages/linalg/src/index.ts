@@ -38,11 +38,19 @@ export {
   conv2dForward,
   conv2dKernelGradient,
   conv2dInputGradient,
+  conv2dBackward,
   convGeometry,
   type ConvGeometry,
   type ConvGeometryOptions,
   type ConvPadding,
 } from "./im2col.js";
+export {
+  applyRelu,
+  reluGradient,
+  maxPool2dForward,
+  maxPool2dBackward,
+  type PoolGeometry,
+} from "./elementwise.js";
 export { finiteDifferenceCheck, type FiniteDifferenceResult } from "./finite-difference.js";
 export {
   createWasmBackend,

@@ -1,4 +1,5 @@
 import type { FloatArray } from "./dtype.js";
+import type { PoolGeometry } from "./elementwise.js";
 import type { ConvGeometry } from "./im2col.js";
 
 /**
@@ -53,9 +54,10 @@ export interface KernelBackend {
   /**
    * The forward product of a convolution without handing out the patch matrix P = im2col(x):
    * `out = P·kernel` (`kernel` taps×filters), then `out[i, f] += bias[f]` when `bias` is given,
-   * bit-identical to `im2col`, `gemm` and a row-vector add on this backend. Returns false, having
-   * written nothing, when it would not run the product itself (tiny products, say): the caller then
-   * runs exactly that composition.
+   * bit-identical to `im2col`, `gemm` and a row-vector add on this backend; then, when `relu`,
+   * `out = max(out, 0)` with the bits of {@link KernelBackend.relu} (a fused activation). Returns
+   * false, having written nothing, when it would not run the product itself (tiny products, say):
+   * the caller then runs exactly that composition.
    */
   conv2dForward?(
     g: ConvGeometry,
@@ -65,6 +67,7 @@ export interface KernelBackend {
     filters: number,
     bias: FloatArray | undefined,
     out: FloatArray,
+    relu?: boolean,
   ): boolean;
   /**
    * The kernel gradient `out = Pᵀ·delta` (`out += …` when `accumulate`) with P = im2col(x) and
@@ -93,6 +96,22 @@ export interface KernelBackend {
     out: FloatArray,
   ): boolean;
   /**
+   * Both gradients of a convolution (`conv2dKernelGradient` then `conv2dInputGradient`, same
+   * arguments and bits) in one call, so that a backend with threads can run them at once. Returns
+   * false, having written nothing, when it would not: the caller runs the two passes.
+   */
+  conv2dBackward?(
+    g: ConvGeometry,
+    batch: number,
+    x: FloatArray,
+    delta: FloatArray,
+    kernel: FloatArray,
+    filters: number,
+    kernelGradient: FloatArray,
+    accumulate: boolean,
+    inputGradient: FloatArray,
+  ): boolean;
+  /**
    * The bias add `out[i, j] = a[i, j] + v[j]` of a rows×cols `a` and a 1×cols `v`, bit-identical
    * to the reference loop of `addRowVector` in ops.ts (one rounded add per element). `out` is `a`
    * or shares no element with `a` or `v`. Returns false, having written nothing, when it would not
@@ -107,4 +126,32 @@ export interface KernelBackend {
    * {@link KernelBackend.addRowVector}.
    */
   sumColumns?(rows: number, cols: number, a: FloatArray, out: FloatArray, accumulate: boolean): boolean;
+  /**
+   * ReLU, `dst[i] = src[i] < 0 ? 0 : src[i]`, bit-identical to `applyRelu`'s reference loop (NaN
+   * and −0 kept); `src` and `dst` have the same length and element type, and `dst` is `src` or
+   * shares no element with it. Returns false, having written nothing, when it would not run it
+   * itself (small arrays): the caller runs the reference.
+   */
+  relu?(src: FloatArray, dst: FloatArray): boolean;
+  /**
+   * The ReLU gradient `dst[i] = grad[i] · (x[i] > 0 ? 1 : 0)`, bit-identical to `reluGradient`'s
+   * reference loop; same lengths and element types, `dst` may be `grad` or `x`. Returns false as
+   * {@link KernelBackend.relu}.
+   */
+  reluGradient?(x: FloatArray, grad: FloatArray, dst: FloatArray): boolean;
+  /**
+   * Max pooling forward with argmax indices over `batch` NHWC images, bit-identical to
+   * `maxPool2dForward`'s reference loop (same maxima, same winners on ties and NaN); without
+   * `argmax` (inference), the maxima alone. Lengths are checked by the caller. Returns false as
+   * {@link KernelBackend.relu}.
+   */
+  maxPool2dForward?(g: PoolGeometry, batch: number, x: FloatArray, y: FloatArray, argmax: Int32Array | undefined): boolean;
+  /**
+   * Max pooling backward, `dx = 0` then `dx[argmax[o]] += dy[o]` in increasing `o`, bit-identical
+   * to `maxPool2dBackward`'s reference loop (indices outside `dx` are skipped, as a typed-array
+   * write there is) — except which NaN a sum of two NaNs gives, which neither IEEE 754 nor
+   * JavaScript fixes (the reference loop itself differs there between V8's tiers). Returns false as
+   * {@link KernelBackend.relu}.
+   */
+  maxPool2dBackward?(dy: FloatArray, argmax: Int32Array, dx: FloatArray): boolean;
 }

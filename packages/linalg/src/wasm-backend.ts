@@ -2,6 +2,7 @@ import type { KernelBackend } from "./kernel-backend.js";
 import type { FloatArray } from "./dtype.js";
 import { BackpropError } from "./errors.js";
 import { wasmGemmBase64, wasmGemmRelaxedBase64 } from "./generated/wasm-gemm-binary.js";
+import type { PoolGeometry } from "./elementwise.js";
 import { col2imReference, im2colReference, type ConvGeometry } from "./im2col.js";
 import { exactBelow, typescriptBackend } from "./typescript-backend.js";
 
@@ -55,19 +56,24 @@ type Im2colExport = (g: number, x: number, out: number, r0: number, r1: number, 
 /** The signature of the kernels' `col2imF32`/`col2imF64` exports (internal). */
 type Col2imExport = (g: number, p: number, dx: number, r0: number, r1: number) => void;
 /** `convForwardF32`/`F64`: rows [i0, i1) of C = im2col(x)·W (+ bias unless 0) (internal). */
-type ConvForwardExport = (
+export type ConvForwardExport = (
   g: number, batch: number, x: number, w: number, bias: number, c: number, n: number,
+  scratch: number, chunk: number, panel: number, i0: number, i1: number, relu: number,
+) => void;
+/** `convForwardDirectF32`: rows [i0, i1) of C = im2col(x)·W (+ bias) read from the image directly (internal). */
+export type ConvForwardDirectExport = (
+  g: number, batch: number, x: number, w: number, bias: number, c: number, n: number,
+  panel: number, i0: number, i1: number, relu: number,
+) => void;
+/** `convKernelGradientF32`/`F64`: rows [i0, i1) of C (+)= im2col(x)ᵀ·D (internal). */
+export type ConvKernelGradientExport = (
+  g: number, batch: number, x: number, d: number, c: number, n: number, accumulate: number,
   scratch: number, chunk: number, panel: number, i0: number, i1: number,
 ) => void;
-/** `convKernelGradientF32`/`F64`: C (+)= im2col(x)ᵀ·D (internal). */
-type ConvKernelGradientExport = (
-  g: number, batch: number, x: number, d: number, c: number, n: number, accumulate: number,
-  scratch: number, chunk: number, panel: number,
-) => void;
-/** `convInputGradientF32`/`F64`: dx = col2im(D·Wᵀ) (internal). */
-type ConvInputGradientExport = (
+/** `convInputGradientF32`/`F64`: dx = col2im(D·Wᵀ) for samples [b0, b1) (internal). */
+export type ConvInputGradientExport = (
   g: number, batch: number, d: number, w: number, dx: number, n: number,
-  scratch: number, chunk: number, panel: number,
+  scratch: number, chunk: number, panel: number, b0: number, b1: number,
 ) => void;
 
 /** Bytes in a WebAssembly page. */
@@ -184,10 +190,13 @@ export function align16(bytes: number): number {
 export interface WasmHeap {
   readonly f32: Float32Array;
   readonly f64: Float64Array;
+  readonly i32: Int32Array;
   /** Makes the memory at least `bytes` long (it never shrinks). */
   reserve(bytes: number): void;
   /** Writes `g` where the convolution kernels read it ({@link GEOMETRY}). */
   writeGeometry(g: ConvGeometry): void;
+  /** Writes `g` where the pooling kernels read it ({@link GEOMETRY}; 11 i32, see assembly/elementwise.ts). */
+  writePoolGeometry(g: PoolGeometry): void;
 }
 
 /** The {@link WasmHeap} of `memory`, which only the calling thread grows (internal). */
@@ -195,20 +204,21 @@ export function createHeap(memory: WasmMemory): WasmHeap {
   // NOTE: the size is tracked here rather than read from memory.buffer on every call: only this
   // thread grows the memory, and the getter is not free.
   let size = memory.buffer.byteLength;
-  let i32 = new Int32Array(memory.buffer);
   const heap = {
     f32: new Float32Array(memory.buffer),
     f64: new Float64Array(memory.buffer),
+    i32: new Int32Array(memory.buffer),
     reserve(bytes: number): void {
       if (bytes <= size) return;
       memory.grow(Math.ceil((bytes - size) / PAGE));
       size = memory.buffer.byteLength;
       heap.f32 = new Float32Array(memory.buffer);
       heap.f64 = new Float64Array(memory.buffer);
-      i32 = new Int32Array(memory.buffer);
+      heap.i32 = new Int32Array(memory.buffer);
     },
     writeGeometry(g: ConvGeometry): void {
       const o = GEOMETRY >> 2;
+      const i32 = heap.i32;
       i32[o] = g.inHeight;
       i32[o + 1] = g.inWidth;
       i32[o + 2] = g.channels;
@@ -223,6 +233,21 @@ export function createHeap(memory: WasmMemory): WasmHeap {
       i32[o + 11] = g.outHeight;
       i32[o + 12] = g.outWidth;
     },
+    writePoolGeometry(g: PoolGeometry): void {
+      const o = GEOMETRY >> 2;
+      const i32 = heap.i32;
+      i32[o] = g.inHeight;
+      i32[o + 1] = g.inWidth;
+      i32[o + 2] = g.channels;
+      i32[o + 3] = g.poolHeight;
+      i32[o + 4] = g.poolWidth;
+      i32[o + 5] = g.strideHeight;
+      i32[o + 6] = g.strideWidth;
+      i32[o + 7] = g.outHeight;
+      i32[o + 8] = g.outWidth;
+      i32[o + 9] = g.padTop;
+      i32[o + 10] = g.padLeft;
+    },
   };
   return heap;
 }
@@ -233,6 +258,26 @@ export const CONV_ELEMENTS_PER_WORK = 4;
 const CHUNK_BYTES = 1 << 18;
 /** Bound on every coordinate term, so that sums of three stay exact in the kernels' i32 arithmetic. */
 const COORDINATE_LIMIT = 2 ** 29;
+
+/**
+ * Whether the float32 forward pass can read its windows from the image directly
+ * (assembly/conv.ts, convForwardDirectF32): no padding, every window inside the image, and a
+ * window row's taps adjacent (dilation width 1) (internal).
+ */
+export function directForward(g: ConvGeometry): boolean {
+  return (
+    g.padTop === 0 &&
+    g.padLeft === 0 &&
+    g.dilationWidth === 1 &&
+    (g.outHeight - 1) * g.strideHeight + (g.kernelHeight - 1) * g.dilationHeight < g.inHeight &&
+    (g.outWidth - 1) * g.strideWidth + g.kernelWidth - 1 < g.inWidth
+  );
+}
+
+/** Bytes of the direct forward pass's packed kernel: (filters + 7)/8 panels of taps×8, and a 4×8 tile. */
+export function directPanelBytes(taps: number, filters: number): number {
+  return Math.ceil(filters / 8) * taps * 32 + 128;
+}
 
 /** Rows of the patch matrix per chunk: a multiple of 4, the GEMM's tile height, so no chunk ends in a partial tile. */
 export function chunkRows(taps: number, size: number): number {
@@ -394,6 +439,111 @@ export function createRowKernels(exports: Record<string, unknown>, heap: WasmHea
   };
 }
 
+/** `reluF32`/`F64`: dst = relu(src) over n elements (internal). */
+type ReluExport = (src: number, dst: number, n: number) => void;
+/** `reluBackwardF32`/`F64`: dst = grad · (x > 0) over n elements (internal). */
+type ReluBackwardExport = (x: number, grad: number, dst: number, n: number) => void;
+/** `maxPoolF32`/`F64`: y, argmax = max pooling of x (internal). */
+type MaxPoolExport = (g: number, batch: number, x: number, y: number, argmax: number) => void;
+/** `maxPoolValuesF32`/`F64`: y = max pooling of x, no argmax (internal). */
+type MaxPoolValuesExport = (g: number, batch: number, x: number, y: number) => void;
+/** `maxPoolBackwardF32`/`F64`: dx = scatter-add of dy at argmax (internal). */
+type MaxPoolBackwardExport = (dy: number, argmax: number, dx: number, nOut: number, nIn: number) => void;
+
+/** The ReLU and max-pooling kernels of a wasm backend (internal). */
+export type WasmElementKernels = Required<Pick<KernelBackend, "relu" | "reluGradient" | "maxPool2dForward" | "maxPool2dBackward">>;
+
+/** Bound on a pooling geometry's sizes, so that every index stays exact in the kernels' i32 arithmetic. */
+function poolFits(g: PoolGeometry, batch: number): boolean {
+  const inputs = batch * g.inHeight * g.inWidth * g.channels;
+  const terms = [inputs, (g.outHeight - 1) * g.strideHeight + g.poolHeight, (g.outWidth - 1) * g.strideWidth + g.poolWidth];
+  for (const t of terms) if (!(t < COORDINATE_LIMIT)) return false;
+  return Math.abs(g.padTop) < COORDINATE_LIMIT && Math.abs(g.padLeft) < COORDINATE_LIMIT;
+}
+
+/**
+ * {@link WasmElementKernels} over a module's exports and heap (internal; shared by the wasm
+ * backends). Arrays of fewer than `minElements` elements stay on the reference loops (same bits).
+ */
+export function createElementKernels(exports: Record<string, unknown>, heap: WasmHeap, minElements: number): WasmElementKernels {
+  const reluF32 = exports["reluF32"] as ReluExport;
+  const reluF64 = exports["reluF64"] as ReluExport;
+  const reluBackwardF32 = exports["reluBackwardF32"] as ReluBackwardExport;
+  const reluBackwardF64 = exports["reluBackwardF64"] as ReluBackwardExport;
+  const maxPoolF32 = exports["maxPoolF32"] as MaxPoolExport;
+  const maxPoolF64 = exports["maxPoolF64"] as MaxPoolExport;
+  const maxPoolValuesF32 = exports["maxPoolValuesF32"] as MaxPoolValuesExport;
+  const maxPoolValuesF64 = exports["maxPoolValuesF64"] as MaxPoolValuesExport;
+  const maxPoolBackwardF32 = exports["maxPoolBackwardF32"] as MaxPoolBackwardExport;
+  const maxPoolBackwardF64 = exports["maxPoolBackwardF64"] as MaxPoolBackwardExport;
+  return {
+    relu(src, dst) {
+      const n = src.length;
+      if (n < minElements || n === 0) return false;
+      const isF32 = dst instanceof Float32Array;
+      const shift = isF32 ? 2 : 3;
+      const off = HEAP_BASE;
+      heap.reserve(off + (n << shift));
+      const view = isF32 ? heap.f32 : heap.f64;
+      view.set(src, off >> shift);
+      (isF32 ? reluF32 : reluF64)(off, off, n);
+      dst.set(view.subarray(off >> shift, (off >> shift) + n));
+      return true;
+    },
+    reluGradient(x, grad, dst) {
+      const n = x.length;
+      if (n < minElements || n === 0) return false;
+      const isF32 = dst instanceof Float32Array;
+      const shift = isF32 ? 2 : 3;
+      const xOff = HEAP_BASE;
+      const gOff = align16(xOff + (n << shift));
+      heap.reserve(gOff + (n << shift));
+      const view = isF32 ? heap.f32 : heap.f64;
+      view.set(x, xOff >> shift);
+      view.set(grad, gOff >> shift);
+      (isF32 ? reluBackwardF32 : reluBackwardF64)(xOff, gOff, gOff, n);
+      dst.set(view.subarray(gOff >> shift, (gOff >> shift) + n));
+      return true;
+    },
+    maxPool2dForward(g, batch, x, y, argmax) {
+      const n = x.length;
+      if (n < minElements || y.length === 0 || !poolFits(g, batch)) return false;
+      const isF32 = y instanceof Float32Array;
+      const shift = isF32 ? 2 : 3;
+      const outputs = y.length;
+      const xOff = HEAP_BASE;
+      const yOff = align16(xOff + (n << shift));
+      const aOff = align16(yOff + (outputs << shift));
+      heap.reserve(aOff + outputs * 4);
+      heap.writePoolGeometry(g);
+      const view = isF32 ? heap.f32 : heap.f64;
+      view.set(x, xOff >> shift);
+      if (argmax) (isF32 ? maxPoolF32 : maxPoolF64)(GEOMETRY, batch, xOff, yOff, aOff);
+      else (isF32 ? maxPoolValuesF32 : maxPoolValuesF64)(GEOMETRY, batch, xOff, yOff);
+      y.set(view.subarray(yOff >> shift, (yOff >> shift) + outputs));
+      if (argmax) argmax.set(heap.i32.subarray(aOff >> 2, (aOff >> 2) + outputs));
+      return true;
+    },
+    maxPool2dBackward(dy, argmax, dx) {
+      const n = dx.length;
+      const outputs = dy.length;
+      if (n < minElements || n === 0 || n >= COORDINATE_LIMIT) return false;
+      const isF32 = dx instanceof Float32Array;
+      const shift = isF32 ? 2 : 3;
+      const dOff = HEAP_BASE;
+      const aOff = align16(dOff + (outputs << shift));
+      const xOff = align16(aOff + outputs * 4);
+      heap.reserve(xOff + (n << shift));
+      const view = isF32 ? heap.f32 : heap.f64;
+      view.set(dy, dOff >> shift);
+      heap.i32.set(argmax, aOff >> 2);
+      (isF32 ? maxPoolBackwardF32 : maxPoolBackwardF64)(dOff, aOff, xOff, outputs, n);
+      dx.set(view.subarray(xOff >> shift, (xOff >> shift) + n));
+      return true;
+    },
+  };
+}
+
 /** Scratch a thread needs per product: a k×8 packed panel of B plus one 4×8 tile (see assembly/gemm.ts). */
 export function panelBytes(k: number): number {
   return k * 32 + 128;
@@ -440,6 +590,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const gemmF64 = exports["gemmF64"] as GemmExport;
   const convForwardF32 = exports["convForwardF32"] as ConvForwardExport;
   const convForwardF64 = exports["convForwardF64"] as ConvForwardExport;
+  const convForwardDirectF32 = exports["convForwardDirectF32"] as ConvForwardDirectExport;
   const convKernelGradientF32 = exports["convKernelGradientF32"] as ConvKernelGradientExport;
   const convKernelGradientF64 = exports["convKernelGradientF64"] as ConvKernelGradientExport;
   const convInputGradientF32 = exports["convInputGradientF32"] as ConvInputGradientExport;
@@ -447,6 +598,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const heap = createHeap(memory);
   const conv = createConvKernels(exports, heap, CONV_ELEMENTS_PER_WORK * minWork);
   const rowKernels = createRowKernels(exports, heap, ROW_ELEMENTS_PER_WORK * minWork);
+  const elementKernels = createElementKernels(exports, heap, ROW_ELEMENTS_PER_WORK * minWork);
 
   /**
    * Whether the product of a convolution pass (m·n·k = rows·taps·filters for all three) runs here,
@@ -497,6 +649,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     filters: number,
     bias: FloatArray | undefined,
     out: FloatArray,
+    relu = false,
   ): boolean {
     if (!fuses(g, batch, filters)) return false;
     const isF32 = out instanceof Float32Array;
@@ -504,6 +657,22 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     const shift = isF32 ? 2 : 3;
     const rows = batch * g.outHeight * g.outWidth;
     const taps = g.kernelHeight * g.kernelWidth * g.channels;
+    if (isF32 && directForward(g)) {
+      const panelEnd = align16(HEAP_BASE + directPanelBytes(taps, filters));
+      const xAt = panelEnd;
+      const wAt = align16(xAt + x.length * size);
+      const bAt = align16(wAt + kernel.length * size);
+      const cAt = align16(bAt + (bias ? bias.length : 0) * size);
+      heap.reserve(cAt + rows * filters * size);
+      heap.writeGeometry(g);
+      const f32 = heap.f32;
+      f32.set(x, xAt >> 2);
+      f32.set(kernel, wAt >> 2);
+      if (bias) f32.set(bias, bAt >> 2);
+      convForwardDirectF32(GEOMETRY, batch, xAt, wAt, bias ? bAt : 0, cAt, filters, HEAP_BASE, 0, rows, +relu);
+      out.set(heap.f32.subarray(cAt >> 2, (cAt >> 2) + rows * filters));
+      return true;
+    }
     const chunk = chunkRows(taps, size);
     // Regions sized by what is copied in (the arrays), so none can spill into the next.
     const panel = HEAP_BASE;
@@ -518,7 +687,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     view.set(x, xOff >> shift);
     view.set(kernel, wOff >> shift);
     if (bias) view.set(bias, bOff >> shift);
-    (isF32 ? convForwardF32 : convForwardF64)(GEOMETRY, batch, xOff, wOff, bias ? bOff : 0, cOff, filters, sOff, chunk, panel, 0, rows);
+    (isF32 ? convForwardF32 : convForwardF64)(GEOMETRY, batch, xOff, wOff, bias ? bOff : 0, cOff, filters, sOff, chunk, panel, 0, rows, +relu);
     out.set(view.subarray(cOff >> shift, (cOff >> shift) + rows * filters));
     return true;
   }
@@ -551,7 +720,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     view.set(x, xOff >> shift);
     view.set(delta, dOff >> shift);
     if (accumulate) view.set(out, cOff >> shift);
-    (isF32 ? convKernelGradientF32 : convKernelGradientF64)(GEOMETRY, batch, xOff, dOff, cOff, filters, +accumulate, sOff, chunk, panel);
+    (isF32 ? convKernelGradientF32 : convKernelGradientF64)(GEOMETRY, batch, xOff, dOff, cOff, filters, +accumulate, sOff, chunk, panel, 0, taps);
     out.set(view.subarray(cOff >> shift, (cOff >> shift) + taps * filters));
     return true;
   }
@@ -581,7 +750,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     const view = isF32 ? heap.f32 : heap.f64;
     view.set(delta, dOff >> shift);
     view.set(kernel, wOff >> shift);
-    (isF32 ? convInputGradientF32 : convInputGradientF64)(GEOMETRY, batch, dOff, wOff, xOff, filters, sOff, chunk, panel);
+    (isF32 ? convInputGradientF32 : convInputGradientF64)(GEOMETRY, batch, dOff, wOff, xOff, filters, sOff, chunk, panel, 0, batch);
     const images = batch * g.inHeight * g.inWidth * g.channels;
     out.set(view.subarray(xOff >> shift, (xOff >> shift) + images));
     return true;
@@ -599,6 +768,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     conv2dInputGradient,
     addRowVector: rowKernels.addRowVector,
     sumColumns: rowKernels.sumColumns,
+    ...elementKernels,
     memoryBytes: () => memory.buffer.byteLength,
   };
 }

@@ -48,6 +48,22 @@ describe("MaxPooling2D", () => {
     ]);
   });
 
+  it("an inference forward (training: false) gives the same maxima, keeps no winners, and refuses a backward pass", () => {
+    const pool = new MaxPooling2D({ poolSize: 3, strides: 2, padding: "same" });
+    pool.build([9, 7, 5], ctx("float32"));
+    const x = new Rng(8).fillNormal(new Tensor([3, 9, 7, 5], "float32"));
+    const trained = pool.forward(x, { training: true }).clone();
+    const dy = new Rng(9).fillNormal(new Tensor(trained.shape, "float32"));
+    expect(pool.backward(dy).shape).toEqual([3, 9, 7, 5]);
+    const inferred = pool.forward(x, { training: false });
+    expect(Array.from(inferred.data)).toEqual(Array.from(trained.data));
+    expect(errorCode(() => pool.backward(dy))).toBe("INVALID_STATE");
+    expect(() => pool.backward(dy)).toThrow(/maxPooling2d.backward: the last forward was an inference pass/);
+    // A training forward afterwards makes backward work again.
+    pool.forward(x, { training: true });
+    expect(pool.backward(dy).shape).toEqual([3, 9, 7, 5]);
+  });
+
   it("on ties the first maximum in scan order (row by row) gets the gradient, as TensorFlow", () => {
     const pool = new MaxPooling2D({ poolSize: 2 });
     pool.build([2, 2, 1], ctx());

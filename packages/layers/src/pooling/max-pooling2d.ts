@@ -1,4 +1,4 @@
-import type { FloatArray, JsonObject, Shape } from "@backprop/linalg";
+import { BackpropError, type FloatArray, type JsonObject, type Shape } from "@backprop/linalg";
 import type { BuildContext } from "../layer.js";
 import {
   IndexPool,
@@ -80,14 +80,20 @@ export class MaxPooling2D extends PoolingLayer {
     this.indices = new IndexPool(g.outHeight * g.outWidth * g.channels);
   }
 
-  protected poolForward(x: FloatArray, y: FloatArray, batch: number, g: PoolGeometry): void {
-    const argmax = (this.indices as IndexPool).get(batch);
+  protected poolForward(x: FloatArray, y: FloatArray, batch: number, g: PoolGeometry, inference: boolean): void {
+    // Inference needs the maxima only: no winners to remember for a backward pass.
+    const argmax = inference ? undefined : (this.indices as IndexPool).get(batch);
     maxPool2dForward(x, y, argmax, batch, g);
     this.argmax = argmax;
   }
 
   protected poolBackward(dy: FloatArray, dx: FloatArray, _batch: number, _g: PoolGeometry): void {
-    maxPool2dBackward(dy, this.argmax as Int32Array, dx);
+    if (!this.argmax) {
+      throw new BackpropError("INVALID_STATE", `${this.name}.backward: the last forward was an inference pass (training: false)`, {
+        hint: "run forward(x, { training: true }) before backward, as fit and trainOnBatch do",
+      });
+    }
+    maxPool2dBackward(dy, this.argmax, dx);
   }
 
   /** `{ name, poolSize, strides, padding, inputShape? }`, sizes as `[height, width]`. */

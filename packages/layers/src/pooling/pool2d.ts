@@ -8,6 +8,7 @@ import {
   type FloatArray,
   type JsonObject,
   type Param,
+  type PoolGeometry,
   type Shape,
   type Tensor,
 } from "@backprop/linalg";
@@ -62,31 +63,10 @@ export interface Pooling2DConfig {
 }
 
 /**
- * Everything the pooling kernels need to know about one layer on one input shape. Window (i, j)
- * covers rows `i·strideHeight − padTop …` and columns `j·strideWidth − padLeft …`, clipped to the input.
- * @example
- * ```ts
- * const g: PoolGeometry = poolGeometry("pool", [7, 7, 8], [3, 3], [2, 2], "same"); // 4×4 outputs, padTop 1
- * ```
+ * The geometry of one pooling layer on one input shape: linalg's, where the kernels live.
  */
-export interface PoolGeometry {
-  /** Input height, width and channels of one sample. */
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly channels: number;
-  /** Window size. */
-  readonly poolHeight: number;
-  readonly poolWidth: number;
-  /** Step between windows. */
-  readonly strideHeight: number;
-  readonly strideWidth: number;
-  /** Output height and width. */
-  readonly outHeight: number;
-  readonly outWidth: number;
-  /** Padding before the first row and column (0 for `"valid"`); the rest goes after. */
-  readonly padTop: number;
-  readonly padLeft: number;
-}
+export type { PoolGeometry };
+export { maxPool2dBackward, maxPool2dForward } from "@backprop/linalg";
 
 /**
  * Output length and leading padding of one axis under TensorFlow's rules (see {@link PoolPadding}):
@@ -286,72 +266,6 @@ export class IndexPool {
  */
 
 /**
- * Max pooling forward: `y[b, i, j, c] = max over the window (i, j) of x[b, ·, ·, c]`, and
- * `argmax[o]` = the index in `x` of the value that won (the first maximum in row-major window
- * order on ties, as TensorFlow). `argmax` has one entry per element of `y`.
- * @example
- * ```ts
- * maxPool2dForward(x.data, y.data, argmax, batch, poolGeometry("pool", [4, 4, 1], [2, 2], [2, 2], "valid"));
- * ```
- */
-export function maxPool2dForward(x: FloatArray, y: FloatArray, argmax: Int32Array, batch: number, g: PoolGeometry): void {
-  const { inHeight: H, inWidth: W, channels: C, outHeight: OH, outWidth: OW } = g;
-  const { poolHeight: PH, poolWidth: PW, strideHeight: SH, strideWidth: SW, padTop, padLeft } = g;
-  const inSample = H * W * C;
-  const outSample = OH * OW * C;
-  for (let b = 0; b < batch; b++) {
-    const xb = b * inSample;
-    let o = b * outSample;
-    for (let oy = 0; oy < OH; oy++) {
-      const top = oy * SH - padTop;
-      const y0 = top < 0 ? 0 : top;
-      const y1 = top + PH > H ? H : top + PH;
-      for (let ox = 0; ox < OW; ox++, o += C) {
-        const left = ox * SW - padLeft;
-        const x0 = left < 0 ? 0 : left;
-        const x1 = left + PW > W ? W : left + PW;
-        const first = xb + (y0 * W + x0) * C;
-        for (let c = 0; c < C; c++) {
-          // NOTE: start below every number, with the first cell as the winner, so an all-NaN
-          // window still points at a real input cell (TensorFlow also yields -Infinity there).
-          y[o + c] = Number.NEGATIVE_INFINITY;
-          argmax[o + c] = first + c;
-        }
-        for (let iy = y0; iy < y1; iy++) {
-          for (let ix = x0; ix < x1; ix++) {
-            const i = xb + (iy * W + ix) * C;
-            for (let c = 0; c < C; c++) {
-              const v = x[i + c] as number;
-              // Strictly greater: on a tie the first maximum in scan order keeps the gradient.
-              if (v > (y[o + c] as number)) {
-                y[o + c] = v;
-                argmax[o + c] = i + c;
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/**
- * Max pooling backward: `dx = 0`, then `dx[argmax[o]] += dy[o]` for every output — the gradient
- * goes to the winner of each window, and adds up where overlapping windows share one.
- * @example
- * ```ts
- * maxPool2dBackward(dy.data, argmax, dx.data);
- * ```
- */
-export function maxPool2dBackward(dy: FloatArray, argmax: Int32Array, dx: FloatArray): void {
-  dx.fill(0);
-  for (let o = 0; o < dy.length; o++) {
-    const i = argmax[o] as number;
-    dx[i] = (dx[i] as number) + (dy[o] as number);
-  }
-}
-
-/**
  * Average pooling forward: `y[b, i, j, c] = (1/n) Σ over the window (i, j) of x[b, ·, ·, c]`, where
  * `n` counts the window's cells inside the input (padded cells are not counted, as TensorFlow).
  * Sums are taken in float64 in `acc` (length ≥ channels) and rounded once, so float32 results are
@@ -466,8 +380,11 @@ export abstract class PoolingLayer implements Layer {
   protected abstract geometryFor(inputShape: Shape): PoolGeometry;
   /** The per-sample output shape for a geometry. */
   protected abstract outputShapeOf(g: PoolGeometry): Shape;
-  /** Fills `y` from `x` for `batch` samples. */
-  protected abstract poolForward(x: FloatArray, y: FloatArray, batch: number, g: PoolGeometry): void;
+  /**
+   * Fills `y` from `x` for `batch` samples; `inference` is true when the forward pass was asked
+   * with `training: false`, so no backward pass follows (what backward needs may be skipped).
+   */
+  protected abstract poolForward(x: FloatArray, y: FloatArray, batch: number, g: PoolGeometry, inference: boolean): void;
   /** Fills `dx` from `dy` for `batch` samples (after the matching forward). */
   protected abstract poolBackward(dy: FloatArray, dx: FloatArray, batch: number, g: PoolGeometry): void;
   /** Sets up what the kernels keep per batch size (e.g. argmax arrays). */
@@ -502,7 +419,7 @@ export abstract class PoolingLayer implements Layer {
   }
 
   /** Pools a batch `[n, height, width, channels]`; the result is a buffer the layer owns. */
-  forward(x: Tensor, _ctx?: ForwardContext): Tensor {
+  forward(x: Tensor, ctx?: ForwardContext): Tensor {
     const g = this.geometry;
     const sample = this.sample;
     if (!g || !sample || !this.yPool) {
@@ -515,7 +432,7 @@ export abstract class PoolingLayer implements Layer {
     }
     const batch = x.shape[0] as number;
     const y = this.yPool.get(batch);
-    this.poolForward(x.data, y.data, batch, g);
+    this.poolForward(x.data, y.data, batch, g, ctx?.training === false);
     this.lastX = x;
     this.lastY = y;
     this.lastDy = undefined;
