@@ -4,6 +4,9 @@ import { sgd } from "@backprop/optimizers";
 import { errorCode } from "@backprop/testing";
 import { describe, expect, it } from "vitest";
 import { Conv2D, type Conv2DConfig } from "./conv2d.js";
+import { Dense } from "./dense.js";
+import { Flatten } from "./flatten.js";
+import { MaxPooling2D } from "./pooling/max-pooling2d.js";
 import { gradientCheck } from "./gradient-check.js";
 import { Sequential } from "./model/sequential.js";
 
@@ -143,6 +146,37 @@ describe("Conv2D forward", () => {
     const history = model.fit(x, y, { epochs: 40, batchSize: 8 });
     const loss = history.history["loss"] as number[];
     expect(loss.at(-1) as number).toBeLessThan((loss[0] as number) / 2);
+  });
+
+  it("predict runs an image model in cache-sized pieces with the bits of a sample at a time", () => {
+    // The widest activation is 24·24·8 = 4 608 per sample: pieces of ⌊2¹⁸ / 4 608⌋ = 56 samples.
+    const model = new Sequential(
+      [
+        new Conv2D({ filters: 8, kernelSize: 5, activation: "relu", inputShape: [28, 28, 1] }),
+        new MaxPooling2D(),
+        new Flatten(),
+        new Dense({ units: 3, activation: "softmax" }),
+      ],
+      { seed: 2, dtype: "float64" },
+    ).build();
+    const x = new Rng(3).fillNormal(new Tensor([130, 28, 28, 1], "float64"));
+    const first = model.layers[0] as Conv2D;
+    const seen: number[] = [];
+    const forward = first.forward.bind(first);
+    first.forward = (input, ctx) => {
+      seen.push(input.shape[0] as number);
+      return forward(input, ctx);
+    };
+    const whole = model.predict(x, { batchSize: 500 });
+    expect(seen).toEqual([56, 56, 18]);
+    seen.length = 0;
+    const single = model.predict(x, { batchSize: 1 });
+    expect(seen.length).toBe(130);
+    expect(Array.from(whole.data)).toEqual(Array.from(single.data));
+    // A batch size below the piece is kept as asked.
+    seen.length = 0;
+    model.predict(x, { batchSize: 40 });
+    expect(seen).toEqual([40, 40, 40, 10]);
   });
 
   it("is deterministic: the same seed gives the same bits (weights, outputs, trained weights)", () => {

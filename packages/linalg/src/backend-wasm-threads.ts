@@ -63,7 +63,7 @@ const OP_CONV_INPUT_GRADIENT = 4;
 const OP_CONV_FORWARD_DIRECT = 5;
 /** Filters from which a kernel gradient is split across threads (see conv2dKernelGradient). */
 const SPLIT_KERNEL_GRADIENT_FILTERS = 32;
-const SPIN = 4000;
+const SPIN = 200000;
 
 /** A helper thread as the backend sees it: Node `worker_threads.Worker` or a Web `Worker`. */
 interface Helper {
