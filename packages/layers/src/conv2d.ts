@@ -348,18 +348,9 @@ export class Conv2D implements Layer {
     }
     const yPool = this.yPool as BufferPool;
     const ym = activationForward(this.activation, zm, yPool.matrix(batch));
-    this.lastX = x;
-    this.lastZ = zPool.get(batch);
-    this.lastZm = zm;
-    this.lastY = yPool.get(batch);
-    this.lastYm = ym;
-    this.lastDy = undefined;
-    this.lastDz = undefined;
-    this.lastDx = undefined;
-    return this.lastY;
+    return this.remember(x, zPool.get(batch), zm, yPool.get(batch), ym);
   }
 
-  /** From dL/dy: accumulates dL/dkernel and dL/dbias, returns dL/dx. */
   /**
    * Inference through a ReLU layer (no backward pass follows): the activation is applied as the
    * sums leave the kernel, without writing the pre-activations out and reading them back (the same
@@ -368,17 +359,23 @@ export class Conv2D implements Layer {
   private inferRelu(x: Tensor, g: ConvGeometry, kernel: Matrix, batch: number): Tensor {
     const yPool = this.yPool as BufferPool;
     const ym = conv2dForward(x, g, kernel, yPool.matrix(batch), this.biasRow, "relu");
+    return this.remember(x, undefined, undefined, yPool.get(batch), ym);
+  }
+
+  /** Keeps a forward pass's tensors for backward and inspect, and forgets the last backward's. */
+  private remember(x: Tensor, z: Tensor | undefined, zm: Matrix | undefined, y: Tensor, ym: Matrix): Tensor {
     this.lastX = x;
-    this.lastZ = undefined;
-    this.lastZm = undefined;
-    this.lastY = yPool.get(batch);
+    this.lastZ = z;
+    this.lastZm = zm;
+    this.lastY = y;
     this.lastYm = ym;
     this.lastDy = undefined;
     this.lastDz = undefined;
     this.lastDx = undefined;
-    return this.lastY;
+    return y;
   }
 
+  /** From dL/dy: accumulates dL/dkernel and dL/dbias, returns dL/dx. */
   backward(dy: Tensor, ctx: BackwardContext = {}): Tensor {
     const zm = this.lastZm;
     const ym = this.lastYm;
