@@ -1,10 +1,10 @@
 import { softmax } from "@backprop/activations";
-import { Rng, Tensor, setBackend, useBackend, type DType } from "@backprop/linalg";
+import { Rng, Tensor, createWasmBackend, getBackend, setBackend, useBackend, type DType } from "@backprop/linalg";
+import { createThreadedWasmBackend } from "@backprop/linalg/threads";
 import { sgd } from "@backprop/optimizers";
 import { errorCode } from "@backprop/testing";
 import { describe, expect, it } from "vitest";
 import { Conv2D, type Conv2DConfig } from "./conv2d.js";
-import { Dense } from "./dense.js";
 import { Flatten } from "./flatten.js";
 import { MaxPooling2D } from "./pooling/max-pooling2d.js";
 import { gradientCheck } from "./gradient-check.js";
@@ -148,35 +148,47 @@ describe("Conv2D forward", () => {
     expect(loss.at(-1) as number).toBeLessThan((loss[0] as number) / 2);
   });
 
-  it("predict runs an image model in cache-sized pieces with the bits of a sample at a time", () => {
-    // The widest activation is 24·24·8 = 4 608 per sample: pieces of ⌊2¹⁸ / 4 608⌋ = 56 samples.
-    const model = new Sequential(
-      [
-        new Conv2D({ filters: 8, kernelSize: 5, activation: "relu", inputShape: [28, 28, 1] }),
-        new MaxPooling2D(),
-        new Flatten(),
-        new Dense({ units: 3, activation: "softmax" }),
-      ],
-      { seed: 2, dtype: "float64" },
-    ).build();
-    const x = new Rng(3).fillNormal(new Tensor([130, 28, 28, 1], "float64"));
-    const first = model.layers[0] as Conv2D;
-    const seen: number[] = [];
-    const forward = first.forward.bind(first);
-    first.forward = (input, ctx) => {
-      seen.push(input.shape[0] as number);
-      return forward(input, ctx);
-    };
-    const whole = model.predict(x, { batchSize: 500 });
-    expect(seen).toEqual([56, 56, 18]);
-    seen.length = 0;
-    const single = model.predict(x, { batchSize: 1 });
-    expect(seen.length).toBe(130);
-    expect(Array.from(whole.data)).toEqual(Array.from(single.data));
-    // A batch size below the piece is kept as asked.
-    seen.length = 0;
-    model.predict(x, { batchSize: 40 });
-    expect(seen).toEqual([40, 40, 40, 10]);
+  it("inference through a convolution and its max pooling in one kernel call gives the layer-by-layer bits (wasm, two threads)", async () => {
+    const threaded = await createThreadedWasmBackend({ threads: 2, minParallelWork: 0 });
+    const previous = getBackend();
+    try {
+      for (const [name, backend] of [["wasm", createWasmBackend()], ["wasm-threads", threaded]] as const) {
+        setBackend(backend);
+        for (const [activation, pool] of [["relu", { poolSize: 2 }], [undefined, { poolSize: 3, strides: 2, padding: "same" as const }]] as const) {
+          const model = new Sequential(
+            [
+              new Conv2D({ filters: 12, kernelSize: 3, activation, inputShape: [13, 11, 3] }),
+              new MaxPooling2D(pool),
+              new Conv2D({ filters: 8, kernelSize: 2, strides: 2, activation: "relu" }),
+              new MaxPooling2D({ poolSize: 1 }),
+              new Flatten(),
+            ],
+            { seed: 4, dtype: "float32" },
+          ).build();
+          const x = new Rng(5).fillNormal(new Tensor([9, 13, 11, 3], "float32"));
+          // Layer by layer, as training runs it (no fusion).
+          let h = x;
+          for (const layer of model.layers) h = layer.forward(h, { training: true });
+          const [conv, pooling] = model.layers as [Conv2D, MaxPooling2D];
+          let fused = 0;
+          const through = conv.inferThrough.bind(conv);
+          conv.inferThrough = (input, next) => {
+            const out = through(input, next);
+            if (out) fused++;
+            return out;
+          };
+          const predicted = model.predict(x);
+          expect(fused, `${name}: the fused pass ran`).toBe(1);
+          expect(Array.from(predicted.data).map(String), name).toEqual(Array.from(h.data).map(String));
+          // Neither layer can run backward after it.
+          expect(errorCode(() => pooling.backward(Tensor.zeros(pooling.inspect().output?.shape ?? [1], "float32")))).toBe("INVALID_STATE");
+          expect(() => conv.backward(Tensor.zeros([9, 11, 9, 12], "float32"))).toThrow(/the last forward was an inference pass/);
+        }
+      }
+    } finally {
+      setBackend(previous);
+      await threaded.close();
+    }
   });
 
   it("is deterministic: the same seed gives the same bits (weights, outputs, trained weights)", () => {

@@ -7,6 +7,7 @@ import {
   addRowVector,
   conv2dBackward,
   conv2dForward,
+  conv2dMaxPool,
   conv2dInputGradient,
   conv2dKernelGradient,
   convGeometry,
@@ -24,6 +25,7 @@ import { BufferPool } from "./buffer-pool.js";
 import { initializerConfig, resolveInitializer, type Initializer, type InitializerSpec } from "./initializers/index.js";
 import { batchShapeText, readInputShape } from "./input-shape.js";
 import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape } from "./layer.js";
+import { MaxPooling2D } from "./pooling/max-pooling2d.js";
 import {
   activationBackward,
   activationForward,
@@ -362,6 +364,36 @@ export class Conv2D implements Layer {
     return this.remember(x, undefined, undefined, yPool.get(batch), ym);
   }
 
+  /**
+   * Inference through this convolution and the max pooling after it in one kernel call where the
+   * backend has one (float32 on the WASM backends, unpadded windows): the convolution's output
+   * never leaves the kernel, and the pooled result has the bits of the two layers one after the
+   * other. Identity or ReLU activations only. Neither layer then keeps anything for a backward
+   * pass, and this one has no output to inspect.
+   */
+  inferThrough(x: Tensor, next: Layer): Tensor | undefined {
+    const kernel = this.kernelMatrix;
+    const g = this.geometry;
+    const shape = this.builtShape;
+    const fusedRelu = this.activation === relu;
+    if (!(next instanceof MaxPooling2D) || !kernel || !g || !shape || this.direct) return undefined;
+    if (!fusedRelu && !isIdentity(this.activation)) return undefined;
+    const s = x.shape;
+    // Anything unusual goes the long way, where forward reports it.
+    if (s.length !== 4 || s[1] !== shape[0] || s[2] !== shape[1] || s[3] !== shape[2] || x.dtype !== kernel.dtype) return undefined;
+    const target = next.fusedInferenceTarget(s[0] as number);
+    if (!target || !conv2dMaxPool(x, g, kernel, this.biasRow, target.geometry, target.output, fusedRelu ? "relu" : undefined)) return undefined;
+    this.lastX = x;
+    this.lastZ = undefined;
+    this.lastZm = undefined;
+    this.lastY = undefined;
+    this.lastYm = undefined;
+    this.lastDy = undefined;
+    this.lastDz = undefined;
+    this.lastDx = undefined;
+    return target.output;
+  }
+
   /** Keeps a forward pass's tensors for backward and inspect, and forgets the last backward's. */
   private remember(x: Tensor, z: Tensor | undefined, zm: Matrix | undefined, y: Tensor, ym: Matrix): Tensor {
     this.lastX = x;
@@ -380,11 +412,7 @@ export class Conv2D implements Layer {
     const zm = this.lastZm;
     const ym = this.lastYm;
     const y = this.lastY;
-    if (y && !zm) {
-      throw new BackpropError("INVALID_STATE", `${this.name}.backward: the last forward was an inference pass (training: false)`, {
-        hint: "run forward(x, { training: true }) before backward, as fit and trainOnBatch do",
-      });
-    }
+    if (this.lastX && !zm) throw inferenceOnly(this.name);
     if (!zm || !ym || !y) throw noForward(this.name);
     this.checkGradient(dy, y, "gradient");
     this.lastDy = dy;
@@ -401,7 +429,7 @@ export class Conv2D implements Layer {
    */
   backwardFromDelta(delta: Tensor, ctx: BackwardContext = {}): Tensor {
     const y = this.lastY;
-    if (!y) throw noForward(this.name);
+    if (!y) throw this.lastX ? inferenceOnly(this.name) : noForward(this.name);
     this.checkGradient(delta, y, "delta");
     this.lastDy = undefined;
     return this.backwardFrom(delta, delta.asMatrix(), ctx);
@@ -504,6 +532,12 @@ export class Conv2D implements Layer {
 function notBuilt(name: string): BackpropError {
   return new BackpropError("NOT_BUILT", `${name}: the layer has no weights yet`, {
     hint: "add it to a Sequential model and call build(), fit() or predict() first",
+  });
+}
+
+function inferenceOnly(name: string): BackpropError {
+  return new BackpropError("INVALID_STATE", `${name}.backward: the last forward was an inference pass (training: false)`, {
+    hint: "run forward(x, { training: true }) before backward, as fit and trainOnBatch do",
   });
 }
 

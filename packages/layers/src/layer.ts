@@ -113,4 +113,11 @@ export interface Layer {
   readonly activation?: Activation;
   /** The backward pass from δ = dLoss/dNet instead of dLoss/dOutput (see {@link Layer.activation}). */
   backwardFromDelta?(delta: Tensor, ctx?: BackwardContext): Tensor;
+  /**
+   * Inference (`training: false`) through this layer and `next` in one pass, with the bits of
+   * `next.forward(this.forward(x))` — e.g. a convolution and its max pooling, without writing the
+   * convolution's output out. Returns `next`'s output, or undefined where it does not apply (the
+   * model then runs the two layers one after the other).
+   */
+  inferThrough?(x: Tensor, next: Layer): Tensor | undefined;
 }

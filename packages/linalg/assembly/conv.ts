@@ -11,7 +11,7 @@
 // A geometry is the 13 numbers of a ConvGeometry, as i32 at `g` (written by writeGeometry in
 // src/wasm-backend.ts, in this order).
 
-import { reluF32, reluF64 } from "./elementwise";
+import { maxPoolOutputs, maxPoolValuesF32, reluF32, reluF64 } from "./elementwise";
 import { gemmF32, gemmF64, madd } from "./gemm";
 
 // @ts-ignore: decorator
@@ -443,15 +443,16 @@ let windowSample: usize = 0;
 export function convForwardDirectF32(
   g: usize, batch: i32, x: usize, w: usize, bias: usize, c: usize, n: i32, panel: usize, i0: i32, i1: i32, relu: bool,
 ): void {
-  const KH = load<i32>(g, G_KERNEL_HEIGHT), KW = load<i32>(g, G_KERNEL_WIDTH), C = load<i32>(g, G_CHANNELS);
-  const W = load<i32>(g, G_IN_WIDTH), DH = load<i32>(g, G_DILATION_HEIGHT);
-  const run = KW * C;
-  const k = KH * run;
-  const rowStep = <usize>DH * W * C << 2;
-  const rowBytes = <usize>n << 2;
+  packDirect(g, w, n, panel);
+  directRows(g, x, bias, c, n, panel, i0, i1, relu);
+}
+
+// Packs W's columns eight at a time into zero-padded taps×8 panels at `panel`.
+// @ts-ignore: decorator
+@inline function packDirect(g: usize, w: usize, n: i32, panel: usize): void {
+  const k = load<i32>(g, G_KERNEL_HEIGHT) * load<i32>(g, G_KERNEL_WIDTH) * load<i32>(g, G_CHANNELS);
   const blocks = (n + 7) >> 3;
   const panelBytes = <usize>k << 5;
-  // Pack W's columns eight at a time, zero-padded past n.
   for (let jb = 0; jb < blocks; jb++) {
     const j = jb << 3;
     const wcols = min(8, n - j);
@@ -463,6 +464,18 @@ export function convForwardDirectF32(
       for (let q = 0; q < wcols; q++) store<f32>(dst + (<usize>q << 2), load<f32>(src + (<usize>q << 2)));
     }
   }
+}
+
+// Rows [i0, i1) of the direct forward pass from packed panels; row i is written at c + i·n·4.
+function directRows(g: usize, x: usize, bias: usize, c: usize, n: i32, panel: usize, i0: i32, i1: i32, relu: bool): void {
+  const KH = load<i32>(g, G_KERNEL_HEIGHT), KW = load<i32>(g, G_KERNEL_WIDTH), C = load<i32>(g, G_CHANNELS);
+  const W = load<i32>(g, G_IN_WIDTH), DH = load<i32>(g, G_DILATION_HEIGHT);
+  const run = KW * C;
+  const k = KH * run;
+  const rowStep = <usize>DH * W * C << 2;
+  const rowBytes = <usize>n << 2;
+  const blocks = (n + 7) >> 3;
+  const panelBytes = <usize>k << 5;
   startWindows(g, x, i0);
   for (let i = i0; i < i1; i += 4) {
     const h = min(4, i1 - i);
@@ -548,5 +561,28 @@ export function convForwardDirectF32(
         }
       }
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inference through a convolution (direct float32, optionally ReLU'd) and the max pooling after
+// it, sample by sample: each sample's convolution output goes to `scratch` (OH·OW·n floats, a few
+// KiB to ~100 KiB, so it stays in cache) and is pooled from there into `out`. Nothing but the
+// pooled result leaves WASM memory, and every value has the bits of the two steps. The pool's
+// geometry is 11 i32 at `pg` (assembly/elementwise.ts's layout).
+
+/** Samples [b0, b1) of maxPool(relu?(conv(x) + bias)) into `out` (the whole batch's output). */
+export function convMaxPoolF32(
+  g: usize, pg: usize, x: usize, w: usize, bias: usize, n: i32, relu: bool,
+  panel: usize, scratch: usize, out: usize, b0: i32, b1: i32,
+): void {
+  packDirect(g, w, n, panel);
+  const perSample = load<i32>(g, G_OUT_HEIGHT) * load<i32>(g, G_OUT_WIDTH);
+  const pooled = <usize>maxPoolOutputs(pg) << 2;
+  for (let b = b0; b < b1; b++) {
+    const r0 = b * perSample;
+    // Row r0 of this sample lands at scratch (the kernel indexes rows from the batch's row 0).
+    directRows(g, x, bias, scratch - ((<usize>r0 * n) << 2), n, panel, r0, r0 + perSample, relu);
+    maxPoolValuesF32(pg, 1, scratch, out + <usize>b * pooled);
   }
 }

@@ -223,6 +223,12 @@ export function reluBackwardF64(x: usize, grad: usize, dst: usize, n: i32): void
   }
 }
 
+/** Outputs of one sample's max pooling (outHeight · outWidth · channels) under the geometry at `g`. */
+// @ts-ignore: decorator
+@inline export function maxPoolOutputs(g: usize): i32 {
+  return load<i32>(g, P_OUT_HEIGHT) * load<i32>(g, P_OUT_WIDTH) * load<i32>(g, P_CHANNELS);
+}
+
 /** float32 max pooling forward without argmax; see maxPoolValues. */
 export function maxPoolValuesF32(g: usize, batch: i32, x: usize, y: usize): void {
   maxPoolValues<f32>(g, batch, x, y);

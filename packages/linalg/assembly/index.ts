@@ -10,6 +10,7 @@ export {
   convForwardF32,
   convForwardF64,
   convForwardDirectF32,
+  convMaxPoolF32,
   convKernelGradientF32,
   convKernelGradientF64,
   convInputGradientF32,

@@ -1,5 +1,6 @@
 import type { KernelBackend } from "./kernel-backend.js";
 import type { FloatArray } from "./dtype.js";
+import type { PoolGeometry } from "./elementwise.js";
 import type { ConvGeometry } from "./im2col.js";
 import { BackpropError } from "./errors.js";
 import { wasmGemmSharedBase64, wasmGemmSharedRelaxedBase64, wasmSharedMaxPages } from "./generated/wasm-gemm-binary.js";
@@ -15,6 +16,8 @@ import {
   createHeap,
   directForward,
   directPanelBytes,
+  fusesConvPool,
+  POOL_GEOMETRY,
   createWasmBackend,
   decode,
   isRelaxedSimdSupported,
@@ -23,6 +26,7 @@ import {
   wasmNamespace,
   type ConvForwardDirectExport,
   type ConvForwardExport,
+  type ConvMaxPoolExport,
   type ConvInputGradientExport,
   type ConvKernelGradientExport,
   type GemmExport,
@@ -61,6 +65,7 @@ const OP_CONV_FORWARD = 2;
 const OP_CONV_KERNEL_GRADIENT = 3;
 const OP_CONV_INPUT_GRADIENT = 4;
 const OP_CONV_FORWARD_DIRECT = 5;
+const OP_CONV_MAX_POOL = 6;
 /** Filters from which a kernel gradient is split across threads (see conv2dKernelGradient). */
 const SPLIT_KERNEL_GRADIENT_FILTERS = 32;
 const SPIN = 200000;
@@ -206,6 +211,7 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
   const convForwardF32 = instance.exports["convForwardF32"] as ConvForwardExport;
   const convForwardF64 = instance.exports["convForwardF64"] as ConvForwardExport;
   const convForwardDirectF32 = instance.exports["convForwardDirectF32"] as ConvForwardDirectExport;
+  const convMaxPoolF32 = instance.exports["convMaxPoolF32"] as ConvMaxPoolExport;
   const convKernelGradientF32 = instance.exports["convKernelGradientF32"] as ConvKernelGradientExport;
   const convKernelGradientF64 = instance.exports["convKernelGradientF64"] as ConvKernelGradientExport;
   const convInputGradientF32 = instance.exports["convInputGradientF32"] as ConvInputGradientExport;
@@ -513,6 +519,45 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     return true;
   }
 
+  function conv2dMaxPool(
+    g: ConvGeometry,
+    pool: PoolGeometry,
+    batch: number,
+    x: FloatArray,
+    kernel: FloatArray,
+    filters: number,
+    bias: FloatArray | undefined,
+    relu: boolean,
+    out: FloatArray,
+  ): boolean {
+    checkOpen();
+    // Split over samples: each thread convolves and pools its own images in its own scratch.
+    const parts = convThreads(g, batch, filters, batch);
+    if (parts === 0 || !fusesConvPool(g, pool, batch, filters, out instanceof Float32Array)) return false;
+    const per = Math.ceil(batch / parts);
+    const used = Math.ceil(batch / per);
+    const taps = g.kernelHeight * g.kernelWidth * g.channels;
+    const panelStride = align16(directPanelBytes(taps, filters));
+    const scratchStride = align16(g.outHeight * g.outWidth * filters * 4 + 16);
+    const scratch = align16(HEAP_BASE + used * panelStride);
+    const xAt = scratch + used * scratchStride;
+    const wAt = align16(xAt + x.length * 4);
+    const bAt = align16(wAt + kernel.length * 4);
+    const oAt = align16(bAt + (bias ? bias.length : 0) * 4);
+    heap.reserve(oAt + out.length * 4);
+    heap.writeGeometry(g);
+    heap.writePoolGeometry(pool, POOL_GEOMETRY);
+    heap.f32.set(x, xAt >> 2);
+    heap.f32.set(kernel, wAt >> 2);
+    if (bias) heap.f32.set(bias, bAt >> 2);
+    const bias0 = bias ? bAt : 0;
+    const args = (t: number) =>
+      [GEOMETRY, POOL_GEOMETRY, xAt, wAt, bias0, filters, +relu, HEAP_BASE + t * panelStride, scratch + t * scratchStride, oAt, t * per, Math.min(batch, (t + 1) * per)] as const;
+    fanOut(OP_CONV_MAX_POOL, true, used, args, () => convMaxPoolF32(...args(0)));
+    out.set(heap.f32.subarray(oAt >> 2, (oAt >> 2) + out.length));
+    return true;
+  }
+
   function conv2dBackward(
     g: ConvGeometry,
     batch: number,
@@ -587,6 +632,7 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     conv2dKernelGradient,
     conv2dInputGradient,
     conv2dBackward,
+    conv2dMaxPool,
     // Memory-bound, so on the calling thread alone: the one-thread backend's kernels and glue.
     addRowVector(rows, cols, a, v, out) {
       checkOpen();

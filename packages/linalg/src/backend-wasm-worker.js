@@ -30,6 +30,7 @@ function run(init, post) {
     [kernel("convKernelGradientF32"), kernel("convKernelGradientF64")],
     [kernel("convInputGradientF32"), kernel("convInputGradientF64")],
     [kernel("convForwardDirectF32"), kernel("convForwardDirectF32")],
+    [kernel("convMaxPoolF32"), kernel("convMaxPoolF32")],
   ];
   const ctl = new Int32Array(init.control);
   post("ready");

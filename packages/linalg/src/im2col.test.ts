@@ -9,6 +9,7 @@ import {
   conv2dForward,
   conv2dInputGradient,
   conv2dBackward,
+  conv2dMaxPool,
   conv2dKernelGradient,
   convGeometry,
   im2col,
@@ -19,7 +20,7 @@ import {
 import type { KernelBackend } from "./kernel-backend.js";
 import { addRowVector, matmul } from "./ops.js";
 import { Rng } from "./rng.js";
-import { applyRelu } from "./elementwise.js";
+import { applyRelu, maxPool2dForward, type PoolGeometry } from "./elementwise.js";
 import { Matrix, Tensor } from "./tensor.js";
 import { typescriptBackend } from "./typescript-backend.js";
 import { wasmPrivateInitialPages } from "./generated/wasm-gemm-binary.js";
@@ -350,6 +351,9 @@ function checkGatherScatter(backend: KernelBackend, o: Operands): void {
 }
 
 /** The three fused passes on `backend` against im2col/col2im composed with matmul on the same backend. */
+/** How many conv2dMaxPool calls a backend ran itself (checkPasses counts them). */
+let fusedPools = 0;
+
 function checkPasses(backend: KernelBackend, o: Operands): void {
   setBackend(backend);
   const { g, x, kernel, bias, delta } = o;
@@ -371,6 +375,28 @@ function checkPasses(backend: KernelBackend, o: Operands): void {
   }
   const want = col2im(matmul(delta, kernel, undefined, { transB: true }), g);
   expectSameBits(conv2dInputGradient(delta, g, kernel, Tensor.full(x.shape, Number.NaN, x.dtype)).data, want.data, "conv2dInputGradient");
+  // Inference through a max pooling after the convolution, in one call where the backend has it:
+  // the bits of the two steps, or nothing written.
+  const filters = kernel.cols;
+  const batch = x.shape[0] as number;
+  const ph = Math.min(2, g.outHeight);
+  const pw = Math.min(3, g.outWidth);
+  const pool: PoolGeometry = {
+    inHeight: g.outHeight, inWidth: g.outWidth, channels: filters, poolHeight: ph, poolWidth: pw, strideHeight: ph, strideWidth: 1,
+    outHeight: Math.floor((g.outHeight - ph) / ph) + 1, outWidth: g.outWidth - pw + 1, padTop: 0, padLeft: 0,
+  };
+  for (const activation of [undefined, "relu"] as const) {
+    const z = conv2dForward(x, g, kernel, undefined, bias, activation);
+    const pooled = Tensor.full([batch, pool.outHeight, pool.outWidth, filters], Number.NaN, x.dtype);
+    const wantPooled = pooled.clone();
+    maxPool2dForward(z.data, wantPooled.data, undefined, batch, pool);
+    if (conv2dMaxPool(x, g, kernel, bias, pool, pooled, activation)) {
+      fusedPools++;
+      expectSameBits(pooled.data, wantPooled.data, `conv2dMaxPool${activation ? " with ReLU" : ""}`);
+    } else {
+      expect(pooled.data.every((v) => Number.isNaN(v))).toBe(true);
+    }
+  }
   // Both gradients in one call: the same bits as the two passes.
   const kernelGradient = o.start.clone();
   const inputGradient = Tensor.full(x.shape, Number.NaN, x.dtype);
@@ -459,6 +485,7 @@ describe.each(wasmBackends)("the %s backend's convolution kernels", (_label, mak
   });
 
   it("covers the MNIST-style layers and the direct forward pass exactly (one channel 28×28 and 8 channels 12×12, 5×5 kernels)", () => {
+    fusedPools = 0;
     for (const dtype of ["float32", "float64"] as const) {
       for (const t of [
         { n: 32, h: 28, w: 28, c: 1, f: 8, kh: 5, kw: 5, sh: 1, sw: 1, dh: 1, dw: 1, padding: "valid", seed: 1 },
@@ -473,6 +500,8 @@ describe.each(wasmBackends)("the %s backend's convolution kernels", (_label, mak
         checkPasses(backend, o);
       }
     }
+    // float32 with unpadded windows: both activations fused, for each of the three valid cases.
+    expect(fusedPools).toBe(6);
   });
 
   it("falls back to the TypeScript loops for a hand-made geometry beyond its i32 arithmetic", () => {
@@ -574,6 +603,17 @@ describe("the convolution passes", () => {
     expect(codeOf(() => conv2dInputGradient(delta, g, kernel, new Tensor([2, 4, 4, 2], "float64", both.subarray(10, 74))))).toBe("INVALID_ARGUMENT");
     expect(() => conv2dForward(x, g, kernel, undefined, new Matrix(1, 2))).toThrow(/conv2dForward: bias is 1×2 \(expected 1×3: one per filter\)/);
     expect(() => conv2dForward(x, g, kernel, undefined, undefined, "tanh" as "relu")).toThrow(/conv2dForward: activation must be "relu" or omitted \(got "tanh"\)/);
+    // Inference through a pooling: the pooling must be over the convolution's output.
+    const pool: PoolGeometry = {
+      inHeight: g.outHeight, inWidth: g.outWidth, channels: 3, poolHeight: 2, poolWidth: 1, strideHeight: 2, strideWidth: 1,
+      outHeight: 1, outWidth: g.outWidth, padTop: 0, padLeft: 0,
+    };
+    const pooled = new Tensor([2, 1, g.outWidth, 3]);
+    expect(() => conv2dMaxPool(x, g, kernel, undefined, { ...pool, channels: 4 }, pooled)).toThrow(/conv2dMaxPool: the pooling is over 2×2×4 images \(expected the convolution's output, 2×2×3\)/);
+    expect(() => conv2dMaxPool(x, g, kernel, undefined, pool, new Tensor([2, 2, 2, 3]))).toThrow(/conv2dMaxPool: out is \[2, 2, 2, 3\] \(expected \[2, 1, 2, 3\]\)/);
+    expect(codeOf(() => conv2dMaxPool(x, g, kernel, new Matrix(1, 2), pool, pooled))).toBe("SHAPE_MISMATCH");
+    expect(codeOf(() => conv2dMaxPool(x, g, kernel, undefined, pool, new Tensor([2, 1, 2, 3], "float32")))).toBe("INVALID_ARGUMENT");
+    expect(codeOf(() => conv2dMaxPool(x, g, kernel, undefined, pool, pooled, "tanh" as "relu"))).toBe("INVALID_ARGUMENT");
     // Both gradients at once: each operand and output checked, named.
     const dW = new Matrix(18, 3);
     const dx = new Tensor([2, 4, 4, 2]);

@@ -2,7 +2,7 @@ import { getBackend } from "./backend.js";
 import type { FloatArray } from "./dtype.js";
 import { BackpropError, ShapeMismatchError } from "./errors.js";
 import type { KernelBackend } from "./kernel-backend.js";
-import { applyRelu } from "./elementwise.js";
+import { applyRelu, type PoolGeometry } from "./elementwise.js";
 import { addRowVector } from "./ops.js";
 import { Matrix, Tensor, formatShape, shapeString, type Shape } from "./tensor.js";
 
@@ -521,6 +521,67 @@ export function conv2dInputGradient(delta: Matrix, g: ConvGeometry, kernel: Matr
   backend.gemm(false, true, rows, taps, filters, delta.data, kernel.data, dPatches, false);
   runCol2im(backend, g, batch, dPatches, o.data);
   return o;
+}
+
+/**
+ * Inference through a convolution and the max pooling after it in one backend call, where the
+ * active backend has one (the WASM backends, for float32 convolutions without padding whose taps
+ * are adjacent along a row): `out = maxPool(z)` with `z = conv(x) + bias`, ReLU'd when
+ * `activation` is `"relu"` — the bits of {@link conv2dForward} then `maxPool2dForward` without
+ * argmax, with z never leaving the backend's memory (a LeNet's first convolution output is 4×
+ * the pooled one). Returns false, having written nothing, where the backend does not: the caller
+ * runs the two steps.
+ *
+ * @param x - images `[n, inHeight, inWidth, channels]`
+ * @param g - the convolution's geometry, from {@link convGeometry}
+ * @param kernel - `(kh·kw·channels)×filters`
+ * @param bias - `1×filters`, or undefined
+ * @param pool - a pooling geometry over the convolution's output (`inHeight = g.outHeight`, …,
+ *   `channels = filters`)
+ * @param out - `[n, pool.outHeight, pool.outWidth, filters]`
+ * @param activation - `"relu"`, or undefined for none
+ * @throws BackpropError `SHAPE_MISMATCH` or `INVALID_ARGUMENT` as {@link conv2dForward}, and
+ *   when `pool` is not over the convolution's output
+ * @example
+ * ```ts
+ * if (!conv2dMaxPool(x, g, kernel, bias, pool, out, "relu")) {
+ *   // compose: conv2dForward(x, g, kernel, z, bias, "relu"); maxPool2dForward(z.data, out.data, undefined, n, pool)
+ * }
+ * ```
+ */
+export function conv2dMaxPool(
+  x: Tensor,
+  g: ConvGeometry,
+  kernel: Matrix,
+  bias: Matrix | undefined,
+  pool: PoolGeometry,
+  out: Tensor,
+  activation?: "relu",
+): boolean {
+  const where = "conv2dMaxPool";
+  if (activation !== undefined && activation !== "relu") {
+    throw new BackpropError("INVALID_ARGUMENT", `${where}: activation must be "relu" or omitted (got ${JSON.stringify(activation)})`);
+  }
+  checkGeometry(where, g);
+  const batch = checkImages(where, "x", x, g);
+  const taps = g.kernelHeight * g.kernelWidth * g.channels;
+  const filters = kernel.cols;
+  checkMatrix(where, "kernel", kernel, taps, filters, `${g.kernelHeight}·${g.kernelWidth}·${g.channels} taps × filters`);
+  if (bias) checkMatrix(where, "bias", bias, 1, filters, "one per filter");
+  if (pool.inHeight !== g.outHeight || pool.inWidth !== g.outWidth || pool.channels !== filters) {
+    throw new ShapeMismatchError(
+      `${where}: the pooling is over ${pool.inHeight}×${pool.inWidth}×${pool.channels} images (expected the convolution's output, ${g.outHeight}×${g.outWidth}×${filters})`,
+    );
+  }
+  const want = [batch, pool.outHeight, pool.outWidth, filters];
+  if (out.rank !== 4 || out.shape.some((d, i) => d !== want[i])) {
+    throw new ShapeMismatchError(`${where}: out is ${shapeString(out)} (expected ${formatShape(want)})`);
+  }
+  checkPair(where, x.data, out.data, "out", "x");
+  checkPair(where, kernel.data, out.data, "out", "kernel");
+  if (bias) checkPair(where, bias.data, out.data, "out", "bias");
+  const backend = getBackend();
+  return backend.conv2dMaxPool?.(g, pool, batch, x.data, kernel.data, filters, bias?.data, activation === "relu", out.data) === true;
 }
 
 /**

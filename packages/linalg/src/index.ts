@@ -39,6 +39,7 @@ export {
   conv2dKernelGradient,
   conv2dInputGradient,
   conv2dBackward,
+  conv2dMaxPool,
   convGeometry,
   type ConvGeometry,
   type ConvGeometryOptions,

@@ -96,6 +96,24 @@ export interface KernelBackend {
     out: FloatArray,
   ): boolean;
   /**
+   * Inference through a convolution and the max pooling after it: `out = maxPool(z)` with
+   * `z = im2col(x)·kernel (+ bias)`, ReLU'd when `relu` — the bits of `conv2dForward` then
+   * `maxPool2dForward` without argmax — with z never leaving the backend (`pool` is a pooling
+   * geometry over z's images; `out` holds `batch` pooled images). Returns false, having written
+   * nothing, when it would not: the caller runs the two steps.
+   */
+  conv2dMaxPool?(
+    g: ConvGeometry,
+    pool: PoolGeometry,
+    batch: number,
+    x: FloatArray,
+    kernel: FloatArray,
+    filters: number,
+    bias: FloatArray | undefined,
+    relu: boolean,
+    out: FloatArray,
+  ): boolean;
+  /**
    * Both gradients of a convolution (`conv2dKernelGradient` then `conv2dInputGradient`, same
    * arguments and bits) in one call, so that a backend with threads can run them at once. Returns
    * false, having written nothing, when it would not: the caller runs the two passes.

@@ -65,6 +65,11 @@ export type ConvForwardDirectExport = (
   g: number, batch: number, x: number, w: number, bias: number, c: number, n: number,
   panel: number, i0: number, i1: number, relu: number,
 ) => void;
+/** `convMaxPoolF32`: samples [b0, b1) of maxPool(relu?(conv(x) + bias)) (internal). */
+export type ConvMaxPoolExport = (
+  g: number, pg: number, x: number, w: number, bias: number, n: number, relu: number,
+  panel: number, scratch: number, out: number, b0: number, b1: number,
+) => void;
 /** `convKernelGradientF32`/`F64`: rows [i0, i1) of C (+)= im2col(x)ᵀ·D (internal). */
 export type ConvKernelGradientExport = (
   g: number, batch: number, x: number, d: number, c: number, n: number, accumulate: number,
@@ -86,6 +91,8 @@ export const HEAP_BASE = PAGE;
  * module ever gets static data).
  */
 export const GEOMETRY = 256;
+/** Where the fused convolution + pooling pass reads its pooling geometry (after the convolution's). */
+export const POOL_GEOMETRY = GEOMETRY + 64;
 
 /** Decodes base64 (the embedded modules) without Node's Buffer, so browsers can too. */
 export function decode(base64: string): Uint8Array {
@@ -195,8 +202,8 @@ export interface WasmHeap {
   reserve(bytes: number): void;
   /** Writes `g` where the convolution kernels read it ({@link GEOMETRY}). */
   writeGeometry(g: ConvGeometry): void;
-  /** Writes `g` where the pooling kernels read it ({@link GEOMETRY}; 11 i32, see assembly/elementwise.ts). */
-  writePoolGeometry(g: PoolGeometry): void;
+  /** Writes `g` where the pooling kernels read it (at `at`, default {@link GEOMETRY}; 11 i32, see assembly/elementwise.ts). */
+  writePoolGeometry(g: PoolGeometry, at?: number): void;
 }
 
 /** The {@link WasmHeap} of `memory`, which only the calling thread grows (internal). */
@@ -233,8 +240,8 @@ export function createHeap(memory: WasmMemory): WasmHeap {
       i32[o + 11] = g.outHeight;
       i32[o + 12] = g.outWidth;
     },
-    writePoolGeometry(g: PoolGeometry): void {
-      const o = GEOMETRY >> 2;
+    writePoolGeometry(g: PoolGeometry, at = GEOMETRY): void {
+      const o = at >> 2;
       const i32 = heap.i32;
       i32[o] = g.inHeight;
       i32[o + 1] = g.inWidth;
@@ -271,6 +278,23 @@ export function directForward(g: ConvGeometry): boolean {
     g.dilationWidth === 1 &&
     (g.outHeight - 1) * g.strideHeight + (g.kernelHeight - 1) * g.dilationHeight < g.inHeight &&
     (g.outWidth - 1) * g.strideWidth + g.kernelWidth - 1 < g.inWidth
+  );
+}
+
+/**
+ * Whether the fused inference pass (convolution, optional ReLU, max pooling, assembly/conv.ts's
+ * convMaxPoolF32) runs for these operands: float32, a direct forward geometry, a pooling geometry
+ * over the convolution's output, and indices that stay exact in i32 (internal).
+ */
+export function fusesConvPool(g: ConvGeometry, pool: PoolGeometry, batch: number, filters: number, isF32: boolean): boolean {
+  return (
+    isF32 &&
+    directForward(g) &&
+    pool.inHeight === g.outHeight &&
+    pool.inWidth === g.outWidth &&
+    pool.channels === filters &&
+    convFits(g, batch) &&
+    batch * g.outHeight * g.outWidth * filters < COORDINATE_LIMIT
   );
 }
 
@@ -591,6 +615,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const convForwardF32 = exports["convForwardF32"] as ConvForwardExport;
   const convForwardF64 = exports["convForwardF64"] as ConvForwardExport;
   const convForwardDirectF32 = exports["convForwardDirectF32"] as ConvForwardDirectExport;
+  const convMaxPoolF32 = exports["convMaxPoolF32"] as ConvMaxPoolExport;
   const convKernelGradientF32 = exports["convKernelGradientF32"] as ConvKernelGradientExport;
   const convKernelGradientF64 = exports["convKernelGradientF64"] as ConvKernelGradientExport;
   const convInputGradientF32 = exports["convInputGradientF32"] as ConvInputGradientExport;
@@ -692,6 +717,35 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     return true;
   }
 
+  function conv2dMaxPool(
+    g: ConvGeometry,
+    pool: PoolGeometry,
+    batch: number,
+    x: FloatArray,
+    kernel: FloatArray,
+    filters: number,
+    bias: FloatArray | undefined,
+    relu: boolean,
+    out: FloatArray,
+  ): boolean {
+    if (!fuses(g, batch, filters) || !fusesConvPool(g, pool, batch, filters, out instanceof Float32Array)) return false;
+    const taps = g.kernelHeight * g.kernelWidth * g.channels;
+    const scratch = align16(HEAP_BASE + directPanelBytes(taps, filters));
+    const xAt = align16(scratch + g.outHeight * g.outWidth * filters * 4 + 16);
+    const wAt = align16(xAt + x.length * 4);
+    const bAt = align16(wAt + kernel.length * 4);
+    const oAt = align16(bAt + (bias ? bias.length : 0) * 4);
+    heap.reserve(oAt + out.length * 4);
+    heap.writeGeometry(g);
+    heap.writePoolGeometry(pool, POOL_GEOMETRY);
+    heap.f32.set(x, xAt >> 2);
+    heap.f32.set(kernel, wAt >> 2);
+    if (bias) heap.f32.set(bias, bAt >> 2);
+    convMaxPoolF32(GEOMETRY, POOL_GEOMETRY, xAt, wAt, bias ? bAt : 0, filters, +relu, HEAP_BASE, scratch, oAt, 0, batch);
+    out.set(heap.f32.subarray(oAt >> 2, (oAt >> 2) + out.length));
+    return true;
+  }
+
   function conv2dKernelGradient(
     g: ConvGeometry,
     batch: number,
@@ -766,6 +820,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     conv2dForward,
     conv2dKernelGradient,
     conv2dInputGradient,
+    conv2dMaxPool,
     addRowVector: rowKernels.addRowVector,
     sumColumns: rowKernels.sumColumns,
     ...elementKernels,

@@ -27,17 +27,6 @@ import { captureStep, type StepTrace } from "./trace.js";
 import { TrainingStep, forwardLayers, nonFiniteProbe, type StepModel, type StepStrategy } from "./train-step.js";
 import { checkPositiveInteger, trainingLoop, type FitAsyncOptions, type FitOptions, type History, type TrainingHost } from "./training-loop.js";
 
-/**
- * `predict` runs an image model's batch in pieces of about this many elements of its widest
- * activation (1 MiB of float32): a 256-image batch of a LeNet's first convolution is 4.7 MB, past
- * the L2 cache, and pieces of ~56 images measured 4–8 % faster on W4 inference. Only models
- * whose widest per-sample activation has at least PREDICT_CHUNK_MIN_WIDTH elements are split,
- * and never below PREDICT_CHUNK_MIN_ROWS rows (small products would leave the WASM kernels).
- */
-const PREDICT_CHUNK_ELEMENTS = 1 << 18;
-const PREDICT_CHUNK_MIN_WIDTH = 2048;
-const PREDICT_CHUNK_MIN_ROWS = 32;
-
 /** Options of the {@link Sequential} constructor. */
 export interface SequentialOptions {
   /** Element type of every weight and buffer. Default `"float32"` (as Keras and TensorFlow.js). */
@@ -80,11 +69,7 @@ export interface TrainingState {
 
 /** Options of {@link Sequential.evaluate} and {@link Sequential.predict}. */
 export interface BatchOptions {
-  /**
-   * Samples per forward pass, at most. Default 256. `predict` runs an image model (one whose widest
-   * activation has 2 048 or more elements per sample) in pieces of ~1 MiB of that activation,
-   * at least 32 samples, whatever the batch size: each sample's output depends on it alone.
-   */
+  /** Samples per forward pass. Default 256. */
   readonly batchSize?: number;
 }
 
@@ -143,8 +128,6 @@ export class Sequential {
   private readonly strategies: readonly StepStrategy[];
   private builtInput: Shape | undefined;
   private builtOutput: Shape | undefined;
-  // Rows predict runs at a time (see PREDICT_CHUNK_ELEMENTS), set by build.
-  private predictRows = Infinity;
   private allParams: Param[] = [];
   private lossFn: Loss | undefined;
   private optimizerObj: Optimizer | undefined;
@@ -308,13 +291,10 @@ export class Sequential {
       throw new BackpropError("INVALID_ARGUMENT", `${this.name}.build: the input shape must be positive integers (got ${JSON.stringify(shape)})`);
     }
     let current: Shape = shape.slice();
-    let widest = sizeOf(current);
     this.stack.forEach((layer, i) => {
       layer.build(current, { dtype: this.dtype, rng: this.rng, prefix: `layers.${i}` });
       current = layer.computeOutputShape(current);
-      widest = Math.max(widest, sizeOf(current));
     });
-    this.predictRows = widest >= PREDICT_CHUNK_MIN_WIDTH ? Math.max(PREDICT_CHUNK_MIN_ROWS, Math.floor(PREDICT_CHUNK_ELEMENTS / widest)) : Infinity;
     this.builtInput = shape.slice();
     this.builtOutput = current;
     this.allParams = this.stack.flatMap((l) => [...l.params()]);
@@ -572,11 +552,8 @@ export class Sequential {
     const outputShape = this.builtOutput as Shape;
     const out = outputShape.length === 1 ? new Matrix(n, outputShape[0] as number, this.dtype) : new Tensor([n, ...outputShape], this.dtype);
     const width = sizeOf(outputShape);
-    // Each sample's outputs depend on that sample alone, so the batch can run in pieces; an image
-    // model runs in pieces whose activations stay in cache.
-    const step = Math.min(batchSize, this.predictRows);
-    for (let start = 0; start < n; start += step) {
-      const end = Math.min(start + step, n);
+    for (let start = 0; start < n; start += batchSize) {
+      const end = Math.min(start + batchSize, n);
       const yPred = forwardLayers(this.stack, data.x.batchSlice(start, end), false);
       out.data.set(yPred.data, start * width);
     }

@@ -64,7 +64,18 @@ const WITHOUT_INPUT_GRADIENT: BackwardContext = Object.freeze({ inputGradient: f
 export function forwardLayers(layers: readonly Layer[], x: Tensor, training: boolean): Tensor {
   const ctx = training ? TRAINING : INFERENCE;
   let out = x;
-  for (const layer of layers) out = layer.forward(out, ctx);
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i] as Layer;
+    const next = layers[i + 1];
+    // Inference may run a layer and the next in one pass (same bits): a convolution and its pooling.
+    const both = !training && next !== undefined ? layer.inferThrough?.(out, next) : undefined;
+    if (both) {
+      out = both;
+      i++;
+    } else {
+      out = layer.forward(out, ctx);
+    }
+  }
   return out;
 }
 

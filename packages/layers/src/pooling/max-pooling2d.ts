@@ -1,4 +1,4 @@
-import { BackpropError, type FloatArray, type JsonObject, type Shape } from "@backprop/linalg";
+import { BackpropError, type FloatArray, type JsonObject, type Shape, type Tensor } from "@backprop/linalg";
 import type { BuildContext } from "../layer.js";
 import {
   IndexPool,
@@ -85,6 +85,19 @@ export class MaxPooling2D extends PoolingLayer {
     const argmax = inference ? undefined : (this.indices as IndexPool).get(batch);
     maxPool2dForward(x, y, argmax, batch, g);
     this.argmax = argmax;
+  }
+
+  /**
+   * The geometry and output buffer for `batch` samples of a fused inference pass that fills the
+   * buffer itself (the convolution before this layer, see `Conv2D.inferThrough`), which then
+   * stands as this layer's last output; undefined before the layer is built. Internal.
+   */
+  fusedInferenceTarget(batch: number): { geometry: PoolGeometry; output: Tensor } | undefined {
+    const geometry = this.geometry;
+    if (!geometry) return undefined;
+    const output = this.acceptOutput(batch);
+    this.argmax = undefined;
+    return { geometry, output };
   }
 
   protected poolBackward(dy: FloatArray, dx: FloatArray, _batch: number, _g: PoolGeometry): void {

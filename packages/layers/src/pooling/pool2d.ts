@@ -392,6 +392,19 @@ export abstract class PoolingLayer implements Layer {
   /** The layer's JSON config. */
   abstract getConfig(): JsonObject;
 
+  /**
+   * The output buffer for `batch` samples, recorded as this layer's last output of an inference
+   * pass whose input was never materialized (a fused pass fills it). Internal.
+   */
+  protected acceptOutput(batch: number): Tensor {
+    const y = (this.yPool as BufferPool).get(batch);
+    this.lastX = undefined;
+    this.lastY = y;
+    this.lastDy = undefined;
+    this.lastDx = undefined;
+    return y;
+  }
+
   /** Whether {@link PoolingLayer.build} has run. */
   get built(): boolean {
     return this.geometry !== undefined;
