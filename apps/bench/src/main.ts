@@ -7,7 +7,8 @@ import { gemmBackends, gemmBench, type GemmRow } from "./gemm-bench.js";
 import { bestOurs, jsonLines, measure, ratio, table, type Entry, type Row, type Workload } from "./harness.js";
 import { brainInfer, brainTrain } from "./libs/brain.js";
 import { infer, loadTfjs, trainFit, trainMinimize, trainTiny, type TfBackend } from "./libs/tfjs.js";
-import { W4_TRAIN, w4Infer, w4Notes, w4Sizes, w4TargetLines, w4Train, w4TrainMakers, type Ours, type W4Sizes } from "./w4.js";
+import { W4_INFER, W4_TRAIN, w4InferMakers, w4Notes, w4Sizes, w4TargetLines, w4TrainMakers, w4Work, type Ours, type W4Sizes } from "./w4.js";
+import { summarize } from "./stats.js";
 
 /*
  * `pnpm bench [--json] [--quick] [--smoke] [--only=W1,W2,W3,W4,gemm,conv,rss]`
@@ -19,6 +20,7 @@ import { W4_TRAIN, w4Infer, w4Notes, w4Sizes, w4TargetLines, w4Train, w4TrainMak
 
 interface Options {
   json: boolean;
+  quick: boolean;
   reps: number;
   samples: number;
   epochs: number;
@@ -36,11 +38,13 @@ function parseArgs(argv: readonly string[]): Options {
   const smoke = flag("smoke");
   const quick = flag("quick");
   const only = value("only");
+  const samples = value("samples");
   return {
     json: flag("json"),
+    quick,
     smoke,
     reps: smoke ? 1 : quick ? 3 : 5,
-    samples: smoke ? 128 : quick ? 3200 : 6400,
+    samples: samples !== undefined ? Number(samples) : smoke ? 128 : quick ? 3200 : 6400,
     epochs: smoke ? 20 : quick ? 2000 : 10000,
     only: new Set((only ?? "W1,W2,W3,W4,gemm,rss").split(",")),
     child: value("child"),
@@ -120,8 +124,73 @@ async function w3(o: Options, ours: Ours | undefined, d: Dataset, batch: number,
     : { name: `W3 infer batch ${batch}`, unit: "samples/s", work: batch * iterations, entries };
 }
 
+/**
+ * In a child: one round of one library on W4 train or infer (`--child-workload=W4-train-round` or
+ * `W4-infer-round`): setup and warm-up runs untimed, then the median of three timed runs (one when
+ * a run takes a second or more); prints `{ lib, ms, work }`.
+ */
+async function childRound(lib: string, o: Options): Promise<void> {
+  const d = mnistLike(o.samples);
+  const ours = lib.startsWith("backprop-") ? await loadOurs() : undefined;
+  const makers = o.childWorkload === "W4-train-round" ? w4TrainMakers(ours, d, o.w4) : w4InferMakers(ours, d, o.w4);
+  const make = makers.get(lib);
+  if (!make) throw new Error(`no W4 library ${lib}`);
+  const entry = await make();
+  await entry.setup?.();
+  // Warm-up: at least one run and half a second (a short run's first calls compile kernels, in
+  // tfjs-wasm as in ours); then three timed runs when a run is short, their median reported.
+  const warmStart = performance.now();
+  let last = 0;
+  do {
+    const t = performance.now();
+    await entry.run();
+    last = performance.now() - t;
+  } while (performance.now() - warmStart < 500);
+  const times: number[] = [];
+  for (let i = 0; i < (last < 1000 ? 3 : 1); i++) {
+    const t0 = performance.now();
+    await entry.run();
+    times.push(performance.now() - t0);
+  }
+  const ms = summarize(times).median;
+  const work = entry.work ?? (o.childWorkload === "W4-train-round" ? w4Work(d, o.w4).train : w4Work(d, o.w4).infer);
+  process.stdout.write(`${JSON.stringify({ lib, ms, work })}\n`);
+  // The two-thread backend's helper must not keep the child alive.
+  process.exit(0);
+}
+
+/**
+ * W4 train or infer with every library in a fresh process per round (see childRound), rounds
+ * rotating the order: no library's threads, heap or detached buffers touch another's numbers.
+ */
+function measureInChildren(o: Options, name: string, childWorkload: string, libs: readonly string[]): Row[] {
+  const script = fileURLToPath(import.meta.url);
+  const samples = new Map<string, number[]>(libs.map((l) => [l, []]));
+  const flags = [`--samples=${o.samples}`, ...(o.smoke ? ["--smoke"] : []), ...(o.quick ? ["--quick"] : [])];
+  for (let r = 0; r < o.reps; r++) {
+    for (let q = 0; q < libs.length; q++) {
+      const lib = libs[(q + r) % libs.length] as string;
+      const args = [script, `--child=${lib}`, `--child-workload=${childWorkload}`, ...flags];
+      const run = spawnSync(process.execPath, [...process.execArgv, ...args], { encoding: "utf8" });
+      const line = run.stdout.split("\n").find((l) => l.startsWith("{"));
+      if (!line) {
+        // Only the two-thread row may be missing (no shared memory or workers in this runtime).
+        if (lib === "backprop-wasm-2w") continue;
+        throw new Error(`${name}: ${lib} failed in its child process: ${run.stderr.slice(0, 600)}`);
+      }
+      const { ms, work } = JSON.parse(line) as { ms: number; work: number };
+      samples.get(lib)?.push(work / (ms / 1000));
+    }
+    log(`  ${name}: round ${r + 1}/${o.reps}`);
+  }
+  return libs
+    .filter((lib) => (samples.get(lib) as number[]).length > 0)
+    .map((lib) => ({ workload: name, lib, unit: "samples/s" as const, ours: lib.startsWith("backprop-"), ...summarize(samples.get(lib) as number[]) }));
+}
+
 /** In a child: run one library's W1 or W4 train (warm-up + one epoch) and print its peak RSS. */
 async function child(lib: string, o: Options): Promise<void> {
+  if (o.childWorkload.endsWith("-round")) return childRound(lib, o);
   const d = mnistLike(o.samples);
   let entry: Pick<Entry, "run" | "setup">;
   if (o.childWorkload === "W4") {
@@ -217,8 +286,12 @@ async function main(): Promise<void> {
   }
   const notes: string[] = [];
   if (o.only.has("W4")) {
-    await run(await w4Train(ours, d, o.w4, log));
-    await run(await w4Infer(ours, d, o.w4));
+    const ourLibs = ours ? ["backprop-wasm", "backprop-wasm-2w", "backprop-ts"] : [];
+    const libs = [...ourLibs, "tfjs-wasm", "tfjs-cpu", "ConvNetJS"];
+    log(`${W4_TRAIN} … (each library in a fresh process per round)`);
+    rows.push(...measureInChildren(o, W4_TRAIN, "W4-train-round", libs));
+    log(`${W4_INFER} … (each library in a fresh process per round)`);
+    rows.push(...measureInChildren(o, W4_INFER, "W4-infer-round", libs));
     notes.push(...(await w4Notes(o.w4, d)));
   }
   let gemm: GemmRow[] = [];

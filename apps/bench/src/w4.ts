@@ -79,41 +79,53 @@ export function w4TrainMakers(ours: Ours | undefined, d: Dataset, s: W4Sizes): M
   return makers;
 }
 
-/** W4 train: one epoch of mini-batch SGD (batch 32) — samples/s. */
-export async function w4Train(ours: Ours | undefined, d: Dataset, s: W4Sizes, log: (s: string) => void = () => {}): Promise<Workload> {
+/**
+ * W4 infer's entries by library name, each made on demand (a child process makes only its own):
+ * `inferIterations` forward passes over `inferBatch` rows, `slowInferIterations` for the slow peers.
+ */
+export function w4InferMakers(ours: Ours | undefined, d: Dataset, s: W4Sizes): Map<string, () => Promise<Entry>> {
+  const makers = new Map<string, () => Promise<Entry>>();
+  const x = d.x.rowSlice(0, Math.min(s.inferBatch, d.x.rows));
+  const n = s.inferIterations;
+  const slow = s.slowInferIterations;
+  if (ours) {
+    makers.set("backprop-wasm", async () => ({ lib: "backprop-wasm", ours: true, ...ours.oursCnnInfer(ours.backendNamed("wasm"), x, n) }));
+    makers.set("backprop-wasm-2w", async () => ({ lib: "backprop-wasm-2w", ours: true, ...ours.oursCnnInfer(await ours.twoThreadBackend(), x, n) }));
+    makers.set("backprop-ts", async () => ({ lib: "backprop-ts", ours: true, ...ours.oursCnnInfer(ours.backendNamed("typescript"), x, n) }));
+  }
+  makers.set("tfjs-wasm", async () => ({ lib: "tfjs-wasm", ours: false, ...cnnInfer(await loadTfjs(), "wasm", x, n) }));
+  makers.set("tfjs-cpu", async () => ({ lib: "tfjs-cpu", ours: false, work: x.rows * slow, ...cnnInfer(await loadTfjs(), "cpu", x, slow) }));
+  makers.set("ConvNetJS", async () => ({ lib: "ConvNetJS", ours: false, work: x.rows * slow, ...convnetInfer(x, slow) }));
+  return makers;
+}
+
+/** Makes every entry of `makers`; only the two-thread row may be missing (no shared memory here). */
+async function entriesOf(makers: Map<string, () => Promise<Entry>>, log: (s: string) => void): Promise<Entry[]> {
   const entries: Entry[] = [];
-  for (const [lib, make] of w4TrainMakers(ours, d, s)) {
+  for (const [lib, make] of makers) {
     try {
       entries.push(await make());
     } catch (e) {
-      // Only the two-thread row may be missing (no shared memory or workers in this runtime).
       if (lib !== "backprop-wasm-2w") throw e;
       log(`note: no two-thread backend here (${(e as Error).message.split("\n")[0]})`);
     }
   }
-  return { name: W4_TRAIN, unit: "samples/s", work: Math.min(s.samples, d.x.rows), entries };
+  return entries;
 }
 
-/** W4 infer: `inferIterations` forward passes over `inferBatch` rows (`slowInferIterations` for the slow peers) — samples/s. */
-export async function w4Infer(ours: Ours | undefined, d: Dataset, s: W4Sizes): Promise<Workload> {
-  const tfm = await loadTfjs();
-  const x = d.x.rowSlice(0, Math.min(s.inferBatch, d.x.rows));
-  const n = s.inferIterations;
-  const entries: Entry[] = [];
-  if (ours) {
-    entries.push({ lib: "backprop-wasm", ours: true, ...ours.oursCnnInfer(ours.backendNamed("wasm"), x, n) });
-    try {
-      entries.push({ lib: "backprop-wasm-2w", ours: true, ...ours.oursCnnInfer(await ours.twoThreadBackend(), x, n) });
-    } catch {
-      // no shared memory here: W4 train has said so
-    }
-    entries.push({ lib: "backprop-ts", ours: true, ...ours.oursCnnInfer(ours.backendNamed("typescript"), x, n) });
-  }
-  entries.push({ lib: "tfjs-wasm", ours: false, ...cnnInfer(tfm, "wasm", x, n) });
-  const slow = s.slowInferIterations;
-  entries.push({ lib: "tfjs-cpu", ours: false, work: x.rows * slow, ...cnnInfer(tfm, "cpu", x, slow) });
-  entries.push({ lib: "ConvNetJS", ours: false, work: x.rows * slow, ...convnetInfer(x, slow) });
-  return { name: W4_INFER, unit: "samples/s", work: x.rows * n, entries };
+/** W4 train in this process (the tests' smoke run): one epoch of mini-batch SGD (batch 32) — samples/s. */
+export async function w4Train(ours: Ours | undefined, d: Dataset, s: W4Sizes, log: (s: string) => void = () => {}): Promise<Workload> {
+  return { name: W4_TRAIN, unit: "samples/s", work: w4Work(d, s).train, entries: await entriesOf(w4TrainMakers(ours, d, s), log) };
+}
+
+/** W4 infer in this process (the tests' smoke run) — samples/s. */
+export async function w4Infer(ours: Ours | undefined, d: Dataset, s: W4Sizes, log: (s: string) => void = () => {}): Promise<Workload> {
+  return { name: W4_INFER, unit: "samples/s", work: w4Work(d, s).infer, entries: await entriesOf(w4InferMakers(ours, d, s), log) };
+}
+
+/** Samples per run of W4 train (ours, tfjs-wasm) and W4 infer. */
+export function w4Work(d: Dataset, s: W4Sizes): { train: number; infer: number } {
+  return { train: Math.min(s.samples, d.x.rows), infer: Math.min(s.inferBatch, d.x.rows) * s.inferIterations };
 }
 
 /** What W4's numbers rest on, printed under the table: the tfjs-wasm stand-in and the subsets. */
@@ -128,6 +140,8 @@ export async function w4Notes(s: W4Sizes, d: Dataset): Promise<string[]> {
       : `${sh.kernel} is registered by this bench as tfjs-cpu's JavaScript kernel on data copied out of and back into the WASM heap`;
   const n = Math.min(s.samples, d.x.rows);
   return [
+    "W4: every round runs each library in a fresh process of its own (module load and ≥ 0.5 s of warm-up untimed, then the median of 3 timed runs, 1 when a run takes ≥ 1 s), " +
+      "rounds rotating, so no library's threads, heap or detached buffers touch another's numbers.",
     ...(shims.length ? shims.map((sh) => `${W4_TRAIN}, tfjs-wasm: ${how(sh)}.`) : [`${W4_TRAIN}, tfjs-wasm: every gradient kernel is tfjs' own.`]),
     `${W4_TRAIN}: tfjs-cpu trains on the first ${Math.min(s.cpuSamples, n)} of the ${n} samples per run and ConvNetJS on the first ` +
       `${Math.min(s.convnetSamples, n)} (both far slower; the rate, samples/s, is what is compared).`,

@@ -586,3 +586,115 @@ export function convMaxPoolF32(
     maxPoolValuesF32(pg, 1, scratch, out + <usize>b * pooled);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Direct float32 kernel gradient, C (+)= Pᵀ·D, for the windows of directForward (no padding,
+// adjacent taps along a row) and filters in whole blocks of 8: each group of five taps within one
+// window row is read from the image at every patch row (the five are adjacent there) instead of
+// from a patch matrix — the GEMM's 5×8 transposed-A tile with the rows of A found through a table
+// of window offsets. Every lane sums over the patch rows in increasing order from C (or 0), as the
+// chunked im2col → gemmF32 path does, so the bits are the same; and a thread given some of the
+// tap groups needs no patch matrix of its own.
+
+/** The byte offset of each patch row's window in x (u32, `rows` of them) at `table`. */
+export function windowOffsets(g: usize, batch: i32, table: usize): void {
+  const rows = batch * load<i32>(g, G_OUT_HEIGHT) * load<i32>(g, G_OUT_WIDTH);
+  startWindows(g, 0, 0);
+  for (let r = 0; r < rows; r++) store<u32>(table + (<usize>r << 2), <u32>nextWindow(g));
+}
+
+/** Tap groups of a window row: ⌈KW·C / 5⌉ (the last one may hold fewer than five taps). */
+// @ts-ignore: decorator
+@inline function groupsPerRow(g: usize): i32 {
+  return (load<i32>(g, G_KERNEL_WIDTH) * load<i32>(g, G_CHANNELS) + 4) / 5;
+}
+
+/** The tap groups of the whole kernel (KH · groupsPerRow): what threads split. */
+export function kernelGradientGroups(g: usize): i32 {
+  return load<i32>(g, G_KERNEL_HEIGHT) * groupsPerRow(g);
+}
+
+/**
+ * Tap groups [q0, q1) of C (+)= im2col(x)ᵀ·D (C taps×n, D rows×n, n a multiple of 8), with the
+ * window offsets of windowOffsets at `table`.
+ */
+export function convKernelGradientDirectF32(
+  g: usize, batch: i32, x: usize, d: usize, c: usize, n: i32, accumulate: bool, table: usize, q0: i32, q1: i32,
+): void {
+  const C = load<i32>(g, G_CHANNELS), W = load<i32>(g, G_IN_WIDTH), DH = load<i32>(g, G_DILATION_HEIGHT);
+  const run = load<i32>(g, G_KERNEL_WIDTH) * C;
+  const groups = groupsPerRow(g);
+  const rows = batch * load<i32>(g, G_OUT_HEIGHT) * load<i32>(g, G_OUT_WIDTH);
+  const rowBytes = <usize>n << 2;
+  const tableEnd = table + (<usize>rows << 2);
+  for (let q = q0; q < q1; q++) {
+    const ky = q / groups;
+    const j = (q - ky * groups) * 5;
+    const taps = min(5, run - j);
+    const tap = ky * run + j;
+    const at = x + ((<usize>ky * DH * W * C + <usize>j) << 2);
+    for (let f = 0; f < n; f += 8) {
+      const c0 = c + ((<usize>tap * n + f) << 2);
+      let dq = d + (<usize>f << 2);
+      if (taps == 5) {
+        let x00 = f32x4.splat(0), x01 = f32x4.splat(0);
+        let x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+        let x20 = f32x4.splat(0), x21 = f32x4.splat(0);
+        let x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+        let x40 = f32x4.splat(0), x41 = f32x4.splat(0);
+        if (accumulate) {
+          x00 = v128.load(c0); x01 = v128.load(c0, 16);
+          x10 = v128.load(c0 + rowBytes); x11 = v128.load(c0 + rowBytes, 16);
+          x20 = v128.load(c0 + 2 * rowBytes); x21 = v128.load(c0 + 2 * rowBytes, 16);
+          x30 = v128.load(c0 + 3 * rowBytes); x31 = v128.load(c0 + 3 * rowBytes, 16);
+          x40 = v128.load(c0 + 4 * rowBytes); x41 = v128.load(c0 + 4 * rowBytes, 16);
+        }
+        for (let t = table; t < tableEnd; t += 4, dq += rowBytes) {
+          const w = at + <usize>load<u32>(t);
+          const b0 = v128.load(dq);
+          const b1 = v128.load(dq, 16);
+          const av = v128.load(w);
+          let s = v128.shuffle<f32>(av, av, 0, 0, 0, 0);
+          x00 = madd(s, b0, x00);
+          x01 = madd(s, b1, x01);
+          s = v128.shuffle<f32>(av, av, 1, 1, 1, 1);
+          x10 = madd(s, b0, x10);
+          x11 = madd(s, b1, x11);
+          s = v128.shuffle<f32>(av, av, 2, 2, 2, 2);
+          x20 = madd(s, b0, x20);
+          x21 = madd(s, b1, x21);
+          s = v128.shuffle<f32>(av, av, 3, 3, 3, 3);
+          x30 = madd(s, b0, x30);
+          x31 = madd(s, b1, x31);
+          s = v128.load32_splat(w, 16);
+          x40 = madd(s, b0, x40);
+          x41 = madd(s, b1, x41);
+        }
+        v128.store(c0, x00); v128.store(c0, x01, 16);
+        v128.store(c0 + rowBytes, x10); v128.store(c0 + rowBytes, x11, 16);
+        v128.store(c0 + 2 * rowBytes, x20); v128.store(c0 + 2 * rowBytes, x21, 16);
+        v128.store(c0 + 3 * rowBytes, x30); v128.store(c0 + 3 * rowBytes, x31, 16);
+        v128.store(c0 + 4 * rowBytes, x40); v128.store(c0 + 4 * rowBytes, x41, 16);
+      } else {
+        // The last, short group of a window row: one tap at a time.
+        for (let i = 0; i < taps; i++) {
+          const ci = c0 + <usize>i * rowBytes;
+          let y0 = f32x4.splat(0), y1 = f32x4.splat(0);
+          if (accumulate) {
+            y0 = v128.load(ci);
+            y1 = v128.load(ci, 16);
+          }
+          let dr = dq;
+          const ai = at + (<usize>i << 2);
+          for (let t = table; t < tableEnd; t += 4, dr += rowBytes) {
+            const s = v128.load32_splat(ai + <usize>load<u32>(t));
+            y0 = madd(s, v128.load(dr), y0);
+            y1 = madd(s, v128.load(dr, 16), y1);
+          }
+          v128.store(ci, y0);
+          v128.store(ci, y1, 16);
+        }
+      }
+    }
+  }
+}

@@ -17,6 +17,8 @@ import {
   directForward,
   directPanelBytes,
   fusesConvPool,
+  directKernelGradient,
+  kernelGradientGroups,
   POOL_GEOMETRY,
   createWasmBackend,
   decode,
@@ -27,6 +29,8 @@ import {
   type ConvForwardDirectExport,
   type ConvForwardExport,
   type ConvMaxPoolExport,
+  type ConvKernelGradientDirectExport,
+  type WindowOffsetsExport,
   type ConvInputGradientExport,
   type ConvKernelGradientExport,
   type GemmExport,
@@ -66,6 +70,7 @@ const OP_CONV_KERNEL_GRADIENT = 3;
 const OP_CONV_INPUT_GRADIENT = 4;
 const OP_CONV_FORWARD_DIRECT = 5;
 const OP_CONV_MAX_POOL = 6;
+const OP_CONV_KERNEL_GRADIENT_DIRECT = 7;
 /** Filters from which a kernel gradient is split across threads (see conv2dKernelGradient). */
 const SPLIT_KERNEL_GRADIENT_FILTERS = 32;
 const SPIN = 200000;
@@ -212,6 +217,8 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
   const convForwardF64 = instance.exports["convForwardF64"] as ConvForwardExport;
   const convForwardDirectF32 = instance.exports["convForwardDirectF32"] as ConvForwardDirectExport;
   const convMaxPoolF32 = instance.exports["convMaxPoolF32"] as ConvMaxPoolExport;
+  const windowOffsets = instance.exports["windowOffsets"] as WindowOffsetsExport;
+  const convKernelGradientDirectF32 = instance.exports["convKernelGradientDirectF32"] as ConvKernelGradientDirectExport;
   const convKernelGradientF32 = instance.exports["convKernelGradientF32"] as ConvKernelGradientExport;
   const convKernelGradientF64 = instance.exports["convKernelGradientF64"] as ConvKernelGradientExport;
   const convInputGradientF32 = instance.exports["convInputGradientF32"] as ConvInputGradientExport;
@@ -369,6 +376,26 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     };
   }
 
+  /**
+   * Copies x and delta in for the direct kernel gradient (after a window-offset table, which it
+   * fills) and leaves room for `outputs` result elements; returns the offsets and where free
+   * memory starts (`end`, reserved by the caller for anything more).
+   */
+  function directKernelGradientLayout(g: ConvGeometry, batch: number, x: FloatArray, delta: FloatArray, outputs: number) {
+    const rows = batch * g.outHeight * g.outWidth;
+    const tAt = HEAP_BASE;
+    const xAt = align16(tAt + rows * 4);
+    const dAt = align16(xAt + x.length * 4 + 16);
+    const cAt = align16(dAt + delta.length * 4);
+    const end = align16(cAt + outputs * 4);
+    heap.reserve(end);
+    heap.writeGeometry(g);
+    heap.f32.set(x, xAt >> 2);
+    heap.f32.set(delta, dAt >> 2);
+    windowOffsets(GEOMETRY, batch, tAt);
+    return { tAt, xAt, dAt, cAt, end };
+  }
+
   function conv2dForward(
     g: ConvGeometry,
     batch: number,
@@ -448,6 +475,13 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
   ): boolean {
     checkOpen();
     const taps = g.kernelHeight * g.kernelWidth * g.channels;
+    if (out instanceof Float32Array && directKernelGradient(g, filters)) {
+      // Windows read from the image: on this thread, in the private memory. Split across threads
+      // (by groups of taps) it took 1.5× as long on W4's first layer, whose five groups each
+      // stream all of δ; a later layer's kernel gradient runs beside its input gradient instead
+      // (conv2dBackward).
+      return (local.conv2dKernelGradient as NonNullable<KernelBackend["conv2dKernelGradient"]>)(g, batch, x, delta, filters, out, accumulate);
+    }
     // Split over the taps (rows of the result): every thread gathers the whole patch matrix, chunk
     // by chunk, but sums its own rows over all of it in the one-thread order. The gather is then
     // done once per thread, which pays only when each gathered element feeds enough filters
@@ -581,6 +615,28 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     const rows = batch * g.outHeight * g.outWidth;
     const chunk = chunkRows(taps, size);
     const images = batch * g.inHeight * g.inWidth * g.channels;
+    if (isF32 && directKernelGradient(g, filters)) {
+      // The helper reads windows from the image (no patch matrix); this thread makes dL/dx.
+      const k0 = directKernelGradientLayout(g, batch, x, delta, taps * filters);
+      const pAt = k0.end;
+      const sAt = align16(pAt + panelBytes(filters));
+      const wAt = align16(sAt + Math.min(rows, chunk) * taps * 4 + 16);
+      const iAt = align16(wAt + kernel.length * 4);
+      heap.reserve(iAt + images * 4);
+      heap.f32.set(kernel, wAt >> 2);
+      if (accumulate) heap.f32.set(kernelGradient.subarray(0, taps * filters), k0.cAt >> 2);
+      const groups = kernelGradientGroups(g);
+      fanOut(
+        OP_CONV_KERNEL_GRADIENT_DIRECT,
+        true,
+        2,
+        () => [GEOMETRY, batch, k0.xAt, k0.dAt, k0.cAt, filters, +accumulate, k0.tAt, 0, groups],
+        () => convInputGradientF32(GEOMETRY, batch, k0.dAt, wAt, iAt, filters, sAt, chunk, pAt, 0, batch),
+      );
+      kernelGradient.set(heap.f32.subarray(k0.cAt >> 2, (k0.cAt >> 2) + taps * filters));
+      inputGradient.set(heap.f32.subarray(iAt >> 2, (iAt >> 2) + images));
+      return true;
+    }
     const depth = Math.max(filters, Math.min(rows, chunk));
     const m = layout(2, depth, Math.min(rows, chunk), taps, size, [x.length, delta.length, kernel.length, taps * filters, images]);
     const [xOff, dOff, wOff, kOff, iOff] = m.offsets as [number, number, number, number, number];

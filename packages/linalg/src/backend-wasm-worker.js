@@ -31,6 +31,7 @@ function run(init, post) {
     [kernel("convInputGradientF32"), kernel("convInputGradientF64")],
     [kernel("convForwardDirectF32"), kernel("convForwardDirectF32")],
     [kernel("convMaxPoolF32"), kernel("convMaxPoolF32")],
+    [kernel("convKernelGradientDirectF32"), kernel("convKernelGradientDirectF32")],
   ];
   const ctl = new Int32Array(init.control);
   post("ready");

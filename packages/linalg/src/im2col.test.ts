@@ -484,7 +484,7 @@ describe.each(wasmBackends)("the %s backend's convolution kernels", (_label, mak
     else expect(spy.declined).toBe(0);
   });
 
-  it("covers the MNIST-style layers and the direct forward pass exactly (one channel 28×28 and 8 channels 12×12, 5×5 kernels)", () => {
+  it("covers the MNIST-style layers and the direct passes exactly (one channel 28×28 and 8 channels 12×12, 5×5 kernels)", () => {
     fusedPools = 0;
     for (const dtype of ["float32", "float64"] as const) {
       for (const t of [
@@ -494,14 +494,17 @@ describe.each(wasmBackends)("the %s backend's convolution kernels", (_label, mak
         // The direct float32 forward pass (windows read from the image): a partial block of
         // filters, strides, a dilated height, and a row count that is not a multiple of 4.
         { n: 5, h: 11, w: 9, c: 3, f: 13, kh: 3, kw: 2, sh: 2, sw: 1, dh: 2, dw: 1, padding: "valid", seed: 4 },
+        // The direct float32 kernel gradient: 16 filters, window rows of 3·3 = 9 taps (a group of
+        // five and a short group of four), a stride across.
+        { n: 3, h: 10, w: 9, c: 3, f: 16, kh: 3, kw: 3, sh: 1, sw: 2, dh: 1, dw: 1, padding: "valid", seed: 5 },
       ] as const) {
         const o = operands(t, dtype) as Operands;
         checkGatherScatter(backend, o);
         checkPasses(backend, o);
       }
     }
-    // float32 with unpadded windows: both activations fused, for each of the three valid cases.
-    expect(fusedPools).toBe(6);
+    // float32 with unpadded windows: both activations fused, for each of the four valid cases.
+    expect(fusedPools).toBe(8);
   });
 
   it("falls back to the TypeScript loops for a hand-made geometry beyond its i32 arithmetic", () => {

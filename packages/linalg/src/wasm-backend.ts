@@ -65,6 +65,12 @@ export type ConvForwardDirectExport = (
   g: number, batch: number, x: number, w: number, bias: number, c: number, n: number,
   panel: number, i0: number, i1: number, relu: number,
 ) => void;
+/** `windowOffsets`: each patch row's window offset in x, u32, at `table` (internal). */
+export type WindowOffsetsExport = (g: number, batch: number, table: number) => void;
+/** `convKernelGradientDirectF32`: tap groups [q0, q1) of C (+)= im2col(x)ᵀ·D (internal). */
+export type ConvKernelGradientDirectExport = (
+  g: number, batch: number, x: number, d: number, c: number, n: number, accumulate: number, table: number, q0: number, q1: number,
+) => void;
 /** `convMaxPoolF32`: samples [b0, b1) of maxPool(relu?(conv(x) + bias)) (internal). */
 export type ConvMaxPoolExport = (
   g: number, pg: number, x: number, w: number, bias: number, n: number, relu: number,
@@ -296,6 +302,19 @@ export function fusesConvPool(g: ConvGeometry, pool: PoolGeometry, batch: number
     convFits(g, batch) &&
     batch * g.outHeight * g.outWidth * filters < COORDINATE_LIMIT
   );
+}
+
+/**
+ * Whether the float32 kernel gradient can read its windows from the image (assembly/conv.ts,
+ * convKernelGradientDirectF32): directForward's windows and whole blocks of 8 filters (internal).
+ */
+export function directKernelGradient(g: ConvGeometry, filters: number): boolean {
+  return directForward(g) && filters % 8 === 0;
+}
+
+/** The tap groups the direct kernel gradient works in (and threads split): five adjacent taps of a window row. */
+export function kernelGradientGroups(g: ConvGeometry): number {
+  return g.kernelHeight * Math.ceil((g.kernelWidth * g.channels) / 5);
 }
 
 /** Bytes of the direct forward pass's packed kernel: (filters + 7)/8 panels of taps×8, and a 4×8 tile. */
@@ -616,6 +635,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const convForwardF64 = exports["convForwardF64"] as ConvForwardExport;
   const convForwardDirectF32 = exports["convForwardDirectF32"] as ConvForwardDirectExport;
   const convMaxPoolF32 = exports["convMaxPoolF32"] as ConvMaxPoolExport;
+  const windowOffsets = exports["windowOffsets"] as WindowOffsetsExport;
+  const convKernelGradientDirectF32 = exports["convKernelGradientDirectF32"] as ConvKernelGradientDirectExport;
   const convKernelGradientF32 = exports["convKernelGradientF32"] as ConvKernelGradientExport;
   const convKernelGradientF64 = exports["convKernelGradientF64"] as ConvKernelGradientExport;
   const convInputGradientF32 = exports["convInputGradientF32"] as ConvInputGradientExport;
@@ -761,6 +782,21 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     const shift = isF32 ? 2 : 3;
     const rows = batch * g.outHeight * g.outWidth;
     const taps = g.kernelHeight * g.kernelWidth * g.channels;
+    if (isF32 && directKernelGradient(g, filters)) {
+      const tAt = HEAP_BASE;
+      const xAt = align16(tAt + rows * 4);
+      const dAt = align16(xAt + x.length * 4 + 16);
+      const cAt = align16(dAt + delta.length * 4);
+      heap.reserve(cAt + taps * filters * 4);
+      heap.writeGeometry(g);
+      heap.f32.set(x, xAt >> 2);
+      heap.f32.set(delta, dAt >> 2);
+      if (accumulate) heap.f32.set(out.subarray(0, taps * filters), cAt >> 2);
+      windowOffsets(GEOMETRY, batch, tAt);
+      convKernelGradientDirectF32(GEOMETRY, batch, xAt, dAt, cAt, filters, +accumulate, tAt, 0, kernelGradientGroups(g));
+      out.set(heap.f32.subarray(cAt >> 2, (cAt >> 2) + taps * filters));
+      return true;
+    }
     const chunk = chunkRows(taps, size);
     // The GEMM's k is a chunk of rows here, so that sizes its panel.
     const panel = HEAP_BASE;
