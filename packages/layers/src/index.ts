@@ -94,6 +94,7 @@ export {
   heNormal,
   lecunUniform,
   lecunNormal,
+  orthogonal,
   getInitializer,
   resolveInitializer,
   registerInitializer,
@@ -106,6 +107,7 @@ export {
   type RandomUniformOptions,
   type NormalOptions,
   type VarianceScalingOptions,
+  type OrthogonalOptions,
   type FanMode,
   type VarianceScalingDistribution,
 } from "./initializers/index.js";

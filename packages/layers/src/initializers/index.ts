@@ -13,6 +13,7 @@ export {
 export { glorotUniform, glorotNormal } from "./glorot.js";
 export { heUniform, heNormal } from "./he.js";
 export { lecunUniform, lecunNormal } from "./lecun.js";
+export { orthogonal, type OrthogonalOptions } from "./orthogonal.js";
 export {
   getInitializer,
   resolveInitializer,

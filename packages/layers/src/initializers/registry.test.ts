@@ -22,6 +22,7 @@ describe("initializer registry", () => {
         "lecunNormal",
         "lecunUniform",
         "ones",
+        "orthogonal",
         "randomNormal",
         "randomUniform",
         "truncatedNormal",

@@ -5,6 +5,7 @@ import { glorotNormal, glorotUniform } from "./glorot.js";
 import { heNormal, heUniform } from "./he.js";
 import type { Initializer } from "./initializer.js";
 import { lecunNormal, lecunUniform } from "./lecun.js";
+import { orthogonal } from "./orthogonal.js";
 import { randomNormal } from "./random-normal.js";
 import { randomUniform } from "./random-uniform.js";
 import { truncatedNormal } from "./truncated-normal.js";
@@ -40,6 +41,7 @@ const initializers = /* @__PURE__ */ new Registry<InitializerFactory>({
     heNormal: fromJson(heNormal),
     lecunUniform: fromJson(lecunUniform),
     lecunNormal: fromJson(lecunNormal),
+    orthogonal: fromJson(orthogonal),
   },
   registerHint: 'register it first: registerInitializer("myproject>myInit", (config) => ({ name, config, init }))',
   where: { get: "getInitializer", resolve: "resolveInitializer", register: "registerInitializer" },
