@@ -58,6 +58,14 @@ describe("orthogonal", () => {
     }
   });
 
+  it("still gives an orthonormal result when the draws are dependent (a generator stuck on one value)", () => {
+    const stuck = { normal: () => 1 } as unknown as Rng;
+    for (const [rows, cols] of [[6, 4], [3, 7], [5, 5]] as const) {
+      const w = orthogonal().init(Matrix.zeros(rows, cols, "float64"), stuck, fan);
+      expect(orthogonalityError(w.data, rows, cols, 1)).toBeLessThan(1e-12);
+    }
+  });
+
   it("is deterministic for a seed and differs between seeds", () => {
     const a = orthogonal().init(Matrix.zeros(5, 7), new Rng(1), fan);
     const b = orthogonal().init(Matrix.zeros(5, 7), new Rng(1), fan);

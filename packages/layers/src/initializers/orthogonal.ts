@@ -67,42 +67,47 @@ export function orthogonal(options: OrthogonalOptions = {}): Initializer {
 /**
  * The Q factor (m×n, row-major, orthonormal columns, positive R diagonal) of the m×n row-major
  * matrix `a`, m ≥ n, by modified Gram–Schmidt run twice per column. A column that is (numerically)
- * dependent on the earlier ones — probability zero for normal draws — becomes a unit basis vector
- * orthogonal to them.
+ * dependent on the earlier ones — probability zero for normal draws — is replaced by the unit basis
+ * vector farthest from their span, orthogonalized.
  */
 function orthonormalColumns(a: Float64Array, m: number, n: number): Float64Array {
   const q = new Float64Array(m * n);
   const v = new Float64Array(m);
   for (let j = 0; j < n; j++) {
     for (let i = 0; i < m; i++) v[i] = a[i * n + j] as number;
-    for (let pass = 0; pass < 2; pass++) {
-      for (let k = 0; k < j; k++) {
-        let dot = 0;
-        for (let i = 0; i < m; i++) dot += (q[i * n + k] as number) * (v[i] as number);
-        for (let i = 0; i < m; i++) v[i] = (v[i] as number) - dot * (q[i * n + k] as number);
-      }
-    }
-    let norm = 0;
-    for (let i = 0; i < m; i++) norm += (v[i] as number) ** 2;
-    norm = Math.sqrt(norm);
+    let norm = removeProjections(v, q, m, n, j);
     if (!(norm > 1e-12)) {
-      // Start again from the first unit vector that is not yet in the span.
-      for (let e = 0; e < m && !(norm > 0.5); e++) {
+      // Start again from the unit vector farthest from the span (j < m, so one is at least 1/√m away).
+      let best = 0;
+      let bestNorm = -1;
+      for (let e = 0; e < m; e++) {
         v.fill(0);
         v[e] = 1;
-        for (let pass = 0; pass < 2; pass++) {
-          for (let k = 0; k < j; k++) {
-            let dot = 0;
-            for (let i = 0; i < m; i++) dot += (q[i * n + k] as number) * (v[i] as number);
-            for (let i = 0; i < m; i++) v[i] = (v[i] as number) - dot * (q[i * n + k] as number);
-          }
+        const r = removeProjections(v, q, m, n, j);
+        if (r > bestNorm) {
+          bestNorm = r;
+          best = e;
         }
-        norm = 0;
-        for (let i = 0; i < m; i++) norm += (v[i] as number) ** 2;
-        norm = Math.sqrt(norm);
       }
+      v.fill(0);
+      v[best] = 1;
+      norm = removeProjections(v, q, m, n, j);
     }
     for (let i = 0; i < m; i++) q[i * n + j] = (v[i] as number) / norm;
   }
   return q;
+}
+
+/** Removes from `v` its components along q's first `j` columns (twice), and returns its norm. */
+function removeProjections(v: Float64Array, q: Float64Array, m: number, n: number, j: number): number {
+  for (let pass = 0; pass < 2; pass++) {
+    for (let k = 0; k < j; k++) {
+      let dot = 0;
+      for (let i = 0; i < m; i++) dot += (q[i * n + k] as number) * (v[i] as number);
+      for (let i = 0; i < m; i++) v[i] = (v[i] as number) - dot * (q[i * n + k] as number);
+    }
+  }
+  let norm = 0;
+  for (let i = 0; i < m; i++) norm += (v[i] as number) ** 2;
+  return Math.sqrt(norm);
 }
