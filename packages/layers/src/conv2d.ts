@@ -383,19 +383,16 @@ export class Conv2D implements Layer {
     if (s.length !== 4 || s[1] !== shape[0] || s[2] !== shape[1] || s[3] !== shape[2] || x.dtype !== kernel.dtype) return undefined;
     const target = next.fusedInferenceTarget(s[0] as number);
     if (!target || !conv2dMaxPool(x, g, kernel, this.biasRow, target.geometry, target.output, fusedRelu ? "relu" : undefined)) return undefined;
-    this.lastX = x;
-    this.lastZ = undefined;
-    this.lastZm = undefined;
-    this.lastY = undefined;
-    this.lastYm = undefined;
-    this.lastDy = undefined;
-    this.lastDz = undefined;
-    this.lastDx = undefined;
+    // Only the input: the convolution's output was never written out.
+    this.remember(x, undefined, undefined, undefined, undefined);
     return target.output;
   }
 
-  /** Keeps a forward pass's tensors for backward and inspect, and forgets the last backward's. */
-  private remember(x: Tensor, z: Tensor | undefined, zm: Matrix | undefined, y: Tensor, ym: Matrix): Tensor {
+  /**
+   * Keeps a forward pass's tensors for backward and inspect (those it did not make: undefined),
+   * forgets the last backward's, and returns y.
+   */
+  private remember<Y extends Tensor | undefined>(x: Tensor, z: Tensor | undefined, zm: Matrix | undefined, y: Y, ym: Matrix | undefined): Y {
     this.lastX = x;
     this.lastZ = z;
     this.lastZm = zm;

@@ -609,11 +609,6 @@ export function windowOffsets(g: usize, batch: i32, table: usize): void {
   return (load<i32>(g, G_KERNEL_WIDTH) * load<i32>(g, G_CHANNELS) + 4) / 5;
 }
 
-/** The tap groups of the whole kernel (KH · groupsPerRow): what threads split. */
-export function kernelGradientGroups(g: usize): i32 {
-  return load<i32>(g, G_KERNEL_HEIGHT) * groupsPerRow(g);
-}
-
 /**
  * Tap groups [q0, q1) of C (+)= im2col(x)ᵀ·D (C taps×n, D rows×n, n a multiple of 8), with the
  * window offsets of windowOffsets at `table`.

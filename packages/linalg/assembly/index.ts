@@ -12,7 +12,6 @@ export {
   convForwardDirectF32,
   convMaxPoolF32,
   windowOffsets,
-  kernelGradientGroups,
   convKernelGradientDirectF32,
   convKernelGradientF32,
   convKernelGradientF64,
