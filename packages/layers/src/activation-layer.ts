@@ -2,7 +2,7 @@ import type { ActivationSpec } from "@backprop/activations";
 import type { Activation } from "@backprop/activations";
 import { BackpropError, shapeString, sizeOf, type JsonObject, type Param, type Shape, type Tensor } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
-import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape } from "./layer.js";
+import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape, TimeMask } from "./layer.js";
 import { batchShapeText, checkInputShape, readInputShape } from "./input-shape.js";
 import {
   activationBackward,
@@ -126,6 +126,11 @@ export class ActivationLayer implements Layer {
   /** 0: no weights. */
   regularizationLoss(): number {
     return 0;
+  }
+
+  /** Hands a time mask on unchanged: the layer works on each time step alone. */
+  computeMask(_input: Tensor, mask: TimeMask | undefined): TimeMask | undefined {
+    return mask;
   }
 
   /** `{ name, activation }`. */

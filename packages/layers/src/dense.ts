@@ -16,7 +16,7 @@ import {
 } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
 import { initializerConfig, resolveInitializer, type Initializer, type InitializerSpec } from "./initializers/index.js";
-import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape } from "./layer.js";
+import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape, TimeMask } from "./layer.js";
 import {
   activationBackward,
   activationForward,
@@ -446,6 +446,11 @@ export class Dense implements Layer {
     if (this.kernelReg && this.kernelParam) penalty += regularizerPenalty(this.kernelReg, this.kernelParam.value);
     if (this.biasReg && this.biasRow) penalty += regularizerPenalty(this.biasReg, this.biasRow);
     return penalty;
+  }
+
+  /** Hands a time mask on unchanged: the layer works on each time step alone. */
+  computeMask(_input: Tensor, mask: TimeMask | undefined): TimeMask | undefined {
+    return mask;
   }
 
   /** The JSON config (no weights). */

@@ -1,6 +1,6 @@
 import { BackpropError, shapeString, sizeOf, type Json, type JsonObject, type Param, type Rng, type RngState, type Shape, type Tensor } from "@backprop/linalg";
 import { BufferPool } from "./buffer-pool.js";
-import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape } from "./layer.js";
+import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape, TimeMask } from "./layer.js";
 import { batchShapeText, checkInputShape, readInputShape } from "./input-shape.js";
 
 /** Options of {@link Dropout}. */
@@ -144,6 +144,11 @@ export class Dropout implements Layer {
   /** 0: no weights. */
   regularizationLoss(): number {
     return 0;
+  }
+
+  /** Hands a time mask on unchanged: the layer works on each time step alone. */
+  computeMask(_input: Tensor, mask: TimeMask | undefined): TimeMask | undefined {
+    return mask;
   }
 
   /** `{ name, rate }`. */

@@ -11,6 +11,23 @@ export { AveragePooling2D, type AveragePooling2DConfig } from "./pooling/average
 export { GlobalAveragePooling2D, GlobalMaxPooling2D, type GlobalPooling2DConfig } from "./pooling/global-pooling2d.js";
 export type { PoolPadding, PoolSize, Pooling2DConfig } from "./pooling/pool2d.js";
 export { Flatten, type FlattenConfig } from "./flatten.js";
+export { Embedding, type EmbeddingConfig } from "./embedding.js";
+export { Masking, type MaskingConfig } from "./masking.js";
+export { TimeDistributed, type TimeDistributedConfig, type StoredLayer } from "./time-distributed.js";
+export {
+  RNN,
+  type RNNConfig,
+  type RecurrentLayerOptions,
+  type RecurrentCallOptions,
+  type RecurrentOutput,
+  type RecurrentGradients,
+} from "./recurrent/rnn.js";
+export { LSTM, GRU, SimpleRNN, type LSTMConfig, type GRUConfig, type SimpleRNNConfig } from "./recurrent/recurrent-layers.js";
+export { Bidirectional, type BidirectionalConfig, type MergeMode } from "./recurrent/bidirectional.js";
+export { LSTMCell, type LSTMCellConfig } from "./recurrent/lstm-cell.js";
+export { GRUCell, type GRUCellConfig } from "./recurrent/gru-cell.js";
+export { SimpleRNNCell, type SimpleRNNCellConfig } from "./recurrent/simple-rnn-cell.js";
+export { SequenceWorkspace, type RecurrentCell, type CellConfig } from "./recurrent/cell.js";
 export { Reshape, type ReshapeConfig } from "./reshape.js";
 export {
   gradientCheck,
@@ -21,6 +38,7 @@ export {
 export type {
   Layer,
   ForwardContext,
+  TimeMask,
   BackwardContext,
   BuildContext,
   LayerInspection,

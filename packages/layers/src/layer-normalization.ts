@@ -12,7 +12,7 @@ import { BufferPool } from "./buffer-pool.js";
 import type { Initializer, InitializerSpec } from "./initializers/index.js";
 import { scaleShiftConfig, scaleShiftFields } from "./scale-shift.js";
 import { batchShapeText, checkInputShape, lastAxisOnly, readInputShape } from "./input-shape.js";
-import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape } from "./layer.js";
+import type { BackwardContext, BuildContext, ForwardContext, Layer, LayerInspection, ParamShape, TimeMask } from "./layer.js";
 import { addRegularizerGradient, regularizerPenalty, type Regularizer, type RegularizerConfig } from "./regularizer.js";
 
 /** Options of {@link LayerNormalization} (Keras' names and defaults). */
@@ -297,6 +297,11 @@ export class LayerNormalization implements Layer {
     if (this.gammaReg && this.gammaRow) penalty += regularizerPenalty(this.gammaReg, this.gammaRow);
     if (this.betaReg && this.betaRow) penalty += regularizerPenalty(this.betaReg, this.betaRow);
     return penalty;
+  }
+
+  /** Hands a time mask on unchanged: the layer works on each time step alone. */
+  computeMask(_input: Tensor, mask: TimeMask | undefined): TimeMask | undefined {
+    return mask;
   }
 
   /** The JSON config (no weights). */

@@ -13,6 +13,12 @@ import { GlobalAveragePooling2D, GlobalMaxPooling2D, type GlobalPooling2DConfig 
 import { Flatten, type FlattenConfig } from "./flatten.js";
 import { Reshape, type ReshapeConfig } from "./reshape.js";
 import type { Layer } from "./layer.js";
+import { Embedding, type EmbeddingConfig } from "./embedding.js";
+import { Masking, type MaskingConfig } from "./masking.js";
+import { TimeDistributed, type TimeDistributedConfig } from "./time-distributed.js";
+import { RNN, type RNNConfig } from "./recurrent/rnn.js";
+import { Bidirectional, type BidirectionalConfig } from "./recurrent/bidirectional.js";
+import { GRU, LSTM, SimpleRNN, type GRUConfig, type LSTMConfig, type SimpleRNNConfig } from "./recurrent/recurrent-layers.js";
 
 /** Rebuilds a layer from its JSON config. */
 export type LayerFactory = (config: JsonObject) => Layer;
@@ -34,6 +40,14 @@ const layers = /* @__PURE__ */ new Registry<LayerFactory>({
     globalMaxPooling2d: (config) => new GlobalMaxPooling2D(config as unknown as GlobalPooling2DConfig),
     flatten: (config) => new Flatten(config as unknown as FlattenConfig),
     reshape: (config) => new Reshape(config as unknown as ReshapeConfig),
+    rnn: (config) => new RNN(config as unknown as RNNConfig),
+    lstm: (config) => new LSTM(config as unknown as LSTMConfig),
+    gru: (config) => new GRU(config as unknown as GRUConfig),
+    simpleRnn: (config) => new SimpleRNN(config as unknown as SimpleRNNConfig),
+    embedding: (config) => new Embedding(config as unknown as EmbeddingConfig),
+    masking: (config) => new Masking(config as unknown as MaskingConfig),
+    timeDistributed: (config) => new TimeDistributed(config as unknown as TimeDistributedConfig),
+    bidirectional: (config) => new Bidirectional(config as unknown as BidirectionalConfig),
   },
   registerHint: 'register it first: registerLayer("myproject>myLayer", (config) => new MyLayer(config))',
   where: { get: "layerFromConfig", register: "registerLayer" },

@@ -5,6 +5,26 @@ import type { DType, Json, JsonObject, Param, Rng, Shape, Tensor } from "@backpr
 export interface ForwardContext {
   /** True inside `fit`/`trainOnBatch`: dropout drops, and `backward` will follow. */
   readonly training?: boolean;
+  /**
+   * Which time steps of a `[batch, time, …]` input are real (from a `Masking` layer or an
+   * `Embedding` with `maskZero`); recurrent layers skip the others. Absent: every step is real.
+   */
+  readonly mask?: TimeMask;
+}
+
+/**
+ * Which steps of a batch of sequences are real and which are padding: `data[b·steps + t]` is 1
+ * where step t of sample b is real, 0 where it is padding (Keras' boolean mask, one byte a step).
+ * Layers hand it on through {@link Layer.computeMask}; recurrent layers skip the padded steps,
+ * carrying their state over them.
+ */
+export interface TimeMask {
+  /** One byte per (sample, step), sample-major: 1 = real step, 0 = padding. */
+  readonly data: Uint8Array;
+  /** Samples in the batch. */
+  readonly batch: number;
+  /** Time steps per sample. */
+  readonly steps: number;
 }
 
 /** Options of a layer's backward pass. */
@@ -51,6 +71,19 @@ export interface LayerInspection {
   readonly delta?: Tensor;
   /** dLoss/dInput of the last backward pass. */
   readonly inputGradient?: Tensor;
+  /**
+   * A recurrent layer's values at every time step of the last forward pass, each
+   * `[batch, time, units]` in processing order: each gate's activation (an LSTM's `input`,
+   * `forget`, `candidate`, `output`; a GRU's `update`, `reset`, `candidate`), `hidden` (h) and,
+   * for an LSTM, `cell` (c).
+   */
+  readonly timeSteps?: Readonly<Record<string, Tensor>>;
+  /**
+   * Backpropagation through time, step by step: dLoss/d(each gate's pre-activation) at every step
+   * of the last backward pass (`[batch, time, units]`), and dLoss/d(initial states) as
+   * `initialHidden` (and `initialCell`), `[batch, units]`.
+   */
+  readonly timeStepGradients?: Readonly<Record<string, Tensor>>;
 }
 
 /**
@@ -120,4 +153,11 @@ export interface Layer {
    * model then runs the two layers one after the other).
    */
   inferThrough?(x: Tensor, next: Layer): Tensor | undefined;
+  /**
+   * The time mask of this layer's output, given its input and the input's mask (Keras'
+   * `computeMask`): a `Masking` layer or an `Embedding` with `maskZero` makes one, layers that keep
+   * the time axis hand it on, a recurrent layer without `returnSequences` ends it. Absent: the
+   * layer does not support masks and the model drops any mask it receives.
+   */
+  computeMask?(input: Tensor, mask: TimeMask | undefined): TimeMask | undefined;
 }

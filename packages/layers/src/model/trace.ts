@@ -39,6 +39,10 @@ export interface LayerTrace {
   readonly delta?: NestedArray;
   /** The layer's parameters before, their gradients, and after. */
   readonly params: readonly ParamTrace[];
+  /** A recurrent layer's gates and states at every time step (see `LayerInspection.timeSteps`). */
+  readonly timeSteps?: Readonly<Record<string, NestedArray>>;
+  /** A recurrent layer's gate gradients at every time step (see `LayerInspection.timeStepGradients`). */
+  readonly timeStepGradients?: Readonly<Record<string, NestedArray>>;
 }
 
 /** Every number of one training step, for people (walkthroughs, docs, the demo). */
@@ -82,6 +86,9 @@ export interface StepHooks {
   readonly regularization: () => number;
 }
 
+const nested = (values: Readonly<Record<string, Tensor>>): Record<string, NestedArray> =>
+  Object.fromEntries(Object.entries(values).map(([name, t]) => [name, t.toArray()]));
+
 const copy = (t: Tensor | undefined): NestedArray | undefined => (t ? t.toArray() : undefined);
 
 /**
@@ -116,6 +123,8 @@ export function captureStep(hooks: StepHooks): StepTrace {
       output: copy(seen.output) ?? [],
       ...(outputGradient ? { outputGradient } : {}),
       ...(seen.delta ? { delta: seen.delta.toArray() } : {}),
+      ...(seen.timeSteps ? { timeSteps: nested(seen.timeSteps) } : {}),
+      ...(seen.timeStepGradients ? { timeStepGradients: nested(seen.timeStepGradients) } : {}),
       params: layer.params().map((p) => ({
         name: p.name,
         trainable: p.trainable,

@@ -1,7 +1,7 @@
 import { BackpropError, type DType, type FloatArray, type Param, type Shape, type Tensor } from "@backprop/linalg";
 import type { Optimizer } from "@backprop/optimizers";
 import { BufferPool } from "../buffer-pool.js";
-import type { BackwardContext, ForwardContext, Layer } from "../layer.js";
+import type { BackwardContext, ForwardContext, Layer, TimeMask } from "../layer.js";
 import type { FusedGradient, Loss } from "../losses/index.js";
 
 /*
@@ -64,16 +64,21 @@ const WITHOUT_INPUT_GRADIENT: BackwardContext = Object.freeze({ inputGradient: f
 export function forwardLayers(layers: readonly Layer[], x: Tensor, training: boolean): Tensor {
   const ctx = training ? TRAINING : INFERENCE;
   let out = x;
+  let mask: TimeMask | undefined;
   for (let i = 0; i < layers.length; i++) {
     const layer = layers[i] as Layer;
     const next = layers[i + 1];
     // Inference may run a layer and the next in one pass (same bits): a convolution and its pooling.
-    const both = !training && next !== undefined ? layer.inferThrough?.(out, next) : undefined;
+    const both = !training && mask === undefined && next !== undefined ? layer.inferThrough?.(out, next) : undefined;
     if (both) {
       out = both;
       i++;
     } else {
-      out = layer.forward(out, ctx);
+      const input = out;
+      // NOTE: a context with the mask is made only for masked sequences (one object per layer and
+      // batch); unmasked models keep the shared frozen ones.
+      out = layer.forward(input, mask === undefined ? ctx : { training, mask });
+      mask = layer.computeMask?.(input, mask);
     }
   }
   return out;
