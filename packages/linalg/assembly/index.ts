@@ -1,6 +1,6 @@
 // The entry of the WebAssembly module (compiled by scripts/build-wasm.mjs): the GEMM kernels, the
 // convolution kernels built on them, the bias kernels of rows.ts and the ReLU and max-pooling kernels
-// of elementwise.ts. Only what is exported here is
+// of elementwise.ts and the LSTM time loop of recurrent.ts. Only what is exported here is
 // visible to JavaScript.
 export { gemmF32, gemmF64 } from "./gemm";
 export {
@@ -31,3 +31,4 @@ export {
   maxPoolBackwardF32,
   maxPoolBackwardF64,
 } from "./elementwise";
+export { lstmForwardF32, lstmBackwardF32 } from "./recurrent";

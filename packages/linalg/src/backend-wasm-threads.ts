@@ -714,6 +714,16 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
       checkOpen();
       return elementKernels.maxPool2dBackward(dy, argmax, dx);
     },
+    // An LSTM step's products are a few thousand multiply-adds: too small to share, so the time
+    // loop runs on the calling thread alone.
+    lstmForward(steps, batch, units, z, recurrent, h, c, gates, cellOut, mask) {
+      checkOpen();
+      return (local.lstmForward as NonNullable<KernelBackend["lstmForward"]>)(steps, batch, units, z, recurrent, h, c, gates, cellOut, mask);
+    },
+    lstmBackward(steps, batch, units, recurrent, c, gates, cellOut, mask, outputGradients, dh, dc, dz) {
+      checkOpen();
+      return (local.lstmBackward as NonNullable<KernelBackend["lstmBackward"]>)(steps, batch, units, recurrent, c, gates, cellOut, mask, outputGradients, dh, dc, dz);
+    },
     memoryBytes: () => memory.buffer.byteLength,
     close,
   };

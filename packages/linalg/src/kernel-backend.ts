@@ -172,4 +172,52 @@ export interface KernelBackend {
    * {@link KernelBackend.relu}.
    */
   maxPool2dBackward?(dy: FloatArray, argmax: Int32Array, dx: FloatArray): boolean;
+  /**
+   * The forward time loop of an LSTM whose gates use σ and whose activation is tanh, in float32,
+   * for the time-major layout of `@backprop/layers`' `LSTMCell`: for each step t, `z_t += h_t·U`,
+   * then the gates `i, f, g, o = σ, σ, tanh, σ` of z_t's four `units`-wide blocks (to `gates`),
+   * `c_{t+1} = f·c_t + i·g`, `tanh(c_{t+1})` (to `cellOut`) and `h_{t+1} = o·tanh(c_{t+1})`. `h` and
+   * `c` hold steps + 1 slots of batch × units (slot 0 read, the others written); `mask` (one byte
+   * per step and sample, 0 = padded) carries a padded sample's states over and zeroes its gates.
+   * `z` is scratch afterwards.
+   *
+   * Unlike the other hooks this one does **not** promise the reference loop's bits: σ and tanh are
+   * float32 polynomials, within a few float32 ulp of the float64 functions, so a backend that runs
+   * it gives different (deterministic) low bits than one that does not. Returns false, having
+   * written nothing, when it does not run it (float64, units not a multiple of 4, small work).
+   */
+  lstmForward?(
+    steps: number,
+    batch: number,
+    units: number,
+    z: Float32Array,
+    recurrent: Float32Array,
+    h: Float32Array,
+    c: Float32Array,
+    gates: Float32Array,
+    cellOut: Float32Array,
+    mask: Uint8Array | undefined,
+  ): boolean;
+  /**
+   * Backpropagation through {@link KernelBackend.lstmForward}'s loop: from dLoss/dh and dLoss/dc of
+   * the final states (`dh`, `dc`, updated in place to those of the initial states) and, when given,
+   * dLoss/dOutput of every step (`outputGradients`, time-major), writes δ = dLoss/dz of every step
+   * to `dz`, with `dh₋₁ = δ·Uᵀ` step by step and the derivatives σ' = y(1 − y), tanh' = 1 − y² read
+   * from the stored gates. Float32 arithmetic throughout (not the reference loop's bits). Returns
+   * false, having written nothing, as {@link KernelBackend.lstmForward}.
+   */
+  lstmBackward?(
+    steps: number,
+    batch: number,
+    units: number,
+    recurrent: Float32Array,
+    c: Float32Array,
+    gates: Float32Array,
+    cellOut: Float32Array,
+    mask: Uint8Array | undefined,
+    outputGradients: Float32Array | undefined,
+    dh: Float32Array,
+    dc: Float32Array,
+    dz: Float32Array,
+  ): boolean;
 }

@@ -482,6 +482,89 @@ export function createRowKernels(exports: Record<string, unknown>, heap: WasmHea
   };
 }
 
+/** `lstmForwardF32` (internal; see assembly/recurrent.ts). */
+type LstmForwardExport = (
+  steps: number, batch: number, units: number, z: number, recurrent: number, h: number, c: number,
+  gates: number, cellOut: number, mask: number, panel: number,
+) => void;
+/** `lstmBackwardF32` (internal; see assembly/recurrent.ts). */
+type LstmBackwardExport = (
+  steps: number, batch: number, units: number, recurrent: number, c: number, gates: number, cellOut: number,
+  mask: number, outGrad: number, dh: number, dc: number, dz: number, panel: number,
+) => void;
+
+/** The LSTM time-loop kernels of a wasm backend (internal). */
+export type WasmRecurrentKernels = Required<Pick<KernelBackend, "lstmForward" | "lstmBackward">>;
+
+/**
+ * {@link WasmRecurrentKernels} over a module's exports and heap (internal; shared by the wasm
+ * backends). Each call copies its operands in, runs the whole sequence, and copies the results
+ * out; sequences of fewer than `minWork` multiply-adds stay on the layers' own loops.
+ */
+export function createRecurrentKernels(exports: Record<string, unknown>, heap: WasmHeap, minWork: number): WasmRecurrentKernels {
+  const lstmForwardF32 = exports["lstmForwardF32"] as LstmForwardExport;
+  const lstmBackwardF32 = exports["lstmBackwardF32"] as LstmBackwardExport;
+  /** Lays out `arrays` one after another from HEAP_BASE (16-byte aligned); returns their byte offsets and the end. */
+  function layout(lengths: readonly number[]): { at: number[]; end: number } {
+    const at: number[] = [];
+    let next = HEAP_BASE;
+    for (const n of lengths) {
+      at.push(next);
+      next = align16(next + n * 4);
+    }
+    return { at, end: next };
+  }
+  const runs = (steps: number, batch: number, units: number) =>
+    units % 4 === 0 && units > 0 && steps > 0 && batch > 0 && steps * batch * units * units * 4 >= minWork;
+  return {
+    lstmForward(steps, batch, units, z, recurrent, h, c, gates, cellOut, mask) {
+      if (!runs(steps, batch, units)) return false;
+      const block = batch * units;
+      // The GEMM panel of h·U needs units·32 + 128 bytes.
+      const { at, end } = layout([z.length, recurrent.length, h.length, c.length, gates.length, cellOut.length, mask ? (mask.length + 3) >> 2 : 0, units * 8 + 64]);
+      const [zAt, uAt, hAt, cAt, gAt, oAt, mAt, panel] = at as [number, number, number, number, number, number, number, number];
+      heap.reserve(end);
+      const f32 = heap.f32;
+      f32.set(z, zAt >> 2);
+      f32.set(recurrent, uAt >> 2);
+      f32.set(h.subarray(0, block), hAt >> 2);
+      f32.set(c.subarray(0, block), cAt >> 2);
+      if (mask) new Uint8Array(f32.buffer, mAt, mask.length).set(mask);
+      lstmForwardF32(steps, batch, units, zAt, uAt, hAt, cAt, gAt, oAt, mask ? mAt : 0, panel);
+      h.set(f32.subarray(hAt >> 2, (hAt >> 2) + h.length));
+      c.set(f32.subarray(cAt >> 2, (cAt >> 2) + c.length));
+      gates.set(f32.subarray(gAt >> 2, (gAt >> 2) + gates.length));
+      cellOut.set(f32.subarray(oAt >> 2, (oAt >> 2) + cellOut.length));
+      return true;
+    },
+    lstmBackward(steps, batch, units, recurrent, c, gates, cellOut, mask, outputGradients, dh, dc, dz) {
+      if (!runs(steps, batch, units)) return false;
+      const width = 4 * units;
+      const { at, end } = layout([
+        recurrent.length, c.length, gates.length, cellOut.length, mask ? (mask.length + 3) >> 2 : 0,
+        // The GEMM panel of δ·Uᵀ needs 4·units·32 + 128 bytes.
+        outputGradients ? outputGradients.length : 0, dh.length, dc.length, dz.length, width * 8 + 64,
+      ]);
+      const [uAt, cAt, gAt, oAt, mAt, ogAt, dhAt, dcAt, dzAt, panel] = at as [number, number, number, number, number, number, number, number, number, number];
+      heap.reserve(end);
+      const f32 = heap.f32;
+      f32.set(recurrent, uAt >> 2);
+      f32.set(c, cAt >> 2);
+      f32.set(gates, gAt >> 2);
+      f32.set(cellOut, oAt >> 2);
+      if (mask) new Uint8Array(f32.buffer, mAt, mask.length).set(mask);
+      if (outputGradients) f32.set(outputGradients, ogAt >> 2);
+      f32.set(dh, dhAt >> 2);
+      f32.set(dc, dcAt >> 2);
+      lstmBackwardF32(steps, batch, units, uAt, cAt, gAt, oAt, mask ? mAt : 0, outputGradients ? ogAt : 0, dhAt, dcAt, dzAt, panel);
+      dh.set(f32.subarray(dhAt >> 2, (dhAt >> 2) + dh.length));
+      dc.set(f32.subarray(dcAt >> 2, (dcAt >> 2) + dc.length));
+      dz.set(f32.subarray(dzAt >> 2, (dzAt >> 2) + dz.length));
+      return true;
+    },
+  };
+}
+
 /** `reluF32`/`F64`: dst = relu(src) over n elements (internal). */
 type ReluExport = (src: number, dst: number, n: number) => void;
 /** `reluBackwardF32`/`F64`: dst = grad · (x > 0) over n elements (internal). */
@@ -645,6 +728,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const conv = createConvKernels(exports, heap, CONV_ELEMENTS_PER_WORK * minWork);
   const rowKernels = createRowKernels(exports, heap, ROW_ELEMENTS_PER_WORK * minWork);
   const elementKernels = createElementKernels(exports, heap, ROW_ELEMENTS_PER_WORK * minWork);
+  const recurrentKernels = createRecurrentKernels(exports, heap, minWork);
 
   /**
    * Whether the product of a convolution pass (m·n·k = rows·taps·filters for all three) runs here,
@@ -860,6 +944,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     addRowVector: rowKernels.addRowVector,
     sumColumns: rowKernels.sumColumns,
     ...elementKernels,
+    ...recurrentKernels,
     memoryBytes: () => memory.buffer.byteLength,
   };
 }

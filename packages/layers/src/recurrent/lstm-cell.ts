@@ -168,6 +168,11 @@ export class LSTMCell implements RecurrentCell {
     w.projectInputs(ws.inputs, steps * batch, inputDim, s.z);
     const recurrent = (w.recurrentKernel as Param).value.data;
     const backend = getBackend();
+    if (this.standardFloat32(recurrent) && backend.lstmForward) {
+      const [h, c] = ws.states as [Float32Array, Float32Array];
+      const done = backend.lstmForward(steps, batch, units, s.z as Float32Array, recurrent, h, c, s.gates as Float32Array, s.cellOut as Float32Array, ws.mask);
+      if (done) return;
+    }
     const gate = this.recurrentActivation;
     const act = this.activation;
     const { z, gates, cellOut } = s;
@@ -219,6 +224,30 @@ export class LSTMCell implements RecurrentCell {
     const w = this.weights;
     const recurrent = (w.recurrentKernel as Param).value.data;
     const backend = getBackend();
+    const rows = steps * batch;
+    if (this.standardFloat32(recurrent) && backend.lstmBackward) {
+      const [dh, dc] = ws.stateGradients as [Float32Array, Float32Array];
+      const done = backend.lstmBackward(
+        steps,
+        batch,
+        units,
+        recurrent,
+        ws.states[1] as Float32Array,
+        s.gates as Float32Array,
+        s.cellOut as Float32Array,
+        ws.mask,
+        outputGradients as Float32Array | undefined,
+        dh,
+        dc,
+        s.dz as Float32Array,
+      );
+      if (done) {
+        w.recurrentSideBackward(ws.states[0] as FloatArray, rows, units, s.dz);
+        w.inputSideBackward(ws.inputs, rows, inputDim, s.dz, inputGradients ? ws.inputGradients : undefined);
+        s.hasGradients = true;
+        return;
+      }
+    }
     const gate = this.recurrentActivation;
     const act = this.activation;
     const { z, gates, cellOut, dz } = s;
@@ -257,10 +286,18 @@ export class LSTMCell implements RecurrentCell {
       // dh₋₁ = δ·Uᵀ (plus the carried dh of padded rows, whose δ is 0).
       backend.gemm(false, true, batch, units, width, s.dzAt[t] as FloatArray, recurrent, dh, true);
     }
-    const rows = steps * batch;
     w.recurrentSideBackward(ws.states[0] as FloatArray, rows, units, dz);
     w.inputSideBackward(ws.inputs, rows, inputDim, dz, inputGradients ? ws.inputGradients : undefined);
     s.hasGradients = true;
+  }
+
+  /**
+   * Whether the backend's LSTM time loop may run this cell: float32 weights, σ gates and tanh (the
+   * defaults), the only functions the kernel has. It is within a few float32 ulp of this file's
+   * loops, not their bits (see `KernelBackend.lstmForward`).
+   */
+  private standardFloat32(recurrent: FloatArray): recurrent is Float32Array {
+    return recurrent instanceof Float32Array && this.recurrentActivation.name === "sigmoid" && this.activation.name === "tanh";
   }
 
   /** Gate values (and δ of each gate's pre-activation), time-major, per gate. */
