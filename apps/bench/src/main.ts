@@ -11,11 +11,13 @@ import { W4_INFER, W4_TRAIN, w4InferMakers, w4Notes, w4Sizes, w4TargetLines, w4T
 import { summarize } from "./stats.js";
 
 /*
- * `pnpm bench [--json] [--quick] [--smoke] [--only=W1,W2,W3,W4,gemm,conv,rss]`
+ * `pnpm bench [--json] [--quick] [--smoke] [--only=W1,W2,W3,W4,W5,gemm,conv,rss]` (`W5` is W5a and
+ * W5b; `W5a` or `W5b` selects one)
  * Everything runs in this process except the peak-RSS measurements, which run each library's W1
  * (and W4 train) in a child process of its own (`--child=<lib> [--child-workload=W4]`), so one
  * library's heap does not count for another. W4 includes the GFLOP/s of its convolution passes
- * (`conv` alone selects just those).
+ * (`conv` alone selects just those). W5 (recurrent) runs like W4, each library in a fresh process per
+ * round (`--child=<lib> --child-workload=W5a-round|W5b-round`, see w5.ts).
  */
 
 interface Options {
@@ -46,7 +48,7 @@ function parseArgs(argv: readonly string[]): Options {
     reps: smoke ? 1 : quick ? 3 : 5,
     samples: samples !== undefined ? Number(samples) : smoke ? 128 : quick ? 3200 : 6400,
     epochs: smoke ? 20 : quick ? 2000 : 10000,
-    only: new Set((only ?? "W1,W2,W3,W4,gemm,rss").split(",")),
+    only: new Set((only ?? "W1,W2,W3,W4,W5,gemm,rss").split(",")),
     child: value("child"),
     childWorkload: value("child-workload") ?? "W1",
     w4: w4Sizes(smoke ? "smoke" : quick ? "quick" : "full"),
@@ -190,6 +192,13 @@ function measureInChildren(o: Options, name: string, childWorkload: string, libs
 
 /** In a child: run one library's W1 or W4 train (warm-up + one epoch) and print its peak RSS. */
 async function child(lib: string, o: Options): Promise<void> {
+  if (o.childWorkload === "W5a-round" || o.childWorkload === "W5b-round") {
+    const w5 = await import("./w5.js");
+    const result = await w5.w5ChildRound(lib, o.childWorkload, w5.w5Sizes(o.smoke ? "smoke" : o.quick ? "quick" : "full"));
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    // The two-thread backend's helper must not keep the child alive.
+    process.exit(0);
+  }
   if (o.childWorkload.endsWith("-round")) return childRound(lib, o);
   const d = mnistLike(o.samples);
   let entry: Pick<Entry, "run" | "setup">;
@@ -294,6 +303,33 @@ async function main(): Promise<void> {
     rows.push(...measureInChildren(o, W4_INFER, "W4-infer-round", libs));
     notes.push(...(await w4Notes(o.w4, d)));
   }
+  const w5Targets: string[] = [];
+  const w5a = o.only.has("W5") || o.only.has("W5a");
+  const w5b = o.only.has("W5") || o.only.has("W5b");
+  if (ours && (w5a || w5b)) {
+    // Loaded only here: the recurrent workloads need @backprop/layers' recurrent layers.
+    const w5 = await import("./w5.js");
+    const sizes = w5.w5Sizes(o.smoke ? "smoke" : o.quick ? "quick" : "full");
+    const launch = {
+      script: fileURLToPath(import.meta.url),
+      execArgv: process.execArgv,
+      flags: [...(o.smoke ? ["--smoke"] : []), ...(o.quick ? ["--quick"] : [])],
+    };
+    if (w5a) {
+      log(`${w5.W5A} … (each library in a fresh process per round)`);
+      const m = w5.measureW5(launch, "W5a", w5.W5A_LIBS, o.reps, log);
+      rows.push(...m.rows);
+      notes.push(...w5.w5LossLines("W5a", m, sizes));
+    }
+    if (w5b) {
+      log(`${w5.W5B} … (each library in a fresh process per round)`);
+      const m = w5.measureW5(launch, "W5b", w5.W5B_LIBS, o.reps, log);
+      rows.push(...m.rows);
+      notes.push(...w5.w5LossLines("W5b", m, sizes));
+    }
+    notes.push(...w5.w5Notes(sizes, { w5a, w5b }));
+    w5Targets.push(...w5.w5TargetLines(rows));
+  }
   let gemm: GemmRow[] = [];
   if (o.only.has("gemm")) {
     log("matmul GFLOP/s …");
@@ -345,6 +381,7 @@ async function main(): Promise<void> {
     if (summary.length) out.write(`${summary.join("\n")}\n`);
     const targets = w4TargetLines(rows);
     if (targets.length) out.write(`${targets.join("\n")}\n`);
+    if (w5Targets.length) out.write(`${w5Targets.join("\n")}\n`);
   }
 }
 

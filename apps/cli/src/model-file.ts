@@ -35,6 +35,50 @@ export interface CliMetadata {
     readonly noise?: number;
   };
   readonly history: Record<string, number[]>;
+  /** Sequence models for `backprop forecast` (`train --sequence`): how windows are made and scaled. */
+  readonly series?: SeriesMetadata;
+  /** Text models for `backprop generate` (`train-text`): the tokens and the vocabulary. */
+  readonly text?: TextMetadata;
+}
+
+/**
+ * What forecasting needs besides the network: the window, the horizon, the columns read at each
+ * step (the target first) and the target's scaling. The inputs' scaling is the model's first layer
+ * (`Normalization`, fitted on the training rows) and is repeated here as `inputScale` for readers.
+ */
+export interface SeriesMetadata {
+  /** Steps the network reads. */
+  readonly window: number;
+  /** Values it predicts: the target at t+1 … t+horizon after a window ending at t. */
+  readonly horizon: number;
+  /** The column predicted. */
+  readonly target: string;
+  /** The columns read at each step, the target first; `[target]` for a univariate model. */
+  readonly columns: string[];
+  /** How each window is transformed before scaling (see `SeriesTransform`); absent: `"none"`. */
+  readonly transform?: "none" | "log" | "diff" | "log-diff";
+  /** The network predicts the transformed target scaled as `(y − mean) / std`. */
+  readonly targetScale: { readonly mean: number; readonly std: number };
+  /** Per column, as the model's Normalization layer holds them. */
+  readonly inputScale: { readonly mean: number[]; readonly std: number[] };
+  /** Rows of the training part (the validation part follows it). */
+  readonly trainRows: number;
+  /** Rows of the series trained on. */
+  readonly rows: number;
+}
+
+/** What text generation needs besides the network: how text becomes token ids. */
+export interface TextMetadata {
+  /** `"chars"` or `"words"` (lower-cased words and punctuation; unknown words are `<unk>`). */
+  readonly tokens: "chars" | "words";
+  /** Token of each id. */
+  readonly vocab: string[];
+  /** Tokens per training sequence. */
+  readonly seqLength: number;
+  /** Tokens between the starts of two training sequences. */
+  readonly step: number;
+  /** The corpus' first token: where generation starts without a prompt. */
+  readonly start: string;
 }
 
 const KEY = "backpropCli";
@@ -64,11 +108,56 @@ export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void
 
 /** The CLI metadata, or a clear error for files saved by something else. */
 export function requireMetadata(path: string, meta: CliMetadata | undefined): CliMetadata {
-  if (!meta || typeof meta !== "object" || !Array.isArray(meta.features) || !meta.features.every((f) => typeof f === "string")) {
+  if (!meta || typeof meta !== "object" || !Array.isArray(meta.features) || !meta.features.every((f) => typeof f === "string") || typeof meta.training !== "object" || meta.training === null) {
     throw cliError(`${path}: has no CLI metadata (feature names, task); it was not saved by \`backprop train\``, "INVALID_FILE");
   }
   if (meta.normalizer === undefined) return meta;
   return { ...meta, normalizer: parseNormalizer(meta.normalizer, `${path}: metadata.backpropCli.normalizer`) };
+}
+
+const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
+const isNumbers = (v: unknown, n: number): v is number[] => Array.isArray(v) && v.length === n && v.every(isNumber);
+
+/**
+ * The series metadata of a model that `train --sequence` saved; a clear error for any other model.
+ * @throws BackpropError `INVALID_FILE` naming the file, with a hint to the right command
+ */
+export function requireSeries(path: string, meta: CliMetadata | undefined): CliMetadata & { series: SeriesMetadata } {
+  const m = requireMetadata(path, meta);
+  const s = m.series as Partial<SeriesMetadata> | undefined;
+  if (s === undefined) {
+    throw cliError(`${path}: is not a sequence model (it was trained without --sequence), so it cannot forecast`, "INVALID_FILE", m.text ? "it is a text model: use `backprop generate`" : "use `backprop predict` for it, or train one with `backprop train <series> --sequence`");
+  }
+  const columns = s.columns;
+  const ok =
+    isCount(s.window) && isCount(s.horizon) && typeof s.target === "string" && isStrings(columns) && columns.length > 0 && columns[0] === s.target &&
+    typeof s.targetScale === "object" && s.targetScale !== null && isNumber(s.targetScale.mean) && isNumber(s.targetScale.std) && s.targetScale.std > 0 &&
+    isCount(s.trainRows) && isCount(s.rows) && (s.transform === undefined || ["none", "log", "diff", "log-diff"].includes(s.transform));
+  if (!ok) throw cliError(`${path}: metadata.backpropCli.series is malformed (expected window, horizon, target, columns starting with the target, targetScale)`, "INVALID_FILE");
+  return m as CliMetadata & { series: SeriesMetadata };
+}
+
+/**
+ * The text metadata of a model that `train-text` saved; a clear error for any other model.
+ * @throws BackpropError `INVALID_FILE` naming the file, with a hint to the right command
+ */
+export function requireText(path: string, meta: CliMetadata | undefined): CliMetadata & { text: TextMetadata } {
+  const m = requireMetadata(path, meta);
+  const t = m.text as Partial<TextMetadata> | undefined;
+  if (t === undefined) {
+    throw cliError(`${path}: is not a text model (it was not saved by \`backprop train-text\`), so it cannot generate text`, "INVALID_FILE", m.series ? "it is a sequence model: use `backprop forecast`" : "use `backprop predict` for it");
+  }
+  const ok = (t.tokens === "chars" || t.tokens === "words") && isStrings(t.vocab) && t.vocab.length > 0 && new Set(t.vocab).size === t.vocab.length && isCount(t.seqLength) && isCount(t.step) && typeof t.start === "string";
+  if (!ok) throw cliError(`${path}: metadata.backpropCli.text is malformed (expected tokens, a vocabulary of distinct tokens, seqLength, step, start)`, "INVALID_FILE");
+  return m as CliMetadata & { text: TextMetadata };
+}
+
+/** `predict` and `evaluate` read rows: refuse sequence and text models with the command that fits. */
+export function refuseSequenceModels(path: string, meta: CliMetadata, command: string): void {
+  if (meta.series) throw cliError(`${path}: is a sequence model (windows of ${meta.series.window} steps); \`backprop ${command}\` reads single rows`, "INVALID_ARGUMENT", `use \`backprop forecast ${path} <series.csv>\``);
+  if (meta.text) throw cliError(`${path}: is a text model; \`backprop ${command}\` reads rows of numbers`, "INVALID_ARGUMENT", `use \`backprop generate ${path} --prompt "…"\``);
 }
 
 /** Writes a model in another format, keeping its metadata; returns the written paths. */

@@ -4,9 +4,14 @@ import { EXIT } from "./cli-error.js";
 import { convert, FORMATS } from "./commands/convert.js";
 import { datasets } from "./commands/datasets.js";
 import { evaluate } from "./commands/evaluate.js";
+import { forecast } from "./commands/forecast.js";
+import { generate } from "./commands/generate.js";
 import { inspect } from "./commands/inspect.js";
 import { predict } from "./commands/predict.js";
 import { readSpec, train, type TrainOptions } from "./commands/train.js";
+import { DEFAULT_VOCAB_SIZE, trainText, type TrainTextOptions } from "./commands/train-text.js";
+import { TRANSFORMS } from "./data/series.js";
+import { CELLS } from "./recurrent.js";
 import { walkthrough } from "./walkthrough.js";
 
 function positiveInt(value: string): number {
@@ -42,6 +47,12 @@ function layerList(value: string): number[] {
   });
 }
 
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number ≥ 0 (got "${value}")`);
+  return n;
+}
+
 const columnList = (value: string): string[] => value.split(",").map((c) => c.trim()).filter((c) => c.length > 0);
 
 /** The program with every command; exported so the docs can generate the CLI reference from it. */
@@ -56,12 +67,27 @@ export function createProgram(): Command {
 
   program
     .command("train")
-    .description("train a network on a CSV/JSON file or a built-in dataset and save it")
+    .description("train a network on a CSV/JSON file or a built-in dataset and save it (--sequence: a time-series forecaster)")
     .argument("[data]", "a CSV file (header row), a JSON file, - for CSV on stdin, or a built-in dataset name (see `backprop datasets`)")
     .option("--target <column>", "the column to predict (CSV/JSON)")
-    .option("--features <columns>", "comma-separated feature columns (default: all but the target)", columnList)
+    .option("--features <columns>", "comma-separated feature columns (default: all but the target; with --sequence: none, the target's own past only)", columnList)
     .addOption(new Option("--task <task>", "force the task (a non-numeric target is always classification)").choices(["classification", "regression"]))
-    .addOption(new Option("--model <preset>", "mlp: Dense layers of --layers units; cnn: convolutions and pooling for image data (digits, mnist)").choices(["mlp", "cnn"]).default("mlp"))
+    .addOption(
+      new Option("--model <preset>", "mlp (default): Dense layers of --layers units; cnn: convolutions and pooling for image data (digits, mnist); with --sequence: lstm (the default there), gru, rnn, or mlp on the flattened window")
+        .choices(["mlp", "cnn", ...CELLS]),
+    )
+    .option(
+      "--sequence",
+      "time series: windows of --window rows of the target (and --features) predict its next --horizon values; the last --validation-split of the rows validates (windows after the last training target, scaling fitted on the training rows only)",
+    )
+    .option("--window <n>", "--sequence: steps per window (default: 12)", nonNegativeInt)
+    .option("--horizon <n>", "--sequence: values predicted after each window, t+1…t+n (default: 1)", nonNegativeInt)
+    .option("--units <units>", "--sequence: units per recurrent layer, comma-separated to stack (default: 32)", layerList)
+    .addOption(new Option("--cell <cell>", "--sequence: the recurrent cell (same as --model lstm|gru|rnn)").choices([...CELLS]))
+    .addOption(
+      new Option("--transform <t>", "--sequence: what the network sees of each window: diff (default: changes since the window's last value, so a trend needs no extrapolation), log-diff (relative changes, positive series), log, none (the values)")
+        .choices([...TRANSFORMS]),
+    )
     .option("--layers <units>", "units per hidden layer (mlp), comma-separated", layerList, [16, 8])
     .option("--activation <name>", "activation of the hidden layers", "relu")
     .option("--loss <name>", "loss: auto (cross-entropy for classes, MSE for numbers), ce, bce, mse, mae, huber, …", "auto")
@@ -95,6 +121,63 @@ export function createProgram(): Command {
       }
       if (flags["resume"] && cmd.getOptionValueSource("epochs") !== "cli" && spec.epochs === undefined) merged["epochs"] = 0;
       process.exitCode = await train(data, merged as unknown as TrainOptions, { stdout: process.stdout, stderr: process.stderr });
+    });
+
+  program
+    .command("forecast")
+    .description("forecast the next values of a time series with a model from `train --sequence` (a univariate model feeds its predictions back)")
+    .argument("<model>", "a model saved by `backprop train <series> --sequence`")
+    .argument("<series>", "a CSV file with the model's columns (oldest row first; the last --window rows are read), - for stdin, or a built-in series")
+    .option("--steps <n>", "values to forecast, t+1…t+n", positiveInt, 1)
+    .addOption(new Option("--format <format>", "output format").choices(["csv", "json", "table"]).default("csv"))
+    .option("--output <file>", "write to a file (atomically) instead of stdout")
+    .action(async (modelPath: string, data: string, flags: { steps: number; format: "csv" | "json" | "table"; output?: string }) => {
+      process.exitCode = await forecast(modelPath, data, flags, process.stdout);
+    });
+
+  program
+    .command("train-text")
+    .description("train a character- (or word-) level language model on a text file and save it")
+    .argument("<corpus>", "a UTF-8 text file, or a built-in corpus (alice)")
+    .addOption(new Option("--tokens <kind>", "chars: every character; words: lower-cased words and punctuation (rare words → <unk>)").choices(["chars", "words"]).default("chars"))
+    .option("--vocab-size <n>", `--tokens words: vocabulary size, <unk> included (default: ${DEFAULT_VOCAB_SIZE})`, positiveInt)
+    .option("--seq-length <n>", "tokens per training sequence; the next token is predicted at every step", positiveInt, 40)
+    .option("--step <n>", "tokens between sequence starts (default: a quarter of --seq-length: overlapping sequences, 4× more per epoch)", positiveInt)
+    .addOption(new Option("--model <cell>", "the recurrent cell").choices([...CELLS]).default("lstm"))
+    .addOption(new Option("--cell <cell>", "same as --model").choices([...CELLS]))
+    .option("--units <n>", "units per recurrent layer", positiveInt, 128)
+    .option("--layers <n>", "recurrent layers stacked", positiveInt, 1)
+    .option("--embedding-dim <n>", "length of each token's learned vector (the Embedding layer)", positiveInt, 32)
+    .option("--optimizer <name>", "optimizer", "adam")
+    .option("--lr <rate>", "learning rate", positiveNumber, 0.005)
+    .option("--clip-norm <n>", "rescale each step's gradients to at most this global norm (recurrent nets need it)", positiveNumber, 1)
+    .option("--epochs <n>", "number of epochs", positiveInt, 15)
+    .option("--batch-size <n>", "sequences per gradient step", positiveInt, 32)
+    .option("--seed <n>", "seed for weights, shuffling and the samples", nonNegativeInt, 1)
+    .option("--validation-split <fraction>", "the last fraction of the text held out for validation", fraction, 0.1)
+    .addOption(new Option("--dtype <dtype>", "float32 or float64").choices(["float32", "float64"]).default("float32"))
+    .option("--no-shuffle", "keep the sequence order")
+    .option("--sample-every <n>", "print a sample every N epochs (0: never)", nonNegativeInt, 1)
+    .option("--sample-length <n>", "tokens per sample (default: 200 characters or 50 words)", positiveInt)
+    .option("--temperature <t>", "sampling temperature of the samples (0: greedy)", nonNegativeNumber, 0.8)
+    .option("--save <file>", "where to save the trained model (written atomically)")
+    .option("--checkpoint-every <n>", "also save to --save every N epochs", positiveInt)
+    .option("--quiet", "print only where the model was saved", false)
+    .option("--json", "print one JSON record per epoch (and per sample) and a final summary", false)
+    .action(async (corpus: string, flags: TrainTextOptions) => {
+      process.exitCode = await trainText(corpus, flags, { stdout: process.stdout, stderr: process.stderr });
+    });
+
+  program
+    .command("generate")
+    .description("generate text with a model from `train-text`, streamed token by token")
+    .argument("<model>", "a model saved by `backprop train-text`")
+    .option("--prompt <text>", "text to start from (default: the corpus' first token); a character model rejects unknown characters, a word model reads unknown words as <unk>", "")
+    .option("--length <n>", "tokens to generate", positiveInt, 200)
+    .option("--temperature <t>", "below 1 safer, above 1 wilder; 0 always takes the most likely token", nonNegativeNumber, 0.8)
+    .option("--seed <n>", "seed of the sampling: same seed, same text", nonNegativeInt, 1)
+    .action(async (modelPath: string, flags: { prompt: string; length: number; temperature: number; seed: number }) => {
+      process.exitCode = await generate(modelPath, flags, process.stdout, process.stderr);
     });
 
   program

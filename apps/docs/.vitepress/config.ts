@@ -24,6 +24,8 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: "Optimizers", link: "/guide/optimizers" },
       { text: "Layers and training", link: "/guide/training" },
       { text: "Convolutional networks", link: "/guide/convolutional" },
+      { text: "Time series", link: "/guide/time-series" },
+      { text: "Text generation", link: "/guide/text-generation" },
       { text: "Saving and exporting", link: "/guide/serialization" },
     ],
   },

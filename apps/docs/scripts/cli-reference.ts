@@ -38,16 +38,22 @@ export interface CliCommand {
 }
 
 const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+// NOTE: outside code spans VitePress compiles markdown as a Vue template, where `<unk>` opens an element.
+const prose = (text: string): string =>
+  cell(text)
+    .split(/(`[^`]*`)/)
+    .map((part) => (part.startsWith("`") ? part : part.replace(/</g, "&lt;").replace(/>/g, "&gt;")))
+    .join("");
 
 /** Appends the allowed values as a sentence of their own. */
 function withChoices(description: string, choices: readonly string[] | undefined): string {
-  if (!choices) return cell(description);
+  if (!choices) return prose(description);
   const stop = /[.!?)]$/.test(description) ? "" : ".";
-  return `${cell(description)}${stop} One of ${choices.map((c) => `\`${c}\``).join(", ")}.`;
+  return `${prose(description)}${stop} One of ${choices.map((c) => `\`${c}\``).join(", ")}.`;
 }
 
 function defaultText(value: unknown): string {
-  if (value === undefined) return "";
+  if (value === undefined || value === "") return "";
   if (Array.isArray(value)) return `\`${value.join(",")}\``;
   return `\`${String(value)}\``;
 }
@@ -101,11 +107,11 @@ export function renderCliReference(program: CliCommand): string {
     "",
     "| command | what it does |",
     "| --- | --- |",
-    ...program.commands.map((c) => `| [\`${c.name()}\`](#${c.name()}) | ${cell(c.description())} |`),
+    ...program.commands.map((c) => `| [\`${c.name()}\`](#${c.name()}) | ${prose(c.description())} |`),
     "",
   ];
   for (const command of program.commands) {
-    lines.push(`### ${command.name()}`, "", command.description(), "", "```sh", `${name} ${command.name()} ${command.usage()}`, "```", "");
+    lines.push(`### ${command.name()}`, "", prose(command.description()), "", "```sh", `${name} ${command.name()} ${command.usage()}`, "```", "");
     if (command.registeredArguments.length > 0) lines.push(...argumentRows(command.registeredArguments), "");
     if (command.options.length > 0) lines.push(...optionRows(command.options), "");
   }

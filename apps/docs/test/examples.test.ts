@@ -118,6 +118,41 @@ describe("the guides' code samples run and do what the pages say", () => {
     expect(scores["accuracy"]).toBeGreaterThan(0.9);
   });
 
+  sample("time-series", async () => {
+    const { forecast, loss, series } = await import("../examples/time-series.js");
+    // The noise alone has variance 0.01: the LSTM has learned the signal, not memorised noise.
+    expect(loss).toBeLessThan(0.03);
+    // The 24-step forecast follows the next period of the clean sine (fed its own predictions).
+    forecast.forEach((v, k) => expect(Math.abs(v - Math.sin((2 * Math.PI * (series.length + k)) / 24))).toBeLessThan(0.35));
+  });
+
+  sample("text-generation", async () => {
+    const { chars, generate, history, sample, text } = await import("../examples/text-generation.js");
+    expect(history.history["loss"]?.at(-1)).toBeLessThan(0.2);
+    expect([...sample].every((c) => chars.includes(c))).toBe(true);
+    expect(sample).toHaveLength(40);
+    // It learned the sentence: what follows the prompt is the text that follows it.
+    expect(text).toContain(`the quick ${sample.slice(0, 20)}`);
+    expect(generate("the quick ", 40, 0.5, 7)).toBe(sample);
+  });
+
+  sample("rnn-trace", async () => {
+    const { lstm, trace } = await import("../examples/rnn-trace.js");
+    const hidden = (lstm.timeSteps?.["hidden"] as number[][][])[0]!.map((s) => s[0]!);
+    const cell = (lstm.timeSteps?.["cell"] as number[][][])[0]!.map((s) => s[0]!);
+    const gate = (name: string) => (lstm.timeSteps?.[name] as number[][][])[0]!.map((s) => s[0]!);
+    // The page's equations, recomputed from the printed gates: c = f·c₋₁ + i·g, h = o·tanh(c).
+    let c = 0;
+    for (let t = 0; t < 3; t++) {
+      c = gate("forget")[t]! * c + gate("input")[t]! * gate("candidate")[t]!;
+      expect(cell[t]).toBeCloseTo(c, 14);
+      expect(hidden[t]).toBeCloseTo(gate("output")[t]! * Math.tanh(c), 14);
+    }
+    // c₀ = 0, so the first forget gate gets no gradient.
+    expect((lstm.timeStepGradients?.["forget"] as number[][][])[0]![0]![0]).toBe(0);
+    expect(trace.lossAfter).toBeLessThan(trace.loss);
+  });
+
   sample("custom-layer", async () => {
     const { check, model, restored, x } = await import("../examples/custom-layer.js");
     expect(check.ok).toBe(true);

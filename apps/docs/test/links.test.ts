@@ -57,6 +57,8 @@ describe("links of the built site", () => {
       "guide/optimizers.html",
       "guide/training.html",
       "guide/convolutional.html",
+      "guide/time-series.html",
+      "guide/text-generation.html",
       "guide/serialization.html",
       "performance.html",
       "reference/cli.html",

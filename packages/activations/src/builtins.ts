@@ -4,7 +4,7 @@ import { describeValue, jsonEqual } from "./config.js";
 import { elu, type EluConfig } from "./elu.js";
 import { gaussian } from "./gaussian.js";
 import { gelu, type GeluConfig } from "./gelu.js";
-import { hardSigmoid } from "./hard-sigmoid.js";
+import { hardSigmoidWith, type HardSigmoidConfig } from "./hard-sigmoid.js";
 import { hardTanh } from "./hard-tanh.js";
 import { identity } from "./identity.js";
 import { leakyRelu, type LeakyReluConfig } from "./leaky-relu.js";
@@ -65,7 +65,7 @@ export function builtinActivations(): Readonly<Record<string, ActivationFactory>
     silu: fixedFactory(silu),
     swish: fixedFactory(silu, "swish"),
     mish: fixedFactory(mish),
-    hardSigmoid: fixedFactory(hardSigmoid),
+    hardSigmoid: (config) => hardSigmoidWith(config as HardSigmoidConfig | undefined),
     hardTanh: fixedFactory(hardTanh),
     relu6: fixedFactory(relu6),
     sinusoid: fixedFactory(sinusoid),

@@ -23,7 +23,7 @@ export { softplus } from "./softplus.js";
 export { softsign } from "./softsign.js";
 export { silu } from "./silu.js";
 export { mish } from "./mish.js";
-export { hardSigmoid } from "./hard-sigmoid.js";
+export { hardSigmoid, hardSigmoidWith, type HardSigmoidConfig } from "./hard-sigmoid.js";
 export { hardTanh } from "./hard-tanh.js";
 export { relu6 } from "./relu6.js";
 export { sinusoid } from "./sinusoid.js";

@@ -117,6 +117,7 @@ export {
   silu,
   mish,
   hardSigmoid,
+  hardSigmoidWith,
   hardTanh,
   relu6,
   sinusoid,
@@ -130,6 +131,7 @@ export {
   type LeakyReluConfig,
   type EluConfig,
   type GeluConfig,
+  type HardSigmoidConfig,
 } from "@backprop/activations";
 export {
   defineOptimizer,
@@ -407,6 +409,7 @@ export {
   type SafetensorsContents,
   type OnnxExportOptions,
   type TfjsExportOptions,
+  type TfjsLoadOptions,
   type ModelFormat,
   type EncodeOptions,
   type EncodedModel,

@@ -205,6 +205,9 @@ export class Dense implements Layer {
   private yPool: BufferPool | undefined;
   private dzPool: BufferPool | undefined;
   private dxPool: BufferPool | undefined;
+  // Buffers for `[batch, time, in]` inputs of another length than the built one (a recurrent
+  // model generating one step at a time), by per-sample shape.
+  private readonly otherShapes = new Map<string, { z: BufferPool; y: BufferPool; dz: BufferPool; dx: BufferPool }>();
   private lastX: Tensor | undefined;
   private lastXm: Matrix | undefined;
   private lastZ: Tensor | undefined;
@@ -351,6 +354,38 @@ export class Dense implements Layer {
     this.dxPool = new BufferPool(inputShape, ctx.dtype);
   }
 
+  /**
+   * Switches the layer's buffers to those of another per-sample input shape (same rank and width,
+   * other time length), or back to the built shape's (`undefined`).
+   */
+  private usePoolsFor(sample: Shape | undefined): void {
+    const built = this.otherShapes.get("built") ?? { z: this.zPool as BufferPool, y: this.yPool as BufferPool, dz: this.dzPool as BufferPool, dx: this.dxPool as BufferPool };
+    this.otherShapes.set("built", built);
+    let pools = built;
+    if (sample !== undefined) {
+      const key = sample.join("x");
+      const found = this.otherShapes.get(key);
+      if (found) {
+        pools = found;
+      } else {
+        const dtype = this.kernel.value.dtype;
+        const out = [...sample.slice(0, -1), this.units];
+        const z = new BufferPool(out, dtype);
+        pools = { z, y: isIdentity(this.activation) ? z : new BufferPool(out, dtype), dz: new BufferPool(out, dtype), dx: new BufferPool(sample, dtype) };
+        // NOTE: a stream of new lengths must not keep every buffer alive.
+        if (this.otherShapes.size >= 33) {
+          this.otherShapes.clear();
+          this.otherShapes.set("built", built);
+        }
+        this.otherShapes.set(key, pools);
+      }
+    }
+    this.zPool = pools.z;
+    this.yPool = pools.y;
+    this.dzPool = pools.dz;
+    this.dxPool = pools.dx;
+  }
+
   /** `y = f(x·W + b)` for a batch. */
   forward(x: Tensor, _ctx?: ForwardContext): Tensor {
     const kernel = this.kernel;
@@ -362,6 +397,8 @@ export class Dense implements Layer {
       );
     }
     const batch = x.shape[0] as number;
+    if (x.rank > 2 && !sameInnerShape(x, this.builtShape as Shape)) this.usePoolsFor(x.shape.slice(1));
+    else if (this.otherShapes.size > 0) this.usePoolsFor(undefined);
     const zm = (this.zPool as BufferPool).matrix(batch);
     this.forwardProduct.run(xm, kernel.value, zm);
     if (this.biasRow) addRowVector(zm, this.biasRow, zm);
@@ -482,6 +519,12 @@ export class Dense implements Layer {
       ...(this.lastDx ? { inputGradient: this.lastDx } : {}),
     };
   }
+}
+
+/** Whether `x`'s per-sample shape is `sample`. */
+function sameInnerShape(x: Tensor, sample: Shape): boolean {
+  for (let i = 0; i < sample.length; i++) if (x.shape[i + 1] !== sample[i]) return false;
+  return true;
 }
 
 function notBuilt(name: string): BackpropError {

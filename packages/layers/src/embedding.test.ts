@@ -193,7 +193,13 @@ describe("Embedding", () => {
     expect(errorCode(() => fixed.computeOutputShape([4, 1]))).toBe("SHAPE_MISMATCH");
     const layer = built({ inputDim: 5, outputDim: 2 }, [3]);
     expect(errorCode(() => layer.backward(Tensor.zeros([1, 3, 2])))).toBe("INVALID_STATE");
-    expect(messageOf(() => layer.forward(Tensor.zeros([2, 4])))).toBe("SHAPE_MISMATCH: embedding: input is 2×4 (expected n×3 ids)");
+    expect(messageOf(() => layer.forward(Tensor.zeros([2, 4, 1])))).toBe("SHAPE_MISMATCH: embedding: input is [2, 4, 1] (expected n×3 ids)");
+    // Sequences of ids may have another length than the built one (generation feeds one id at a time).
+    const longer = layer.forward(Tensor.fromArray([[1, 2, 3, 4]]));
+    expect(longer.shape).toEqual([1, 4, 2]);
+    expect(Array.from(longer.data.subarray(0, 6))).toEqual(Array.from(layer.forward(Tensor.fromArray([[1, 2, 3]])).data));
+    layer.forward(Tensor.fromArray([[4]]), { training: true });
+    expect(layer.backward(Tensor.fromArray([[[1, 1]]])).shape).toEqual([1, 1]);
     layer.forward(Tensor.zeros([2, 3]));
     expect(errorCode(() => layer.backward(Tensor.zeros([2, 3, 3])))).toBe("SHAPE_MISMATCH");
   });

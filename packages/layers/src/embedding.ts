@@ -97,6 +97,8 @@ export class Embedding implements Layer {
   private shape: Shape | undefined;
   private yPool: BufferPool | undefined;
   private dxPool: BufferPool | undefined;
+  // Sequences of ids may be of any length (generation feeds one id at a time): buffers per length.
+  private readonly poolsByLength = new Map<number, { y: BufferPool; dx: BufferPool }>();
   // The ids of the last forward, checked and as integers: backward reads these rather than the
   // input, which the caller may have reused by then. Grows to the largest batch, never shrinks.
   private ids = new Int32Array(0);
@@ -203,10 +205,12 @@ export class Embedding implements Layer {
    */
   forward(x: Tensor, _ctx?: ForwardContext): Tensor {
     const embeddings = this.embeddings;
-    const shape = this.shape as Shape;
-    if (!hasSampleShape(x, shape)) {
-      throw new BackpropError("SHAPE_MISMATCH", `${this.name}: input is ${shapeString(x)} (expected ${batchShapeText(shape)} ids)`);
+    const built = this.shape as Shape;
+    const anyLength = built.length === 1 && x.rank === 2 && (x.shape[1] as number) > 0;
+    if (!anyLength && !hasSampleShape(x, built)) {
+      throw new BackpropError("SHAPE_MISMATCH", `${this.name}: input is ${shapeString(x)} (expected ${batchShapeText(built)} ids)`);
     }
+    const shape = anyLength ? [x.shape[1] as number] : built;
     const xd = x.data;
     const count = xd.length;
     if (this.ids.length < count) this.ids = new Int32Array(count);
@@ -220,7 +224,7 @@ export class Embedding implements Layer {
     }
     const width = this.outputDim;
     const table = embeddings.value.data;
-    const y = (this.yPool as BufferPool).get(x.shape[0] as number);
+    const y = this.pools(shape).y.get(x.shape[0] as number);
     const yd = y.data;
     for (let i = 0, out = 0; i < count; i++, out += width) {
       const row = (ids[i] as number) * width;
@@ -232,6 +236,22 @@ export class Embedding implements Layer {
     this.lastDy = undefined;
     this.lastDx = undefined;
     return y;
+  }
+
+  /** The output and input-gradient buffers for samples of `shape` (the built one, or another sequence length). */
+  private pools(shape: Shape): { y: BufferPool; dx: BufferPool } {
+    const built = this.shape as Shape;
+    if (shape.length !== 1 || shape[0] === built[0]) return { y: this.yPool as BufferPool, dx: this.dxPool as BufferPool };
+    const steps = shape[0] as number;
+    let pools = this.poolsByLength.get(steps);
+    if (!pools) {
+      const dtype = this.embeddings.value.dtype;
+      pools = { y: new BufferPool([steps, this.outputDim], dtype), dx: new BufferPool([steps], dtype) };
+      // NOTE: a stream of new lengths (a growing prompt) must not keep every buffer alive.
+      if (this.poolsByLength.size >= 32) this.poolsByLength.clear();
+      this.poolsByLength.set(steps, pools);
+    }
+    return pools;
   }
 
   private badId(id: number, index: number, shape: Shape): BackpropError {
@@ -274,7 +294,7 @@ export class Embedding implements Layer {
       }
       if (this.regularizer) addRegularizerGradient(this.regularizer, embeddings.value, embeddings.grad);
     }
-    const dx = (this.dxPool as BufferPool).get(x.shape[0] as number);
+    const dx = this.pools(x.shape.slice(1)).dx.get(x.shape[0] as number);
     this.lastDy = dy;
     if (ctx.inputGradient === false) {
       this.lastDx = undefined;

@@ -21,7 +21,7 @@ export {
 export { modelToSafetensors, modelFromSafetensors, SAFETENSORS_MODEL_KEY } from "./model-safetensors.js";
 export { modelToOnnx, ONNX_OPSET, ONNX_ACTIVATIONS, type OnnxExportOptions } from "./onnx-export.js";
 export { modelFromOnnx, readOnnxMetadata, ONNX_IMPORT_OPS } from "./onnx-import.js";
-export { modelToTfjs, modelFromTfjs, readTfjsMetadata, type TfjsExportOptions } from "./tfjs.js";
+export { modelToTfjs, modelFromTfjs, readTfjsMetadata, type TfjsExportOptions, type TfjsLoadOptions } from "./tfjs.js";
 export {
   encodeModel,
   decodeModel,

@@ -1,4 +1,4 @@
-import { BackpropError } from "@backprop/linalg";
+import { BackpropError, type JsonObject } from "@backprop/linalg";
 import type { Layer } from "@backprop/layers";
 
 /*
@@ -48,9 +48,12 @@ export function configSides(where: string, layer: Layer): readonly [readonly [nu
   throw badConfig(where, layer, "padding", v, "[[top, bottom], [left, right]] of integers ≥ 0");
 }
 
-/** An L1/L2 regularizer's `{ l1, l2 }`, or null for none. */
-export function configRegularizer(where: string, layer: Layer, key: string): { l1: number; l2: number } | null {
-  const v = layer.getConfig()[key];
+/**
+ * An L1/L2 regularizer's `{ l1, l2 }`, or null for none; from `config` when given (the stored
+ * config of a layer inside a wrapper), else from the layer's own.
+ */
+export function configRegularizer(where: string, layer: Layer, key: string, config: JsonObject = layer.getConfig()): { l1: number; l2: number } | null {
+  const v = config[key];
   if (v === undefined || v === null) return null;
   if (typeof v === "object" && !Array.isArray(v)) {
     const { l1 = 0, l2 = 0 } = v as { readonly l1?: unknown; readonly l2?: unknown };

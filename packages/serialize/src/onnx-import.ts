@@ -201,11 +201,16 @@ const ACTIVATION_OPS: Readonly<Record<string, (ctx: OpContext, a: Map<string, nu
     }
     return "selu";
   },
+  // clip(alpha·x + beta, 0, 1): ours with alpha 1/6 and beta 0.5 (its own arithmetic, (x + 3)/6),
+  // else a hardSigmoid with that slope and offset (ONNX's defaults are Keras 2's 0.2 and 0.5).
   HardSigmoid: ({ loc, path }, a) => {
-    if (a.get("alpha") !== f32(1 / 6) || a.get("beta") !== 0.5) {
-      throw invalidFile(loc, `${path}.attribute`, "HardSigmoid is supported with alpha = 1/6, beta = 0.5 only");
+    const alpha = a.get("alpha") ?? f32(0.2);
+    const beta = a.get("beta") ?? 0.5;
+    if (alpha === f32(1 / 6) && beta === 0.5) return "hardSigmoid";
+    if (!(alpha > 0 && Number.isFinite(alpha) && Number.isFinite(beta))) {
+      throw invalidFile(loc, `${path}.attribute`, `HardSigmoid is supported with a finite alpha > 0 and a finite beta (got alpha ${alpha}, beta ${beta})`);
     }
-    return "hardSigmoid";
+    return { name: "hardSigmoid", config: { slope: shortestFloat32(alpha), offset: shortestFloat32(beta) } };
   },
 };
 
@@ -729,6 +734,13 @@ export function modelFromOnnx(bytes: Uint8Array, options: LoadOptions = {}): Seq
   const steps: Step[] = [];
   const chain: Chain = { shape: declared, layout: "channelsLast", pooled: false };
   const nodes = graph.node ?? [];
+  // NOTE: recurrent models export (modelToOnnx) but do not read back: say so at the op, not at the
+  // Transpose before it.
+  const recurrent = nodes.findIndex((node) => node.opType === "LSTM" || node.opType === "GRU" || node.opType === "RNN");
+  if (recurrent >= 0) {
+    const op = nodes[recurrent]?.opType as string;
+    throw invalidFile(loc, `graph.node[${recurrent}] (${op}).opType`, `operator "${op}" is not supported: recurrent models are exported to ONNX, not read back (supported: ${ONNX_IMPORT_OPS.join(", ")})`, "load the model from its native file (JSON or safetensors) or from TF.js");
+  }
   for (let n = 0; n < nodes.length; n++) {
     const node = nodes[n] as OnnxNode;
     const path = `graph.node[${n}] (${node.opType ?? "?"})`;

@@ -5,25 +5,38 @@ import {
   ActivationLayer,
   AveragePooling2D,
   BatchNormalization,
+  Bidirectional,
   Conv2D,
   Dense,
   Dropout,
+  Embedding,
   Flatten,
   GlobalAveragePooling2D,
   GlobalMaxPooling2D,
+  GRU,
   LayerNormalization,
+  LSTM,
+  Masking,
   MaxPooling2D,
   Normalization,
   Reshape,
   Sequential,
+  SimpleRNN,
+  TimeDistributed,
   ZeroPadding2D,
   type BatchNormalizationConfig,
   type Conv2DConfig,
   type DenseConfig,
+  type EmbeddingConfig,
+  type GRUConfig,
   type Layer,
   type LayerNormalizationConfig,
+  type LSTMConfig,
+  type MergeMode,
   type Pooling2DConfig,
   type RegularizerConfig,
+  type RNN,
+  type SimpleRNNConfig,
   type ZeroPadding2DConfig,
 } from "@backprop/layers";
 import type { LoadOptions } from "./custom-components.js";
@@ -32,6 +45,7 @@ import { configNumber, configPadding, configPair, configRegularizer, configSides
 import { parseJson } from "./safe-json.js";
 import { MAX_RANK, MAX_TENSOR_ELEMENTS, MAX_WIDTH } from "./schema.js";
 import { checkSampleSizes, expectedParams } from "./shape-flow.js";
+import { hasStateful, isJsonObject, recurrentSpec, storedActivation, type RecurrentKind, type RecurrentSpec } from "./recurrent-config.js";
 
 /** Options of {@link modelToTfjs}. */
 export interface TfjsExportOptions {
@@ -41,6 +55,11 @@ export interface TfjsExportOptions {
   readonly weightsFile?: string;
   /** Stored as `userDefinedMetadata`. */
   readonly metadata?: Readonly<Record<string, Json>>;
+  /**
+   * The batch size written into `batch_input_shape` (default none, `null`). Required for a model
+   * with a stateful recurrent layer: TF.js keeps a stateful layer's states for one fixed batch size.
+   */
+  readonly batchSize?: number;
 }
 
 /** Our activation names and their TensorFlow.js names, where the two functions agree. */
@@ -54,16 +73,31 @@ const FROM_TFJS: Readonly<Record<string, string>> = {
 };
 const encoder = /* @__PURE__ */ new TextEncoder();
 
-function tfjsActivation(act: Activation | undefined, layer: string): { name: string; leakyAlpha?: number } {
+/**
+ * TF.js' (Keras 2's) `hard_sigmoid`, clip(0.2·x + 0.5, 0, 1), as our activation: our default
+ * hardSigmoid is Keras 3's (x + 3)/6, another function.
+ */
+const TFJS_HARD_SIGMOID = { name: "hardSigmoid", config: { slope: 0.2, offset: 0.5 } } as const;
+
+/** An activation as a layer's config stores it (an `Activation` object fits too). */
+type StoredActivation = { readonly name: string; readonly config: Readonly<Record<string, Json>> };
+
+function tfjsActivation(act: StoredActivation | undefined, layer: string): { name: string; leakyAlpha?: number } {
   if (act === undefined) return { name: "linear" };
   const { name, config } = act;
   if (name === "leakyRelu") return { name: "linear", leakyAlpha: typeof config["alpha"] === "number" ? config["alpha"] : 0.01 };
   if (name === "elu" && (config["alpha"] ?? 1) === 1) return { name: "elu" };
+  if (name === "hardSigmoid" && config["slope"] === TFJS_HARD_SIGMOID.config.slope && config["offset"] === TFJS_HARD_SIGMOID.config.offset) {
+    return { name: "hard_sigmoid" };
+  }
   const mapped = Object.hasOwn(TO_TFJS, name) ? TO_TFJS[name] : undefined;
   if (mapped === undefined) {
     throw new BackpropError(
       "INVALID_ARGUMENT",
-      `modelToTfjs: layer "${layer}" uses the activation "${name}", which TensorFlow.js lacks (supported: ${[...Object.keys(TO_TFJS), "leakyRelu", "elu (alpha 1)"].join(", ")})`,
+      `modelToTfjs: layer "${layer}" uses the activation "${name}"${name === "hardSigmoid" ? ` with config ${JSON.stringify(config)}` : ""}, which TensorFlow.js lacks (supported: ${[...Object.keys(TO_TFJS), "leakyRelu", "elu (alpha 1)", "hardSigmoid { slope: 0.2, offset: 0.5 }"].join(", ")})`,
+      name === "hardSigmoid"
+        ? { hint: 'TF.js\' hard_sigmoid is clip(0.2·x + 0.5, 0, 1), ours (x + 3)/6 by default: use { name: "hardSigmoid", config: { slope: 0.2, offset: 0.5 } }' }
+        : {},
     );
   }
   return { name: mapped };
@@ -83,19 +117,20 @@ interface TfjsLayerOut {
 }
 
 /**
- * Writes one layer; `name` is a TF.js-safe layer name, `index` gives its parameters' names,
- * `inputShape` is the per-sample shape the layer reads.
+ * Writes one layer; `name` is a TF.js-safe layer name, `prefix` starts its parameters' names
+ * (`layers.3`, or `layers.3.layer` inside a TimeDistributed), `inputShape` is the per-sample
+ * shape the layer reads.
  */
-type TfjsEmitter = (layer: Layer, name: string, index: number, inputShape: Shape) => TfjsLayerOut;
+type TfjsEmitter = (layer: Layer, name: string, prefix: string, inputShape: Shape) => TfjsLayerOut;
 
-function param(layer: Layer, index: number, local: string): Param | undefined {
-  return layer.params().find((p) => p.name === `layers.${index}.${local}`);
+function param(layer: Layer, prefix: string, local: string): Param | undefined {
+  return layer.params().find((p) => p.name === `${prefix}.${local}`);
 }
 
-function requiredParam(layer: Layer, index: number, local: string): Param {
-  const p = param(layer, index, local);
+function requiredParam(layer: Layer, prefix: string, local: string): Param {
+  const p = param(layer, prefix, local);
   if (p === undefined) {
-    throw new BackpropError("INVALID_ARGUMENT", `modelToTfjs: layer "${layer.name}" (${layer.className}) has no parameter "layers.${index}.${local}"`);
+    throw new BackpropError("INVALID_ARGUMENT", `modelToTfjs: layer "${layer.name}" (${layer.className}) has no parameter "${prefix}.${local}"`);
   }
   return p;
 }
@@ -104,9 +139,9 @@ const common = { trainable: true, dtype: "float32" } as const;
 const WHERE = "modelToTfjs";
 const channelsLast = { data_format: "channels_last" } as const;
 
-/** Our `{ l1, l2 }` as Keras' / TF.js' `L1L2` regularizer (or null). */
-function regularizerOut(layer: Layer, key: string): JsonObject | null {
-  const r = configRegularizer(WHERE, layer, key);
+/** Our `{ l1, l2 }` as Keras' / TF.js' `L1L2` regularizer (or null); from `config` when given. */
+function regularizerOut(layer: Layer, key: string, config?: JsonObject): JsonObject | null {
+  const r = configRegularizer(WHERE, layer, key, config);
   return r === null ? null : { class_name: "L1L2", config: { l1: r.l1, l2: r.l2 } };
 }
 
@@ -144,14 +179,92 @@ function activationLayer(act: Activation | undefined, name: string, where: strin
     : { class_name: "Activation", config: { name, activation: a.name, ...common } };
 }
 
+/** The TF.js classes of our recurrent layers (and of an RNN of their cells). */
+type TfjsRecurrentClass = "LSTM" | "GRU" | "SimpleRNN";
+const TFJS_CLASS: Readonly<Record<RecurrentKind, TfjsRecurrentClass>> = { lstm: "LSTM", gru: "GRU", simpleRnn: "SimpleRNN" };
+
+/** A cell activation TF.js has as a function (a leaky ReLU needs a layer of its own, impossible inside a cell). */
+function cellActivationOut(owner: Layer, config: JsonObject, key: string, fallback: string): string {
+  const act = tfjsActivation(storedActivation(config, key, fallback), owner.name);
+  if (act.leakyAlpha !== undefined) {
+    throw new BackpropError("INVALID_ARGUMENT", `modelToTfjs: layer "${owner.name}" uses leakyRelu as its ${key}, which TensorFlow.js has only as a layer, not inside a recurrent cell`);
+  }
+  return act.name;
+}
+
+/**
+ * One TF.js LSTM, GRU or SimpleRNN: its config (Keras' keys) and weights `<weights>/kernel`,
+ * `<weights>/recurrent_kernel`, `<weights>/bias` — our parameters, copied (the layouts are
+ * Keras' in both: kernel `[inputDim, gates·units]`, gates i,f,c,o and z,r,h).
+ */
+function recurrentOut(owner: Layer, spec: RecurrentSpec, name: string, weights: string, weight: (local: string) => Param | undefined): TfjsLayerOut {
+  const { config: c } = spec;
+  const tfjsClass = TFJS_CLASS[spec.kind];
+  if (c["returnState"] === true) {
+    throw new BackpropError("INVALID_ARGUMENT", `modelToTfjs: layer "${owner.name}" has returnState, which gives several outputs where a Sequential model passes one tensor`, {
+      hint: "set returnState: false for the export (use layer.call() for the states in your own code)",
+    });
+  }
+  if (tfjsClass === "GRU" && c["resetAfter"] !== false) {
+    throw new BackpropError("INVALID_ARGUMENT", `modelToTfjs: layer "${owner.name}" is a GRU with resetAfter: true, which TensorFlow.js 4 lacks (its GRU refuses reset_after: true)`, {
+      hint: "train a GRU with resetAfter: false to run it in TF.js; ONNX export (linear_before_reset) and our own formats keep resetAfter: true",
+    });
+  }
+  const need = (local: string): Param => {
+    const p = weight(local);
+    if (p === undefined) throw new BackpropError("INVALID_ARGUMENT", `modelToTfjs: layer "${owner.name}" (${owner.className}) has no parameter "${local}"`);
+    return p;
+  };
+  const kernel = need("kernel").value;
+  const recurrent = need("recurrentKernel").value;
+  const bias = weight("bias")?.value;
+  const out: TfjsWeight[] = [
+    { name: `${weights}/kernel`, shape: kernel.shape, data: kernel.data },
+    { name: `${weights}/recurrent_kernel`, shape: recurrent.shape, data: recurrent.data },
+  ];
+  if (bias) out.push({ name: `${weights}/bias`, shape: bias.shape, data: bias.data });
+  const gated = tfjsClass !== "SimpleRNN";
+  const config: JsonObject = {
+    name,
+    units: recurrent.shape[0] as number,
+    activation: cellActivationOut(owner, c, "activation", "tanh"),
+    ...(gated ? { recurrent_activation: cellActivationOut(owner, c, "recurrentActivation", "sigmoid") } : {}),
+    use_bias: bias !== undefined,
+    ...(tfjsClass === "LSTM" ? { unit_forget_bias: c["unitForgetBias"] !== false } : {}),
+    kernel_regularizer: regularizerOut(owner, "kernelRegularizer", c),
+    recurrent_regularizer: regularizerOut(owner, "recurrentRegularizer", c),
+    bias_regularizer: regularizerOut(owner, "biasRegularizer", c),
+    dropout: 0,
+    recurrent_dropout: 0,
+    ...(gated ? { implementation: 2 } : {}),
+    ...(tfjsClass === "GRU" ? { reset_after: false } : {}),
+    return_sequences: c["returnSequences"] === true,
+    return_state: false,
+    go_backwards: c["goBackwards"] === true,
+    stateful: c["stateful"] === true,
+    unroll: false,
+    ...common,
+  };
+  return { layers: [{ class_name: tfjsClass, config }], weights: out };
+}
+
+/** An LSTM, GRU or SimpleRNN, or an RNN of one of their cells. */
+const recurrentEmitter: TfjsEmitter = (layer, name, prefix) =>
+  recurrentOut(layer, recurrentSpec(WHERE, layer, layer.className, layer.getConfig()), name, name, (local) => param(layer, prefix, local));
+
+/** A TF.js-safe name (letters, digits, `_`, `.`, `-`, a letter first), else `fallback`. */
+const safeName = (name: unknown, fallback: string): string => (typeof name === "string" && /^[A-Za-z][\w.-]*$/.test(name) ? name : fallback);
+
+const MERGE_MODES: readonly string[] = ["concat", "sum", "mul", "ave"];
+
 /**
  * One entry per layer class (its `className`): a new layer type with a TF.js form adds one line
  * here. Each reads the layer's parameters by name, the way `paramShapes` announces them.
  */
 const TFJS_EMITTERS: Readonly<Record<string, TfjsEmitter>> = {
-  dense: (layer, name, index) => {
-    const kernel = requiredParam(layer, index, "kernel").value;
-    const bias = param(layer, index, "bias")?.value;
+  dense: (layer, name, prefix) => {
+    const kernel = requiredParam(layer, prefix, "kernel").value;
+    const bias = param(layer, prefix, "bias")?.value;
     const units = kernel.shape[kernel.shape.length - 1] as number;
     const weights: TfjsWeight[] = [{ name: `${name}/kernel`, shape: kernel.shape, data: kernel.data }];
     if (bias) weights.push({ name: `${name}/bias`, shape: bias.shape, data: bias.data });
@@ -164,9 +277,9 @@ const TFJS_EMITTERS: Readonly<Record<string, TfjsEmitter>> = {
     return withActivation(layer, name, "Dense", config, weights);
   },
   // The kernel is [kh, kw, in, filters] in both: a copy.
-  conv2d: (layer, name, index) => {
-    const kernel = requiredParam(layer, index, "kernel").value;
-    const bias = param(layer, index, "bias")?.value;
+  conv2d: (layer, name, prefix) => {
+    const kernel = requiredParam(layer, prefix, "kernel").value;
+    const bias = param(layer, prefix, "bias")?.value;
     const [kh, kw, , filters] = kernel.shape as [number, number, number, number];
     const weights: TfjsWeight[] = [{ name: `${name}/kernel`, shape: kernel.shape, data: kernel.data }];
     if (bias) weights.push({ name: `${name}/bias`, shape: bias.shape, data: bias.data });
@@ -191,21 +304,21 @@ const TFJS_EMITTERS: Readonly<Record<string, TfjsEmitter>> = {
   flatten: plain("Flatten", () => ({ ...channelsLast })),
   // The target with its -1 worked out: tfjs leaves a -1 axis undefined in its static shapes, and a
   // Flatten after it then refuses to build.
-  reshape: (layer, name, _index, inputShape) => ({
+  reshape: (layer, name, _prefix, inputShape) => ({
     layers: [{ class_name: "Reshape", config: { name, target_shape: [...layer.computeOutputShape(inputShape)], ...common } }],
     weights: [],
   }),
   // Keras' layer and ours: the same parameters in the same order and layout, so a copy.
-  batchNormalization: (layer, name, index) => {
+  batchNormalization: (layer, name, prefix) => {
     const weights: TfjsWeight[] = [];
     const add = (local: string, theirs: string) => {
-      const p = param(layer, index, local)?.value;
+      const p = param(layer, prefix, local)?.value;
       if (p) weights.push({ name: `${name}/${theirs}`, shape: p.shape, data: p.data });
     };
     add("gamma", "gamma");
     add("beta", "beta");
     weights.push(...(["movingMean", "movingVariance"] as const).map((local) => {
-      const p = requiredParam(layer, index, local).value;
+      const p = requiredParam(layer, prefix, local).value;
       return { name: `${name}/${local === "movingMean" ? "moving_mean" : "moving_variance"}`, shape: p.shape, data: p.data };
     }));
     const config = layer.getConfig();
@@ -227,10 +340,10 @@ const TFJS_EMITTERS: Readonly<Record<string, TfjsEmitter>> = {
       weights,
     };
   },
-  layerNormalization: (layer, name, index) => {
+  layerNormalization: (layer, name, prefix) => {
     const weights: TfjsWeight[] = [];
     for (const local of ["gamma", "beta"]) {
-      const p = param(layer, index, local)?.value;
+      const p = param(layer, prefix, local)?.value;
       if (p) weights.push({ name: `${name}/${local}`, shape: p.shape, data: p.data });
     }
     const config = layer.getConfig();
@@ -253,14 +366,81 @@ const TFJS_EMITTERS: Readonly<Record<string, TfjsEmitter>> = {
   },
   activation: (layer, name) => ({ layers: [activationLayer(layer.activation, name, layer.name)], weights: [] }),
   dropout: (layer, name) => ({ layers: [{ class_name: "Dropout", config: { name, rate: (layer.getConfig()["rate"] as number | undefined) ?? 0, ...common } }], weights: [] }),
+  // Keras' layout in both (kernel [inputDim, gates·units], gates i,f,c,o / z,r,h): a copy.
+  lstm: recurrentEmitter,
+  gru: recurrentEmitter,
+  simpleRnn: recurrentEmitter,
+  rnn: recurrentEmitter,
+  // TF.js names the two directions' weights <name>/forward_<inner>/kernel and
+  // <name>/backward_<inner>/kernel, and builds the backward copy itself (go_backwards flipped).
+  bidirectional: (layer, name, prefix) => {
+    const config = layer.getConfig();
+    const inner = config["layer"];
+    if (!isJsonObject(inner) || typeof inner["className"] !== "string" || !isJsonObject(inner["config"])) {
+      throw new BackpropError("INVALID_ARGUMENT", `modelToTfjs: layer "${layer.name}" (bidirectional) has no stored inner layer in its config (got ${short(inner)})`);
+    }
+    const spec = recurrentSpec(WHERE, layer, inner["className"], inner["config"]);
+    const mergeMode = config["mergeMode"] ?? "concat";
+    if (typeof mergeMode !== "string" || !MERGE_MODES.includes(mergeMode)) {
+      throw new BackpropError("INVALID_ARGUMENT", `modelToTfjs: layer "${layer.name}" has mergeMode ${short(mergeMode)} (expected one of: ${MERGE_MODES.join(", ")})`);
+    }
+    const innerName = safeName(inner["config"]["name"], spec.kind.toLowerCase());
+    const forward = recurrentOut(layer, spec, innerName, `${name}/forward_${innerName}`, (local) => param(layer, `${prefix}.forward`, local));
+    const backward = recurrentOut(layer, spec, innerName, `${name}/backward_${innerName}`, (local) => param(layer, `${prefix}.backward`, local));
+    return {
+      layers: [{ class_name: "Bidirectional", config: { name, merge_mode: mergeMode, layer: forward.layers[0] as JsonObject, ...common } }],
+      weights: [...forward.weights, ...backward.weights],
+    };
+  },
+  embedding: (layer, name, prefix) => {
+    const table = requiredParam(layer, prefix, "embeddings").value;
+    const config = layer.getConfig();
+    const inputLength = config["inputLength"];
+    return {
+      layers: [{
+        class_name: "Embedding",
+        config: {
+          name,
+          input_dim: table.shape[0] as number,
+          output_dim: table.shape[1] as number,
+          embeddings_regularizer: regularizerOut(layer, "embeddingsRegularizer"),
+          mask_zero: config["maskZero"] === true,
+          input_length: typeof inputLength === "number" ? inputLength : null,
+          ...common,
+        },
+      }],
+      weights: [{ name: `${name}/embeddings`, shape: table.shape, data: table.data }],
+    };
+  },
+  masking: plain("Masking", (layer) => ({ mask_value: configNumber(WHERE, layer, "maskValue") })),
+  // TF.js builds the wrapped layer in the wrapper's name scope: its weights are <name>/kernel, ….
+  // A wrapped layer that becomes several TF.js layers (Dense + LeakyReLU) has the elementwise
+  // rest follow the wrapper, where it acts on every step alike.
+  timeDistributed: (layer, name, prefix, inputShape) => {
+    const inner = (layer as { readonly layer?: unknown }).layer as Layer | undefined;
+    const emit = inner !== undefined && Object.hasOwn(TFJS_EMITTERS, inner.className) ? TFJS_EMITTERS[inner.className] : undefined;
+    if (inner === undefined || emit === undefined) {
+      throw new BackpropError(
+        "INVALID_ARGUMENT",
+        `modelToTfjs: layer "${layer.name}" wraps ${inner === undefined ? "no layer" : `a layer of type "${inner.className}", which has no TensorFlow.js equivalent`} (supported: ${Object.keys(TFJS_EMITTERS).join(", ")})`,
+      );
+    }
+    const innerName = safeName(inner.name, `${name}_${inner.className}`);
+    const out = emit(inner, innerName, `${prefix}.layer`, inputShape.slice(1));
+    const [first, ...rest] = out.layers;
+    return {
+      layers: [{ class_name: "TimeDistributed", config: { name, layer: first as JsonObject, ...common } }, ...rest],
+      weights: out.weights.map((w) => ({ ...w, name: w.name.startsWith(`${innerName}/`) ? `${name}/${w.name.slice(innerName.length + 1)}` : w.name })),
+    };
+  },
   // TF.js has no Normalization layer. Its BatchNormalization at inference is
   // (x − moving_mean) / √(moving_variance + epsilon) · gamma + beta over the last axis, which with
   // gamma 1, beta 0 and epsilon 0 is ours exactly, kept as a layer of its own: any layer may follow
   // it, the statistics stay readable, and modelFromTfjs reads it back as a Normalization.
   // Not trainable, as ours: the statistics are data, not weights to learn.
-  normalization: (layer, name, index) => {
-    const mean = requiredParam(layer, index, "mean").value;
-    const variance = requiredParam(layer, index, "variance").value;
+  normalization: (layer, name, prefix) => {
+    const mean = requiredParam(layer, prefix, "mean").value;
+    const variance = requiredParam(layer, prefix, "variance").value;
     const d = mean.size;
     return {
       layers: [{
@@ -294,12 +474,25 @@ const TFJS_EMITTERS: Readonly<Record<string, TfjsEmitter>> = {
  * - Normalization → `BatchNormalization` (gamma 1, beta 0, epsilon 0, not trainable) holding the
  *   mean and variance as its moving statistics — tfjs has no Normalization layer, and this is the
  *   same function, so the exported model takes raw inputs as `predict` does;
- * - Activation → `Activation` (or `LeakyReLU`); Dropout → `Dropout`.
+ * - Activation → `Activation` (or `LeakyReLU`); Dropout → `Dropout`;
+ * - LSTM, GRU, SimpleRNN (and an RNN of their cells) → `LSTM`, `GRU`, `SimpleRNN` (`units`,
+ *   `activation`, `recurrent_activation`, `use_bias`, `unit_forget_bias`, `return_sequences`,
+ *   `go_backwards`, `stateful`, `reset_after: false`; weights `<name>/kernel`,
+ *   `<name>/recurrent_kernel`, `<name>/bias`). TF.js 4 has no GRU with `resetAfter: true`, and
+ *   its `hard_sigmoid` is `{ name: "hardSigmoid", config: { slope: 0.2, offset: 0.5 } }` (our
+ *   default hardSigmoid, Keras 3's (x + 3)/6, has no TF.js form);
+ * - Bidirectional → `Bidirectional` (`merge_mode`, the forward layer as `layer`; weights
+ *   `<name>/forward_<inner>/…` then `<name>/backward_<inner>/…`); TimeDistributed →
+ *   `TimeDistributed` (the wrapped layer's weights `<name>/kernel`, …, as TF.js names them);
+ *   Embedding → `Embedding` (`input_dim`, `output_dim`, `mask_zero`, `input_length`; weight
+ *   `<name>/embeddings`); Masking → `Masking` (`mask_value`).
  *
  * Weight layouts are Keras' in both libraries: every weight is a copy. float64 weights are rounded
- * to float32 (the format holds float32 only).
+ * to float32 (the format holds float32 only). A model with a stateful layer needs
+ * `options.batchSize`: TF.js keeps the states of one fixed batch size.
  *
- * @throws BackpropError `NOT_BUILT`; `INVALID_ARGUMENT` for a layer or activation tfjs lacks
+ * @throws BackpropError `NOT_BUILT`; `INVALID_ARGUMENT` for a layer or activation tfjs lacks, a
+ *   stateful model without `batchSize`, a layer with `returnState`
  * @example
  * ```ts
  * const files = modelToTfjs(model); // { "model.json": …, "model.weights.bin": … }
@@ -311,7 +504,16 @@ export function modelToTfjs(model: Sequential, options: TfjsExportOptions = {}):
   const weightsFile = options.weightsFile ?? "model.weights.bin";
   const layers: JsonObject[] = [];
   const weights: TfjsWeight[] = [];
-  const safe = (name: string, i: number) => (/^[A-Za-z][\w.-]*$/.test(name) ? name : `layer_${i}`);
+  const batchSize = options.batchSize ?? null;
+  if (batchSize !== null && !(Number.isSafeInteger(batchSize) && batchSize >= 1)) {
+    throw new BackpropError("INVALID_ARGUMENT", `modelToTfjs: invalid batchSize (got ${short(batchSize)}, expected a positive integer)`);
+  }
+  const stateful = model.layers.find((layer) => hasStateful(layer.getConfig()));
+  if (stateful !== undefined && batchSize === null) {
+    throw new BackpropError("INVALID_ARGUMENT", `modelToTfjs: layer "${stateful.name}" is stateful, and TF.js keeps a stateful layer's states for one fixed batch size`, {
+      hint: "pass the batch size you will feed it: modelToTfjs(model, { batchSize: 32 })",
+    });
+  }
   let shape = model.inputShape as Shape;
   model.layers.forEach((layer, i) => {
     const emit = Object.hasOwn(TFJS_EMITTERS, layer.className) ? TFJS_EMITTERS[layer.className] : undefined;
@@ -321,13 +523,13 @@ export function modelToTfjs(model: Sequential, options: TfjsExportOptions = {}):
         `modelToTfjs: layer "${layer.name}" of type "${layer.className}" has no TensorFlow.js equivalent (supported: ${Object.keys(TFJS_EMITTERS).join(", ")})`,
       );
     }
-    const out = emit(layer, safe(layer.name, i), i, shape);
+    const out = emit(layer, safeName(layer.name, `layer_${i}`), `layers.${i}`, shape);
     shape = layer.computeOutputShape(shape);
     layers.push(...out.layers);
     weights.push(...out.weights);
   });
   const first = layers[0] as { config: JsonObject };
-  first.config = { ...first.config, batch_input_shape: [null, ...(model.inputShape as Shape)] };
+  first.config = { ...first.config, batch_input_shape: [batchSize, ...(model.inputShape as Shape)] };
   const total = weights.reduce((n, w) => n + w.data.length, 0);
   const bin = new Uint8Array(total * 4);
   const view = new DataView(bin.buffer);
@@ -375,8 +577,12 @@ function validate<T extends v.GenericSchema>(schema: T, value: unknown, loc: Fil
 
 function activationFromTfjs(name: unknown, loc: FileLocation, path: string): ActivationSpec {
   const key = typeof name === "string" ? name : "linear";
+  // TF.js' hard sigmoid is Keras 2's 0.2·x + 0.5 (clipped), ours a line with that slope and offset.
+  if (key === "hard_sigmoid" || key === "hardSigmoid") return { name: TFJS_HARD_SIGMOID.name, config: { ...TFJS_HARD_SIGMOID.config } };
   const ours = Object.hasOwn(FROM_TFJS, key) ? FROM_TFJS[key] : undefined;
-  if (ours === undefined) throw invalidFile(loc, path, `activation ${JSON.stringify(name)} is not supported (supported: ${Object.keys(FROM_TFJS).join(", ")})`);
+  if (ours === undefined) {
+    throw invalidFile(loc, path, `activation ${JSON.stringify(name)} is not supported (supported: ${[...Object.keys(FROM_TFJS), "hard_sigmoid"].join(", ")})`);
+  }
   return ours;
 }
 
@@ -553,6 +759,81 @@ function isNormalization(ctx: TfjsReadContext, epsilon: unknown, gamma: ReadWeig
     all(gamma, (x) => x === 1) && all(beta, (x) => x === 0) && variance.data.every((x) => x > 0);
 }
 
+/** Keys of every TF.js / Keras recurrent layer (their cell's and their loop's, side by side). */
+const RECURRENT_KEYS = [
+  "units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer",
+  "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer",
+  "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout",
+  "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major",
+];
+const RECURRENT_EXTRA_KEYS: Readonly<Record<TfjsRecurrentClass, readonly string[]>> = {
+  LSTM: ["recurrent_activation", "unit_forget_bias", "implementation"],
+  GRU: ["recurrent_activation", "reset_after", "implementation"],
+  SimpleRNN: [],
+};
+const TFJS_RECURRENT: readonly string[] = ["LSTM", "GRU", "SimpleRNN"];
+
+/**
+ * A TF.js LSTM, GRU or SimpleRNN as ours, with the TF.js defaults where a key is absent
+ * (`activation` tanh, `recurrent_activation` hard_sigmoid, `reset_after` false). Dropout is
+ * refused rather than dropped (we have none: a file that asks for it trains differently), and so
+ * are `return_state` (several outputs in a Sequential model) and `time_major`.
+ */
+function readRecurrent(ctx: TfjsReadContext, kind: TfjsRecurrentClass): TfjsRead & { readonly layer: RNN } {
+  checkKeys(ctx, [...RECURRENT_KEYS, ...RECURRENT_EXTRA_KEYS[kind]]);
+  noneOf(ctx, ["activity_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint"]);
+  for (const key of ["dropout", "recurrent_dropout"]) {
+    const v = ctx.config[key];
+    if (v === undefined || v === null || v === 0) continue;
+    throw invalidFile(
+      ctx.loc,
+      `${ctx.path}.config.${key}`,
+      `layer "${ctx.name}" (${ctx.className}): ${key} is not supported (got ${short(v)}, expected 0)`,
+      "our recurrent layers have no dropout; it changes training only, so setting it to 0 in the file loads a model that predicts the same",
+    );
+  }
+  onlyValue(ctx, "return_state", [false], "false (a Sequential model passes one tensor between layers)");
+  onlyValue(ctx, "time_major", [false], "false (inputs are [batch, time, features])");
+  // The same function in every implementation (TF.js always runs its implementation 2).
+  onlyValue(ctx, "implementation", [0, 1, 2], "0, 1 or 2");
+  flag(ctx, "unroll", false);
+  const c = ctx.config;
+  const useBias = flag(ctx, "use_bias", true);
+  const activation = activationFromTfjs(c["activation"] ?? "tanh", ctx.loc, `${ctx.path}.config.activation`);
+  const gated = kind !== "SimpleRNN";
+  const config = defined({
+    units: widthOf(ctx, "units"),
+    activation: activation as Json,
+    recurrentActivation: gated ? (activationFromTfjs(c["recurrent_activation"] ?? "hard_sigmoid", ctx.loc, `${ctx.path}.config.recurrent_activation`) as Json) : undefined,
+    useBias,
+    // TF.js leaves it null (falsy) unless set; it only shapes the initial bias.
+    unitForgetBias: kind === "LSTM" ? flag(ctx, "unit_forget_bias", false) : undefined,
+    // true is Keras' GRU (a separate recurrent bias, [2, 3·units]), which TF.js 4 cannot load but we can.
+    resetAfter: kind === "GRU" ? flag(ctx, "reset_after", false) : undefined,
+    returnSequences: flag(ctx, "return_sequences", false),
+    goBackwards: flag(ctx, "go_backwards", false),
+    stateful: flag(ctx, "stateful", false),
+    kernelRegularizer: regularizerIn(ctx, "kernel_regularizer"),
+    recurrentRegularizer: regularizerIn(ctx, "recurrent_regularizer"),
+    biasRegularizer: regularizerIn(ctx, "bias_regularizer"),
+  });
+  const layer = make(ctx, (): RNN => {
+    if (kind === "LSTM") return new LSTM(config as unknown as LSTMConfig);
+    if (kind === "GRU") return new GRU(config as unknown as GRUConfig);
+    return new SimpleRNN(config as unknown as SimpleRNNConfig);
+  });
+  return { layer, params: weightsOf(ctx, ["kernel", "recurrent_kernel", useBias && "bias"]) };
+}
+
+/** A wrapper's `layer`: `{ class_name, config }`. */
+function wrappedLayer(ctx: TfjsReadContext): { className: string; config: Readonly<Record<string, Json>> } {
+  const inner = ctx.config["layer"];
+  if (!isJsonObject(inner) || typeof inner["class_name"] !== "string" || !isJsonObject(inner["config"])) {
+    throw invalidFile(ctx.loc, `${ctx.path}.config.layer`, `layer "${ctx.name}" (${ctx.className}): expected the wrapped layer as { class_name, config } (got ${short(inner)})`);
+  }
+  return { className: inner["class_name"], config: inner["config"] };
+}
+
 /**
  * One entry per TF.js layer class this importer reads: a layer type with a TF.js form adds one
  * line here (its exporter entry is in `TFJS_EMITTERS`). Options we cannot honour are refused with
@@ -670,11 +951,116 @@ const TFJS_READERS: Readonly<Record<string, TfjsReader>> = {
     });
     return { layer: make(ctx, () => new LayerNormalization(config as LayerNormalizationConfig)), params: weightsOf(ctx, [scale && "gamma", center && "beta"]) };
   },
+  LSTM: (ctx) => readRecurrent(ctx, "LSTM"),
+  GRU: (ctx) => readRecurrent(ctx, "GRU"),
+  SimpleRNN: (ctx) => readRecurrent(ctx, "SimpleRNN"),
+  // The wrapped layer read twice: as the forward direction, its weights <name>/forward_<inner>/…,
+  // and as the backward one, <name>/backward_<inner>/… (ours builds the backward copy itself,
+  // go_backwards flipped, as TF.js does).
+  Bidirectional: (ctx) => {
+    checkKeys(ctx, ["layer", "merge_mode", "num_constants"]);
+    onlyValue(ctx, "num_constants", [], "null (constants are not supported)");
+    // NOTE: absent is concat; null is TF.js' "two outputs", which a Sequential model cannot pass on.
+    const mergeMode = ctx.config["merge_mode"] === undefined ? "concat" : ctx.config["merge_mode"];
+    if (typeof mergeMode !== "string" || !MERGE_MODES.includes(mergeMode)) {
+      throw invalidFile(
+        ctx.loc,
+        `${ctx.path}.config.merge_mode`,
+        `layer "${ctx.name}" (Bidirectional): merge_mode ${short(ctx.config["merge_mode"])} is not supported (expected one of: ${MERGE_MODES.join(", ")})`,
+      );
+    }
+    const inner = wrappedLayer(ctx);
+    if (!TFJS_RECURRENT.includes(inner.className)) {
+      throw invalidFile(ctx.loc, `${ctx.path}.config.layer.class_name`, `layer "${ctx.name}" (Bidirectional): wraps ${short(inner.className)} (expected one of: ${TFJS_RECURRENT.join(", ")})`);
+    }
+    const innerName = inner.config["name"];
+    if (typeof innerName !== "string") {
+      throw invalidFile(ctx.loc, `${ctx.path}.config.layer.config.name`, `layer "${ctx.name}" (Bidirectional): the wrapped layer has no name, which its weights are named after (${ctx.name}/forward_<name>/kernel)`);
+    }
+    const direction = (dir: "forward" | "backward") =>
+      readRecurrent(
+        {
+          ...ctx,
+          config: inner.config,
+          path: `${ctx.path}.config.layer`,
+          name: `${ctx.name}/${dir}_${innerName}`,
+          className: `${inner.className} in Bidirectional`,
+          weight: (local) => ctx.weight(`${dir}_${innerName}/${local}`),
+        },
+        inner.className as TfjsRecurrentClass,
+      );
+    const forward = direction("forward");
+    const backward = direction("backward");
+    return {
+      layer: make(ctx, () => new Bidirectional({ layer: forward.layer, mergeMode: mergeMode as MergeMode })),
+      params: [...forward.params, ...backward.params],
+    };
+  },
+  // TF.js builds the wrapped layer in the wrapper's name scope: its weights are <name>/kernel, ….
+  TimeDistributed: (ctx) => {
+    checkKeys(ctx, ["layer"]);
+    const inner = wrappedLayer(ctx);
+    const reader = Object.hasOwn(TFJS_READERS, inner.className) && inner.className !== "InputLayer" ? TFJS_READERS[inner.className] : undefined;
+    if (reader === undefined) {
+      throw invalidFile(ctx.loc, `${ctx.path}.config.layer.class_name`, `layer "${ctx.name}" (TimeDistributed): wraps ${short(inner.className)}, which is not supported (supported: ${Object.keys(TFJS_READERS).filter((n) => n !== "InputLayer").join(", ")})`);
+    }
+    const read = reader({
+      ...ctx,
+      config: inner.config,
+      path: `${ctx.path}.config.layer`,
+      className: `${inner.className} in TimeDistributed`,
+      inputShape: ctx.inputShape?.slice(1),
+    }) as TfjsRead;
+    return { layer: make(ctx, () => new TimeDistributed({ layer: read.layer })), params: read.params };
+  },
+  Masking: (ctx) => {
+    checkKeys(ctx, ["mask_value"]);
+    return { layer: make(ctx, () => new Masking({ maskValue: (ctx.config["mask_value"] ?? 0) as number })), params: [] };
+  },
+  Embedding: (ctx) => {
+    checkKeys(ctx, ["input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer", "activity_regularizer", "embeddings_constraint", "mask_zero", "input_length"]);
+    noneOf(ctx, ["activity_regularizer", "embeddings_constraint"]);
+    const raw = ctx.config["input_length"];
+    // Keras writes a length, or a list of one per input axis (one axis here).
+    const length = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
+    if (length !== undefined && length !== null && !(typeof length === "number" && Number.isSafeInteger(length) && length >= 1 && length <= MAX_WIDTH)) {
+      throw invalidFile(ctx.loc, `${ctx.path}.config.input_length`, `layer "${ctx.name}" (Embedding): expected null or one integer in [1, ${MAX_WIDTH}] (got ${short(raw)})`);
+    }
+    const inputLength = typeof length === "number" ? length : undefined;
+    const config = defined({
+      inputDim: widthOf(ctx, "input_dim"),
+      outputDim: widthOf(ctx, "output_dim"),
+      maskZero: flag(ctx, "mask_zero", false),
+      inputLength,
+      embeddingsRegularizer: regularizerIn(ctx, "embeddings_regularizer"),
+    });
+    return {
+      layer: make(ctx, () => new Embedding(config as unknown as EmbeddingConfig)),
+      params: weightsOf(ctx, ["embeddings"]),
+      ...(inputLength === undefined ? {} : { inputWidth: inputLength }),
+    };
+  },
 };
 
-function sampleShapeOf(input: Json | undefined, loc: FileLocation, path: string): number[] | undefined {
+/** Options of {@link modelFromTfjs}. */
+export interface TfjsLoadOptions extends LoadOptions {
+  /**
+   * The number of time steps to build the model for when the file leaves it open
+   * (`batch_input_shape: [null, null, features]`, common for recurrent models in TF.js): our
+   * models are built for one sample shape. Ignored when the file gives the length.
+   */
+  readonly sequenceLength?: number;
+}
+
+function sampleShapeOf(input: Json | undefined, loc: FileLocation, path: string, sequenceLength: number | undefined): number[] | undefined {
   if (!Array.isArray(input)) return undefined;
   const sample = input.slice(1);
+  if (input.length >= 2 && (sample[0] === null || sample[0] === undefined)) {
+    if (sequenceLength === undefined) {
+      throw invalidFile(loc, path, `the time axis (a sample's first) is open (got ${JSON.stringify(input).slice(0, 80)}): a model here is built for one sequence length`, "pass it: modelFromTfjs(files, { sequenceLength: 20 })");
+    }
+    sample[0] = sequenceLength;
+  }
   if (input.length < 2 || sample.length > MAX_RANK || !sample.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 1 && d <= MAX_WIDTH)) {
     throw invalidFile(loc, path, `expected [null, …sample axes] of positive integers (got ${JSON.stringify(input).slice(0, 80)})`);
   }
@@ -686,14 +1072,21 @@ function sampleShapeOf(input: Json | undefined, loc: FileLocation, path: string)
  * manifest's paths), one entry of a table per TF.js layer class: `Dense`, `Conv2D`,
  * `MaxPooling2D`, `AveragePooling2D`, `GlobalAveragePooling2D`, `GlobalMaxPooling2D`, `Flatten`,
  * `Reshape`, `ZeroPadding2D`, `BatchNormalization`, `LayerNormalization`, `Activation`,
- * `LeakyReLU`, `Dropout`, `InputLayer`. A frozen `BatchNormalization` with epsilon 0, gamma 1 and
+ * `LeakyReLU`, `Dropout`, `LSTM`, `GRU`, `SimpleRNN`, `Bidirectional`, `TimeDistributed`,
+ * `Embedding`, `Masking`, `InputLayer`. A frozen `BatchNormalization` with epsilon 0, gamma 1 and
  * beta 0 — how {@link modelToTfjs} writes a Normalization — reads back as a Normalization.
  * Every weight is checked against the layers' `paramShapes` before the model is built.
  *
+ * Recurrent layers take TF.js' defaults for absent keys (`recurrent_activation` `hard_sigmoid`,
+ * read as `{ name: "hardSigmoid", config: { slope: 0.2, offset: 0.5 } }`); a GRU with Keras'
+ * `reset_after: true` (bias `[2, 3·units]`) loads too. A file whose time axis is open
+ * (`batch_input_shape: [null, null, features]`) needs `options.sequenceLength`.
+ *
  * Options we cannot compute are refused, never dropped: `data_format: "channels_first"`,
  * `groups` ≠ 1, constraints, activity regularizers, a normalisation over another axis than the
- * last (`-1`, or its number, `3` for images), and any key a reader does not know. Initializers are
- * ignored (the weights come with the file).
+ * last (`-1`, or its number, `3` for images), `dropout` / `recurrent_dropout` other than 0,
+ * `return_state`, `time_major`, a Bidirectional `merge_mode` of null, and any key a reader does
+ * not know. Initializers are ignored (the weights come with the file).
  *
  * @throws BackpropError `INVALID_FILE` naming the layer, and the key or weight that cannot be read
  * @example
@@ -701,7 +1094,11 @@ function sampleShapeOf(input: Json | undefined, loc: FileLocation, path: string)
  * const model = modelFromTfjs({ "model.json": json, "group1-shard1of1.bin": bin });
  * ```
  */
-export function modelFromTfjs(files: Readonly<Record<string, Uint8Array>>, options: LoadOptions = {}): Sequential {
+export function modelFromTfjs(files: Readonly<Record<string, Uint8Array>>, options: TfjsLoadOptions = {}): Sequential {
+  const sequenceLength = options.sequenceLength;
+  if (sequenceLength !== undefined && !(Number.isSafeInteger(sequenceLength) && sequenceLength >= 1 && sequenceLength <= MAX_WIDTH)) {
+    throw new BackpropError("INVALID_ARGUMENT", `modelFromTfjs: invalid sequenceLength (got ${short(sequenceLength)}, expected an integer in [1, ${MAX_WIDTH}])`);
+  }
   const names = Object.keys(files);
   const jsonName = names.find((n) => n.endsWith(".json")) ?? "model.json";
   const loc: FileLocation = { file: options.file ?? jsonName };
@@ -750,7 +1147,7 @@ export function modelFromTfjs(files: Readonly<Record<string, Uint8Array>>, optio
     const c = l.config;
     const input = c["batch_input_shape"] ?? c["batchInputShape"];
     if (input !== undefined && input !== null && declared === undefined) {
-      declared = sampleShapeOf(input, loc, `${path}.config.batch_input_shape`);
+      declared = sampleShapeOf(input, loc, `${path}.config.batch_input_shape`, sequenceLength);
       if (reads.length === 0) shape = declared;
     }
     const reader = Object.hasOwn(TFJS_READERS, l.class_name) ? TFJS_READERS[l.class_name] : undefined;

@@ -4,7 +4,9 @@ import { cliError } from "../cli-error.js";
 import { listDatasets, loadDataset } from "../data/builtin.js";
 import { parseCsv, tableToDataset } from "../data/csv.js";
 import type { TableDataset, Task } from "../data/dataset.js";
+import { CORPORA } from "../data/corpus.js";
 import { readJsonDataset } from "../data/json.js";
+import { isSeriesName } from "./series-source.js";
 
 /** Samples loaded for training or evaluation, as plain rows, and where they came from. */
 export interface LoadedData extends TableDataset {
@@ -76,6 +78,12 @@ export function loadData(source: string, options: DataOptions): LoadedData {
     };
   }
   const isStdin = source === "-";
+  if (!isStdin && !existsSync(source) && isSeriesName(source)) {
+    throw cliError(`${source}: is a time series: train a forecaster with \`backprop train ${source} --sequence\``, "INVALID_ARGUMENT");
+  }
+  if (!isStdin && !existsSync(source) && Object.hasOwn(CORPORA, source)) {
+    throw cliError(`${source}: is a text corpus: train a language model with \`backprop train-text ${source}\``, "INVALID_ARGUMENT");
+  }
   if (!isStdin && !existsSync(source)) {
     throw cliError(`${source}: no such file or built-in dataset`, "INVALID_FILE", `built-in datasets: ${builtin.join(", ")}`);
   }

@@ -1,6 +1,6 @@
 import { Matrix } from "@backprop/linalg";
 import { applyNormalizer } from "../data/normalize.js";
-import { loadWithMetadata, requireMetadata, type CliMetadata } from "../model-file.js";
+import { loadWithMetadata, refuseSequenceModels, requireMetadata, type CliMetadata } from "../model-file.js";
 import { renderReport, scorePredictions } from "../report.js";
 import { loadData } from "./data-source.js";
 
@@ -13,6 +13,7 @@ export function targetsFor(meta: CliMetadata, y: number[][]): number[][] {
 export async function evaluate(modelPath: string, source: string, o: { target?: string; json: boolean }, out: NodeJS.WritableStream): Promise<number> {
   const { model, meta: maybe } = await loadWithMetadata(modelPath);
   const meta = requireMetadata(modelPath, maybe);
+  refuseSequenceModels(modelPath, meta, "evaluate");
   const target = o.target ?? meta.target;
   const data = loadData(source, {
     seed: meta.training.seed,

@@ -18,8 +18,12 @@ export async function inspect(path: string, o: { json: boolean }, out: NodeJS.Wr
   rows.push(["epochs trained", String(model.epoch)]);
   if (meta) {
     rows.push(["task", `${meta.task}${meta.classes ? ` (${meta.classes.join(", ")})` : ""}`]);
-    rows.push(["features", meta.features.join(", ")]);
+    if (meta.features.length > 0) rows.push(["features", meta.features.join(", ")]);
     if (meta.target) rows.push(["target", meta.target]);
+    const s = meta.series;
+    if (s) rows.push(["time series", `windows of ${s.window} steps → the next ${s.horizon}; transform ${s.transform ?? "none"}; trained on rows 1–${s.trainRows} of ${s.rows} (backprop forecast)`]);
+    const t = meta.text;
+    if (t) rows.push(["text", `${t.tokens}, vocabulary of ${t.vocab.length}, sequences of ${t.seqLength} (step ${t.step}) (backprop generate)`]);
     rows.push(["normalisation", meta.normalizer ? `${meta.normalizer.method} (outside the model: saved before the Normalization layer)` : (meta.training.normalize ?? (model.layers[0]?.className === "normalization" ? "in the model" : "none"))]);
     rows.push(["trained on", `${meta.training.source} (seed ${meta.training.seed}, validation ${meta.training.validationSplit}, batch ${meta.training.batchSize})`]);
   }

@@ -1,6 +1,6 @@
 import { Matrix, argmaxRows } from "@backprop/linalg";
 import { applyNormalizer } from "../data/normalize.js";
-import { loadWithMetadata, requireMetadata, writeAtomic } from "../model-file.js";
+import { loadWithMetadata, refuseSequenceModels, requireMetadata, writeAtomic } from "../model-file.js";
 import { loadData } from "./data-source.js";
 
 const csvCell = (v: string): string => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
@@ -17,6 +17,7 @@ export async function predict(
 ): Promise<number> {
   const { model, meta: maybe } = await loadWithMetadata(modelPath);
   const meta = requireMetadata(modelPath, maybe);
+  refuseSequenceModels(modelPath, meta, "predict");
   const data = loadData(source, { seed: meta.training.seed, needTarget: false, features: meta.features });
   const x = Matrix.fromArray(meta.normalizer ? applyNormalizer(meta.normalizer, data.x) : data.x, model.dtype);
   const p = model.predict(x).asMatrix();

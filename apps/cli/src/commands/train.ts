@@ -1,16 +1,19 @@
 import { readFileSync } from "node:fs";
 import { getActivation, listActivations } from "@backprop/activations";
-import { Dense, Dropout, Normalization, Sequential, getLoss, layerFromConfig, lossNames, type Callback, type History, type Layer } from "@backprop/layers";
+import { Dense, Dropout, Normalization, Sequential, getLoss, layerFromConfig, lossNames, type Layer } from "@backprop/layers";
 import { Matrix, Tensor, isBackpropError, type DType, type JsonObject } from "@backprop/linalg";
 import { getOptimizer, optimizerNames } from "@backprop/optimizers";
 import { lossChart } from "../chart.js";
-import { EXIT, cliError } from "../cli-error.js";
+import { cliError } from "../cli-error.js";
+import { fitWithCheckpoints } from "../fit-run.js";
+import type { SeriesTransform } from "../data/series.js";
 import { applyNormalizer, fitNormalizer, normalizationLayer, type NormalizeMethod } from "../data/normalize.js";
 import { trainValidationSplit } from "../data/split.js";
-import { loadWithMetadata, requireMetadata, saveWithMetadata, snapshotModel, writeAtomic, type CliMetadata } from "../model-file.js";
-import { progressCallback, progressMode } from "../progress.js";
+import { loadWithMetadata, requireMetadata, saveWithMetadata, type CliMetadata } from "../model-file.js";
+import { progressMode } from "../progress.js";
 import { renderReport, scorePredictions } from "../report.js";
 import { loadData } from "./data-source.js";
+import { trainSeries } from "./train-series.js";
 
 /** Flags of `backprop train`, after commander and the optional --config file are merged. */
 export interface TrainOptions {
@@ -18,8 +21,23 @@ export interface TrainOptions {
   features?: string[];
   task?: "classification" | "regression";
   layers: number[];
-  /** `"mlp"` (Dense layers of `layers` units) or `"cnn"` (a LeNet-style preset for image data). */
-  model?: "mlp" | "cnn";
+  /**
+   * `"mlp"` (Dense layers of `layers` units), `"cnn"` (a LeNet-style preset for image data), or
+   * with `sequence` a recurrent preset `"lstm" | "gru" | "rnn"` (the default there).
+   */
+  model?: "mlp" | "cnn" | "lstm" | "gru" | "rnn";
+  /** Time series: sliding windows over a column, a chronological split (see train-series.ts). */
+  sequence?: boolean;
+  /** Steps per window (`sequence`). */
+  window?: number;
+  /** Values predicted after each window (`sequence`). */
+  horizon?: number;
+  /** Units of each recurrent layer (`sequence`), e.g. [32] or [64, 32]. */
+  units?: number[];
+  /** The recurrent cell (same as `model` lstm|gru|rnn). */
+  cell?: string;
+  /** How windows are transformed before scaling (`sequence`; see `SeriesTransform`). */
+  transform?: SeriesTransform;
   /** A whole layer stack from a `--config` spec: `{ className, config }` per layer, output layer included. */
   layerSpecs?: { className: string; config: JsonObject }[];
   activation: string;
@@ -232,11 +250,19 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
   const say = (text: string) => {
     if (!o.quiet && !o.json) io.stdout.write(`${text}\n`);
   };
+  if (o.sequence) return trainSeries(source, o, io);
+  if (!o.resume) {
+    const sequenceOnly: [string, unknown][] = [["--window", o.window], ["--horizon", o.horizon], ["--units", o.units], ["--cell", o.cell], ["--transform", o.transform]];
+    const given = sequenceOnly.find(([, v]) => v !== undefined);
+    if (given) throw cliError(`${given[0]}: applies to time-series models: add --sequence`, "INVALID_ARGUMENT");
+  }
   let model: Sequential | undefined;
   let meta: CliMetadata | undefined;
   if (o.resume) {
     const loaded = await loadWithMetadata(o.resume);
     const saved = requireMetadata(o.resume, loaded.meta);
+    if (saved.series) return trainSeries(source, o, io);
+    if (saved.text) throw cliError(`${o.resume}: is a text model; \`backprop train-text\` does not resume runs yet`, "INVALID_ARGUMENT", "train a new one with more --epochs");
     model = loaded.model;
     const t = saved.training;
     meta = { ...saved, training: { ...t, epochs: o.epochs > 0 && o.epochs !== t.epochs ? o.epochs : t.epochs } };
@@ -277,6 +303,9 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
     }
   } else {
     // The model owns its input scaling: a Normalization layer fitted on the training split.
+    if (o.model === "lstm" || o.model === "gru" || o.model === "rnn") {
+      throw cliError(`--model ${o.model}: recurrent networks read sequences: add --sequence (time series) or use \`backprop train-text\``, "INVALID_ARGUMENT");
+    }
     if (o.model === "cnn" && !data.imageShape) {
       throw cliError(`--model cnn: ${source} is not image data (its samples have no height × width × channels shape)`, "INVALID_ARGUMENT", "use an image dataset (digits, mnist), or --model mlp");
     }
@@ -324,63 +353,25 @@ export async function train(source: string | undefined, o: TrainOptions, io: { s
   const mode = progressMode(o, io.stdout);
   const metric = meta.task === "classification" ? "accuracy" : "meanAbsoluteError";
   const savePath = o.save ?? o.resume;
-  if (o.checkpointEvery !== undefined && !savePath) throw cliError("--checkpoint-every needs --save <path> (checkpoints are written there)");
-
-  // Checkpoints: an in-memory snapshot at every epoch end (so Ctrl-C can save a consistent epoch
-  // boundary), written to disk every N epochs; writes are chained so two never race on one file.
-  let history: Record<string, number[]> = Object.fromEntries(Object.entries(meta.history).map(([k, v]) => [k, [...v]]));
-  let snapshot: { epoch: number; bytes: Uint8Array } | undefined;
-  let writes: Promise<unknown> = Promise.resolve();
-  const withHistory = (): CliMetadata => ({ ...meta, history });
-  const snapshotNow = () => ({ epoch: net.epoch, bytes: snapshotModel(net, withHistory()) });
-  const checkpoints: Callback = {
-    onEpochEnd(_epoch, logs) {
-      for (const [k, v] of Object.entries(logs)) (history[k] ??= []).push(v);
-      snapshot = snapshotNow();
-      if (savePath && o.checkpointEvery && net.epoch % o.checkpointEvery === 0) {
-        const bytes = snapshot.bytes;
-        writes = writes.then(() => writeAtomic(savePath, bytes));
-      }
-    },
-  };
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(EXIT.interrupted);
-    interrupted = true;
-    net.stopTraining = true;
-  };
-  process.on("SIGINT", onSigint);
-  let result: History;
-  const started = performance.now();
-  try {
-    result = await net.fitAsync(x, yTrain, {
-      epochs: o.epochs,
-      initialEpoch: net.epoch,
-      batchSize: o.batchSize,
-      shuffle: o.shuffle,
-      yieldEvery: "batch",
-      ...(validation ? { validationData: validation } : {}),
-      callbacks: [
-        progressCallback({ mode, epochs: o.epochs, initialEpoch: net.epoch, samplesPerEpoch: x.rows, batchSize: o.batchSize, metric, out: io.stdout }),
-        checkpoints,
-      ],
-    });
-  } finally {
-    process.off("SIGINT", onSigint);
-  }
-  await writes;
-  const seconds = (performance.now() - started) / 1000;
-  if (interrupted) {
-    if (mode === "bar") io.stdout.write("\n");
-    if (savePath && snapshot) {
-      await writeAtomic(savePath, snapshot.bytes);
-      io.stderr.write(`interrupted: checkpoint of epoch ${snapshot.epoch} saved to ${savePath}; continue with: backprop train --resume ${savePath}\n`);
-    } else {
-      io.stderr.write(`interrupted${savePath ? " before the first epoch ended: nothing saved" : ": nothing saved (no --save path)"}\n`);
-    }
-    return EXIT.interrupted;
-  }
-  void result;
+  const run = await fitWithCheckpoints({
+    net,
+    x,
+    y: yTrain,
+    validation,
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    shuffle: o.shuffle,
+    meta,
+    savePath,
+    checkpointEvery: o.checkpointEvery,
+    mode,
+    metric,
+    resumeCommand: savePath ? `backprop train --resume ${savePath}` : undefined,
+    io,
+  });
+  if (run.interrupted !== undefined) return run.interrupted;
+  const { history, seconds } = run;
+  const withHistory = () => run.meta;
   const trainPred = net.predict(x).asMatrix();
   const finalTrain = scorePredictions(trainPred, yTrain, meta.task, meta.classes);
   const finalVal = validation ? scorePredictions(net.predict(validation[0]).asMatrix(), validation[1], meta.task, meta.classes) : undefined;

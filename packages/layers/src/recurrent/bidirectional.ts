@@ -170,7 +170,7 @@ export class Bidirectional implements Layer {
         dx: undefined,
       };
       // NOTE: one or two shapes in training; a stream of new lengths must not keep them all.
-      if (this.outputs.size >= 8) this.outputs.clear();
+      if (this.outputs.size >= 32) this.outputs.clear();
       this.outputs.set(key, b);
     }
     return b;

@@ -300,8 +300,15 @@ export class CellWeights {
   }
 }
 
-/** `out[offset + j] += Σ_r m[r, j]` for an `rows × cols` row-major `m`. */
+/**
+ * `out[offset + j] += Σ_r m[r, j]` for an `rows × cols` row-major `m`, each column summed in
+ * increasing row order (the order of `sumColumns`, so the backend kernel gives the same bits).
+ */
 export function addColumnSums(m: FloatArray, rows: number, cols: number, out: FloatArray, offset: number): void {
+  const backend = getBackend();
+  // NOTE: called once per backward pass (all time steps at once), so the subarray view is not a hot allocation.
+  const target = offset === 0 && out.length === cols ? out : out.subarray(offset, offset + cols);
+  if (backend.sumColumns !== undefined && sameKind(m, target) && backend.sumColumns(rows, cols, m, target, true)) return;
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     for (let j = 0; j < cols; j++) out[offset + j] = (out[offset + j] as number) + (m[base + j] as number);
@@ -314,4 +321,8 @@ export function carryMaskedRows(mask: Uint8Array, step: number, batch: number, s
     if (mask[step * batch + b] !== 0) continue;
     for (let j = b * size, end = j + size; j < end; j++) to[j] = from[j] as number;
   }
+}
+
+function sameKind(a: FloatArray, b: FloatArray): boolean {
+  return a instanceof Float32Array === b instanceof Float32Array;
 }

@@ -10,7 +10,7 @@ import { CellWeights, cellActivation, cellSchema, stepViews, type CellConfig, ty
 export interface LSTMCellConfig extends CellConfig {
   /** Activation of the input, forget and output gates; default `"sigmoid"` (Keras; TensorFlow.js 4 defaults to `"hardSigmoid"`). */
   readonly recurrentActivation?: CellConfig["activation"];
-  /** Start the forget gate's bias at 1 (Jozefowicz et al. 2015), as Keras and TensorFlow.js do. Default true. */
+  /** Start the forget gate's bias at 1 (Jozefowicz et al. 2015), as Keras does (TensorFlow.js 4 defaults to false). Default true. */
   readonly unitForgetBias?: boolean;
 }
 

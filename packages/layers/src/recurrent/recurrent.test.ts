@@ -204,6 +204,27 @@ describe("masks through a model", () => {
   });
 });
 
+describe("one step at a time (generation)", () => {
+  it("Embedding → LSTM(returnSequences) → Dense give, step by step with carried states, the whole sequence's outputs", () => {
+    const embedding = new Embedding({ inputDim: 5, outputDim: 3, inputLength: 6 });
+    const lstm = new LSTM({ units: 4, returnSequences: true });
+    const dense = new Dense({ units: 5, activation: "softmax" });
+    const model = new Sequential([embedding, lstm, dense], { seed: 3, dtype: "float64" });
+    const ids = [1, 4, 0, 2, 3, 3];
+    const whole = Array.from(model.predict(Tensor.fromArray([ids])).data);
+    let states: Tensor[] | undefined;
+    const stepwise: number[] = [];
+    for (const id of ids) {
+      const run = lstm.call(embedding.forward(Tensor.fromArray([[id]])), states ? { initialState: states } : {});
+      states = run.states.map((s) => s.clone());
+      stepwise.push(...dense.forward(run.output).data);
+    }
+    expect(stepwise).toEqual(whole);
+    // And back to the built length: the model's own buffers are used again.
+    expect(Array.from(model.predict(Tensor.fromArray([ids])).data)).toEqual(whole);
+  });
+});
+
 describe("Bidirectional", () => {
   it.each(["concat", "sum", "mul", "ave"] as MergeMode[])("%s: gradient check in float64", (mergeMode) => {
     const layer = new Bidirectional({ layer: new LSTM({ units: 2, returnSequences: true, biasInitializer: "ones" }), mergeMode });

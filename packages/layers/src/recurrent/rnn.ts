@@ -259,9 +259,10 @@ export class RNN implements Layer {
       initialStateGradients: ws.stateGradients.map((g, k) => new Matrix(batch, sizes[k] as number, dtype, g)),
       outputGradients: this.returnSequences ? allocate(dtype, steps * batch * units) : undefined,
     };
-    // NOTE: a model sees one or two shapes (full and last partial batch); a stream of new lengths
+    // NOTE: a dataset of variable-length sequences trained one by one (brain.js style) cycles
+    // through a few dozen shapes, which must stay cached; an unbounded stream of new lengths
     // (generation with a growing prompt) must not keep every workspace alive.
-    if (this.buffers.size >= 8) this.buffers.clear();
+    if (this.buffers.size >= 32) this.buffers.clear();
     this.buffers.set(key, b);
     return b;
   }
