@@ -112,9 +112,9 @@ describe("CSV in, model out, and back", () => {
     const p = run(["predict", "points.json", "-"], "a,b\n0.9,0.8\n-0.9,-0.7\n");
     expect(p.status, p.stderr).toBe(0);
     const lines = p.stdout.trim().split("\n");
-    expect(lines[0]).toBe("prediction,p(neg),p(pos)");
-    expect(lines[1]).toMatch(/^pos,/);
-    expect(lines[2]).toMatch(/^neg,/);
+    expect(lines[0]).toBe("row,prediction,p(neg),p(pos)");
+    expect(lines[1]).toMatch(/^1,pos,/);
+    expect(lines[2]).toMatch(/^2,neg,/);
 
     const j = run(["predict", "points.json", csv, "--format", "json", "--output", "pred.json"]);
     expect(j.status, j.stderr).toBe(0);
@@ -169,8 +169,8 @@ describe("CSV in, model out, and back", () => {
     const p = run(["predict", "linear.json", "-"], "a,b\n1,0\n");
     expect(p.status, p.stderr).toBe(0);
     const [header, value] = p.stdout.trim().split("\n");
-    expect(header).toBe("y");
-    expect(Number(value)).toBeCloseTo(2.5, 1);
+    expect(header).toBe("row,y");
+    expect(Number(value?.split(",")[1])).toBeCloseTo(2.5, 1);
   });
 });
 

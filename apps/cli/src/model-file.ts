@@ -1,9 +1,11 @@
 import { Sequential, layerFromConfig } from "@backprop/layers";
 import type { Json } from "@backprop/linalg";
-import { modelToJSON, type ModelFormat } from "@backprop/serialize";
+import { encodeModel, type ModelFormat } from "@backprop/serialize";
 import { loadModel, saveModel, writeFileAtomic } from "@backprop/serialize/node";
+import * as v from "valibot";
 import { cliError } from "./cli-error.js";
 import type { Task } from "./data/dataset.js";
+import type { TableMetadata } from "./data/encoding.js";
 import { normalizationLayer, parseNormalizer, type Normalizer } from "./data/normalize.js";
 
 /**
@@ -39,6 +41,8 @@ export interface CliMetadata {
   readonly series?: SeriesMetadata;
   /** Text models for `backprop generate` (`train-text`): the tokens and the vocabulary. */
   readonly text?: TextMetadata;
+  /** Tabular models: how each column was encoded (one-hot categories, dates), the missing-cell policy and splits. */
+  readonly table?: TableMetadata;
 }
 
 /**
@@ -83,22 +87,133 @@ export interface TextMetadata {
 
 const KEY = "backpropCli";
 
+/** What a value is, for messages: `number`, `string`, `array`, `null`, `object`… */
+function kind(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  return typeof value;
+}
+
+/** A valibot message `expected <what> (got <kind>)`. */
+const expected = (what: string) => (issue: v.BaseIssue<unknown>) => `expected ${what} (got ${kind(issue.input)})`;
+
+const finite = v.pipe(v.number(expected("a number")), v.finite(expected("a finite number")));
+const positiveInteger = v.pipe(v.number(expected("a positive integer")), v.safeInteger(expected("a positive integer")), v.minValue(1, (i) => `expected a positive integer (got ${String(i.input)})`));
+const strings = v.array(v.string(expected("a string")), expected("an array of strings"));
+const numbers = v.array(finite, expected("an array of numbers"));
+const object = <T extends v.ObjectEntries>(entries: T) => v.looseObject(entries, expected("an object"));
+
+/**
+ * The CLI metadata as `backprop train`, `train --sequence` and `train-text` write it (valibot, as
+ * `@backprop/serialize` checks the rest of the file). Objects are loose: a key this version does
+ * not know (written by a newer one, e.g. the table's column encodings) is kept, not refused; its
+ * reader checks it.
+ */
+const seriesSchema = object({
+  window: positiveInteger,
+  horizon: positiveInteger,
+  target: v.string(expected("a string")),
+  columns: v.pipe(strings, v.minLength(1, "expected at least one column")),
+  transform: v.optional(v.picklist(["none", "log", "diff", "log-diff"], (i) => `expected none, log, diff or log-diff (got ${JSON.stringify(i.input)})`)),
+  targetScale: object({ mean: finite, std: v.pipe(finite, v.gtValue(0, (i) => `expected a positive number (got ${String(i.input)})`)) }),
+  inputScale: v.optional(object({ mean: numbers, std: numbers })),
+  trainRows: positiveInteger,
+  rows: positiveInteger,
+});
+
+const textSchema = object({
+  tokens: v.picklist(["chars", "words"], (i) => `expected "chars" or "words" (got ${JSON.stringify(i.input)})`),
+  vocab: v.pipe(strings, v.minLength(1, "expected at least one token")),
+  seqLength: positiveInteger,
+  step: positiveInteger,
+  start: v.string(expected("a string")),
+});
+
+// NOTE: JSON has no NaN: a loss that diverged was written as null; it reads back as NaN.
+const historyValue = v.pipe(
+  v.nullable(v.number(expected("a number or null"))),
+  v.transform((x) => x ?? Number.NaN),
+);
+
+const cliMetadataSchema = object({
+  features: strings,
+  target: v.optional(v.string(expected("a string"))),
+  task: v.picklist(["classification", "regression"], (i) => `expected "classification" or "regression" (got ${JSON.stringify(i.input)})`),
+  classes: v.optional(strings),
+  // Its contents are checked by parseNormalizer, in requireMetadata.
+  normalizer: v.optional(object({ method: v.string(expected("a string")) })),
+  output: v.picklist(["softmax", "sigmoid", "linear"], (i) => `expected "softmax", "sigmoid" or "linear" (got ${JSON.stringify(i.input)})`),
+  training: object({
+    source: v.string(expected("a string")),
+    seed: finite,
+    validationSplit: finite,
+    batchSize: finite,
+    epochs: finite,
+    shuffle: v.boolean(expected("true or false")),
+    normalize: v.optional(v.string(expected("a string"))),
+    samples: v.optional(finite),
+    noise: v.optional(finite),
+  }),
+  history: v.pipe(
+    v.custom<Record<string, unknown>>((x) => typeof x === "object" && x !== null && !Array.isArray(x), expected("an object of arrays of numbers")),
+    v.record(v.string(), v.array(historyValue, expected("an array of numbers"))),
+  ),
+  series: v.optional(seriesSchema),
+  text: v.optional(textSchema),
+});
+
+/** `["history", "loss", 3]` → `history.loss[3]`. */
+function pathOf(issue: v.BaseIssue<unknown>): string {
+  let out = "";
+  for (const item of issue.path ?? []) {
+    const key = item.key as string | number;
+    if (typeof key === "number") out += `[${key}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(key)) out += `.${key}`;
+    else out += `[${JSON.stringify(key)}]`;
+  }
+  return out;
+}
+
+/**
+ * The CLI metadata of a model file, checked: undefined when the file has none (saved by
+ * something else than the CLI).
+ * @param path - the file, for messages
+ * @throws BackpropError `INVALID_FILE` naming the file and the wrong field:
+ *   `m.json: metadata.backpropCli.classes: expected an array of strings (got number)`
+ */
+export function readCliMetadata(path: string, metadata: Readonly<Record<string, Json>>): CliMetadata | undefined {
+  if (!Object.hasOwn(metadata, KEY)) return undefined;
+  const result = v.safeParse(cliMetadataSchema, metadata[KEY]);
+  if (!result.success) {
+    const issue = result.issues[0];
+    throw cliError(`${path}: metadata.${KEY}${pathOf(issue)}: ${issue.message}`, "INVALID_FILE");
+  }
+  return result.output as unknown as CliMetadata;
+}
+
 /** Saves the model with the CLI's metadata, atomically; returns the written paths. */
 export async function saveWithMetadata(model: Sequential, path: string, meta: CliMetadata, format?: ModelFormat): Promise<string[]> {
   return saveModel(model, path, { metadata: { [KEY]: meta as unknown as Json }, ...(format ? { format } : {}) });
 }
 
-/** Loads a model file (any supported format); the CLI metadata is there when `backprop train` saved it. */
+/**
+ * Loads a model file (any supported format) and checks its CLI metadata, which is there when
+ * `backprop train` saved it.
+ * @throws BackpropError `INVALID_FILE` for a file that cannot be read, or whose CLI metadata is malformed
+ */
 export async function loadWithMetadata(path: string): Promise<{ model: Sequential; meta: CliMetadata | undefined; metadata: Record<string, Json>; format: string }> {
   const { model, metadata, format } = await loadModel(path);
-  const meta = metadata[KEY] as unknown as CliMetadata | undefined;
+  const meta = readCliMetadata(path, metadata);
   return { model, meta, metadata, format: String(format) };
 }
 
-/** A model file's bytes taken now (a consistent epoch boundary), to be written later. */
+/**
+ * A model file's bytes taken now (a consistent epoch boundary), to be written later: written
+ * straight from the model's buffers (no string of the whole file).
+ */
 export function snapshotModel(model: Sequential, meta: CliMetadata): Uint8Array {
-  const file = modelToJSON(model, { metadata: { [KEY]: meta as unknown as Json } });
-  return new TextEncoder().encode(`${JSON.stringify(file)}\n`);
+  const { files } = encodeModel(model, { format: "json", metadata: { [KEY]: meta as unknown as Json } });
+  return files["model.json"] as Uint8Array;
 }
 
 /** Writes bytes to `path` through a temporary file and a rename: never a half-written file. */
@@ -184,5 +299,7 @@ export function withNormalizationLayer(model: Sequential, normalizer: Normalizer
     p.trainable = old[i]?.trainable ?? p.trainable;
   });
   if (model.loss && model.optimizer) upgraded.compile({ loss: model.loss, optimizer: { name: model.optimizer.name, config: model.optimizer.config } });
+  // The layers keep their names, so their state (and the epochs trained) carries over.
+  upgraded.setTrainingState(model.getTrainingState());
   return upgraded;
 }

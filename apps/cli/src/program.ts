@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { isBackpropError } from "@backprop/linalg";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { EXIT } from "./cli-error.js";
@@ -55,12 +56,51 @@ function nonNegativeNumber(value: string): number {
 
 const columnList = (value: string): string[] => value.split(",").map((c) => c.trim()).filter((c) => c.length > 0);
 
+/** `--delimiter`: one character; `tab` and `\t` name a tab. */
+function delimiter(value: string): string {
+  const d = value === "tab" || value === "\\t" ? "\t" : value;
+  if (d.length !== 1 || d === '"' || d === "\n" || d === "\r") throw new InvalidArgumentError(`expected one character, or tab (got "${value}")`);
+  return d;
+}
+
+/** `--lr-schedule`: checked here for its form; the rates are made once the run's length is known. */
+function schedule(value: string): string {
+  const [name, ...args] = value.split(":");
+  const numbers = args.every((a) => Number.isFinite(Number(a)) && Number(a) > 0);
+  const ok =
+    numbers &&
+    ((name === "constant" && args.length === 0) ||
+      (name === "cosine" && args.length === 0) ||
+      (name === "exponential" && args.length <= 1) ||
+      (name === "step" && args.length >= 1 && args.length <= 2 && Number.isInteger(Number(args[0]))));
+  if (!ok) throw new InvalidArgumentError(`expected constant, cosine, exponential[:FACTOR] or step:EPOCHS[:FACTOR] (got "${value}")`);
+  return value;
+}
+
+/** `--class-weight`: `balanced` or `label:weight,…`. */
+function classWeight(value: string): string {
+  if (value === "balanced") return value;
+  const ok = value.split(",").every((part) => {
+    const at = part.lastIndexOf(":");
+    const w = Number(part.slice(at + 1));
+    return at > 0 && part.slice(at + 1).trim() !== "" && Number.isFinite(w) && w >= 0;
+  });
+  if (!ok) throw new InvalidArgumentError(`expected balanced or label:weight,… (got "${value}")`);
+  return value;
+}
+
+/** The version in the CLI's package.json (one level above both src/ and dist/). */
+function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: unknown };
+  return typeof pkg.version === "string" ? pkg.version : "0.0.0";
+}
+
 /** The program with every command; exported so the docs can generate the CLI reference from it. */
 export function createProgram(): Command {
   const program = new Command()
     .name("backprop")
     .description("Neural networks trained by backpropagation, every number inspectable.")
-    .version("0.1.0")
+    .version(cliVersion())
     .option("--debug", "print stack traces on errors")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
@@ -88,7 +128,7 @@ export function createProgram(): Command {
       new Option("--transform <t>", "--sequence: what the network sees of each window: diff (default: changes since the window's last value, so a trend needs no extrapolation), log-diff (relative changes, positive series), log, none (the values)")
         .choices([...TRANSFORMS]),
     )
-    .option("--layers <units>", "units per hidden layer (mlp), comma-separated", layerList, [16, 8])
+    .addOption(new Option("--layers <units>", "units per hidden layer (mlp), comma-separated").argParser(layerList).default([16, 8], "16,8"))
     .option("--activation <name>", "activation of the hidden layers", "relu")
     .option("--loss <name>", "loss: auto (cross-entropy for classes, MSE for numbers), ce, bce, mse, mae, huber, …", "auto")
     .option("--optimizer <name>", "optimizer: sgd, adam, rmsprop, adagrad, adadelta, adamw, adamax, nadam", "adam")
@@ -100,6 +140,17 @@ export function createProgram(): Command {
     .addOption(new Option("--dtype <dtype>", "float32 or float64").choices(["float32", "float64"]).default("float32"))
     .addOption(new Option("--normalize <method>", "input normalisation fitted on the training split").choices(["standard", "minmax", "none"]).default("standard"))
     .option("--no-shuffle", "keep the sample order")
+    .addOption(
+      new Option("--missing <policy>", "missing cells (empty, NA, NaN, null, …): drop the row (default; the count is printed), fill with the training rows' mean or median (a category: its most frequent value), or error")
+        .choices(["drop", "mean", "median", "error"]),
+    )
+    .option("--delimiter <char>", "CSV field separator (default: sniffed from the header: , ; or tab)", delimiter)
+    .option("--test-split <fraction>", "fraction of the rows held out as a test set before the validation split: never trained or validated on, scored at the end (default: 0)", fraction)
+    .option("--class-weight <weights>", "weigh the loss per class: balanced (n / (classes × count), as Keras and scikit-learn), or label:weight,…", classWeight)
+    .option("--early-stopping <patience>", "stop after this many epochs without a lower val_loss, and restore the best epoch's weights", positiveInt)
+    .option("--dropout <rate>", "dropout after each hidden layer (mlp), or the rate of the cnn preset's dropout (default there: 0.3)", fraction)
+    .option("--clip-norm <n>", "rescale each step's gradients to at most this global L2 norm", positiveNumber)
+    .option("--lr-schedule <schedule>", "learning rate over the run: constant (default), cosine (to 0 at the last epoch), exponential[:FACTOR] (× FACTOR per epoch, default 0.95), step:EPOCHS[:FACTOR] (× FACTOR, default 0.1, every EPOCHS epochs)", schedule)
     .option("--samples <n>", "built-in datasets: how many samples to generate (or keep)", positiveInt)
     .option("--noise <sd>", "built-in generated datasets: standard deviation of the noise", (v: string) => {
       const n = Number(v);
@@ -120,6 +171,7 @@ export function createProgram(): Command {
         if (cmd.getOptionValueSource(key) !== "cli") merged[key] = value;
       }
       if (flags["resume"] && cmd.getOptionValueSource("epochs") !== "cli" && spec.epochs === undefined) merged["epochs"] = 0;
+      merged["given"] = [...Object.keys(flags).filter((key) => cmd.getOptionValueSource(key) === "cli"), ...Object.keys(spec)];
       process.exitCode = await train(data, merged as unknown as TrainOptions, { stdout: process.stdout, stderr: process.stderr });
     });
 
@@ -186,20 +238,23 @@ export function createProgram(): Command {
     .argument("<model>", "a model saved by `backprop train`")
     .argument("<data>", "a CSV/JSON file with the model's feature columns and the target, or a built-in dataset")
     .option("--target <column>", "the target column (default: the one the model was trained on)")
+    .option("--delimiter <char>", "CSV field separator (default: sniffed from the header: , ; or tab)", delimiter)
     .option("--json", "print the results as JSON", false)
-    .action(async (modelPath: string, data: string, flags: { target?: string; json: boolean }) => {
-      process.exitCode = await evaluate(modelPath, data, flags, process.stdout);
+    .action(async (modelPath: string, data: string, flags: { target?: string; json: boolean; delimiter?: string }) => {
+      process.exitCode = await evaluate(modelPath, data, flags, process.stdout, process.stderr);
     });
 
   program
     .command("predict")
-    .description("predictions of a saved model for CSV rows (the saved normalisation is applied)")
+    .description("predictions of a saved model for CSV rows (the saved normalisation and category encoding are applied), each named by its row number or --id")
     .argument("<model>", "a model saved by `backprop train`")
     .argument("[data]", "a CSV/JSON file with the model's feature columns, or - for stdin", "-")
     .addOption(new Option("--format <format>", "output format").choices(["csv", "json"]).default("csv"))
     .option("--output <file>", "write to a file (atomically) instead of stdout")
-    .action(async (modelPath: string, data: string, flags: { format: "csv" | "json"; output?: string }) => {
-      process.exitCode = await predict(modelPath, data, flags, process.stdout);
+    .option("--id <column>", "a column copied to the output to name each prediction (default: row, the input row number, 1 for the first data row)")
+    .option("--delimiter <char>", "CSV field separator (default: sniffed from the header: , ; or tab)", delimiter)
+    .action(async (modelPath: string, data: string, flags: { format: "csv" | "json"; output?: string; id?: string; delimiter?: string }) => {
+      process.exitCode = await predict(modelPath, data, flags, process.stdout, process.stderr);
     });
 
   program

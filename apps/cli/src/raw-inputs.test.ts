@@ -28,7 +28,7 @@ const rawRows = probe.trim().split("\n").slice(1).map((line) => line.split(",").
 function predicted(model: string): number[][] {
   const r = run(["predict", model, join(fixtures, "legacy-iris-probe.csv")]);
   expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim().split("\n").slice(1).map((line) => line.split(",").slice(1).map(Number));
+  return r.stdout.trim().split("\n").slice(1).map((line) => line.split(",").slice(2).map(Number));
 }
 
 async function onnxruntime(path: string): Promise<number[][]> {
@@ -75,7 +75,12 @@ describe("converted models take raw inputs and agree with predict", () => {
     // What the CLI of that time printed for the probe rows (fixtures/legacy-iris-predictions.csv).
     const before = readFileSync(join(fixtures, "legacy-iris-predictions.csv"), "utf8");
     const now = run(["predict", "legacy.json", join(fixtures, "legacy-iris-probe.csv")]);
-    expect(now.stdout).toBe(before);
+    // The CLI now leads with the row number and prints the shortest digits of each float32: the
+    // same class and, read back as float32, the very same probabilities.
+    const oldRows = before.trim().split("\n").slice(1).map((line) => line.split(","));
+    const newRows = now.stdout.trim().split("\n").slice(1).map((line) => line.split(","));
+    expect(newRows.map((r) => r.slice(0, 2))).toEqual(oldRows.map((r, i) => [String(i + 1), r[0]]));
+    expect(newRows.map((r) => r.slice(2).map((v) => Math.fround(Number(v))))).toEqual(oldRows.map((r) => r.slice(1).map(Number)));
     expect(run(["convert", "legacy.json", "legacy.onnx"]).status).toBe(0);
     expect(run(["convert", "legacy.json", "legacy-tfjs", "--to", "tfjs"]).status).toBe(0);
     const ours = predicted("legacy.json");

@@ -1,5 +1,5 @@
 import { Matrix, argmaxRows } from "@backprop/linalg";
-import { renderTable } from "./table.js";
+import { renderWideTable } from "./display-width.js";
 
 /** Classification results: accuracy and the confusion matrix (rows = true class, columns = predicted). */
 export interface ClassificationReport {
@@ -58,12 +58,15 @@ export function scorePredictions(
   return { kind: "regression", mse: se / n, mae: ae / n, r2: ssTot > 0 ? 1 - se / ssTot : Number.NaN };
 }
 
-/** The report as text: metrics, and the confusion matrix for classification. */
+/**
+ * The report as text: metrics, and the confusion matrix for classification, aligned in terminal
+ * columns (a class named 猫 takes two).
+ */
 export function renderReport(report: ClassificationReport | RegressionReport, loss?: number): string {
   const head = loss === undefined ? [] : [`loss      ${loss.toFixed(6)}`];
   if (report.kind === "regression") {
     return [...head, `MSE       ${report.mse.toFixed(6)}`, `MAE       ${report.mae.toFixed(6)}`, `R²        ${report.r2.toFixed(6)}`].join("\n");
   }
   const rows = [["true \\ predicted", ...report.classes], ...report.confusion.map((r, i) => [report.classes[i] ?? String(i), ...r.map(String)])];
-  return [...head, `accuracy  ${(report.accuracy * 100).toFixed(2)}%`, "", "confusion matrix:", renderTable(rows, ["left", ...report.classes.map(() => "right" as const)])].join("\n");
+  return [...head, `accuracy  ${(report.accuracy * 100).toFixed(2)}%`, "", "confusion matrix:", renderWideTable(rows, ["left", ...report.classes.map(() => "right" as const)])].join("\n");
 }

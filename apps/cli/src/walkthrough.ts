@@ -12,8 +12,25 @@ export interface WalkthroughOptions {
 const num = (v: number): string => (Number.isFinite(v) ? v.toFixed(15) : String(v));
 
 /**
+ * The original article's figures after 10 000 steps (biases frozen), as published: "the error
+ * plummets to 0.0000351085 … the two output neurons generate 0.015912196 (vs 0.01 target) and
+ * 0.984065734 (vs 0.99 target)".
+ *
+ * NOTE: they do not all come from one computation. The error is that of correct backpropagation
+ * after 9 999 steps (0.00003510854812; after 10 000 it is 0.00003510187783). The outputs are those
+ * of an earlier version of the article's script (github.com/mattm/simple-neural-network before
+ * commit 4b6faac, "hidden layer weight updates use original weights"), which computed the hidden
+ * deltas with the output weights already updated: after 10 000 steps it gives 0.0159121963 and
+ * 0.9840657345, and ½Σ(t − o)² of those outputs is 0.0000350848, not the published error.
+ * @see https://mattmazur.com/2015/03/17/a-step-by-step-backpropagation-example/
+ */
+const ARTICLE_AFTER_10000 = { steps: 10_000, error: 0.0000351085, outputs: [0.015912196, 0.984065734] } as const;
+
+/**
  * Runs the reference example through the library and renders its first step next to the
- * published numbers, then (with `steps > 1`) the error of each further step.
+ * published numbers, then (with `steps > 1`) the error of each further step, and last the
+ * network's outputs after the last step next to the targets — and after 10 000 steps, next to
+ * the figures the original article reports there.
  */
 export function walkthrough(options: WalkthroughOptions): string {
   const { model, x, y } = referenceModel({ dtype: options.dtype, frozenBias: options.frozenBias });
@@ -76,5 +93,30 @@ export function walkthrough(options: WalkthroughOptions): string {
     }
     lines.push("", renderTable(errors, ["right", "right", "right"]));
   }
+  lines.push("", ...finalOutputs(Array.from(model.predict(x).data), model.evaluate(x, y)["loss"] ?? Number.NaN, options));
   return lines.join("\n");
+}
+
+/** The outputs and error after the last step, next to the targets (and the article's figures after 10 000 steps). */
+function finalOutputs(outputs: readonly number[], error: number, options: WalkthroughOptions): string[] {
+  const steps = `${options.steps} step${options.steps === 1 ? "" : "s"}`;
+  const targets = referenceExample.targets;
+  const article = options.steps === ARTICLE_AFTER_10000.steps && options.frozenBias ? ARTICLE_AFTER_10000 : undefined;
+  const rows: string[][] = [["quantity", "backprop", "target", ...(article ? ["article", "|diff|"] : [])]];
+  outputs.forEach((o, i) => {
+    const published = article?.outputs[i];
+    rows.push([`out o${i + 1}`, num(o), String(targets[i] ?? Number.NaN), ...(published === undefined ? [] : [String(published), Math.abs(o - published).toExponential(1)])]);
+  });
+  rows.push(["E_total", num(error), "0", ...(article ? [article.error.toFixed(10), Math.abs(error - article.error).toExponential(1)] : [])]);
+  const lines = [`after ${steps} (biases ${options.frozenBias ? "frozen" : "updated"}):`, renderTable(rows, ["left", "right", "right", "right", "right"])];
+  if (article) {
+    lines.push(
+      "",
+      "The article's error is ours after 9 999 steps (0.000035108548123); its outputs come from an earlier",
+      "version of its script, which computed the hidden deltas with the output weights already updated.",
+    );
+  } else if (options.steps === ARTICLE_AFTER_10000.steps) {
+    lines.push("", `The article's figures after 10 000 steps (E_total ${ARTICLE_AFTER_10000.error}, outputs ${ARTICLE_AFTER_10000.outputs.join(" and ")}) are for frozen biases: add --frozen-bias.`);
+  }
+  return lines;
 }

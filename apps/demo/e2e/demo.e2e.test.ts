@@ -1,109 +1,19 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { referenceExample, type ReferenceValues } from "@backprop/layers";
 import { modelFromJSON } from "@backprop/serialize";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { generateDataset, splitDataset } from "../src/datasets.js";
 import { buildModel, pointsToMatrices } from "../src/model.js";
 import { DEFAULT_STATE, decodeState } from "../src/state.js";
-import { serveStatic } from "./static-server.js";
+import { playUntil, readNumber, settledNumber, useBrowser } from "./harness.js";
 
-const APP = fileURLToPath(new URL("..", import.meta.url));
-const DIST = join(APP, "dist");
-const ARTIFACTS = join(APP, "test-artifacts");
-const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
-// Circle data set, default network (2 features, 4-2 tanh, Adam lr 0.03, batch 10): the test loss
-// (binary cross-entropy) must fall below LOSS_THRESHOLD within MAX_EPOCHS.
+// Circle data set, default network (DEFAULT_STATE: sines as extra features, 8-8 tanh, Adam lr 0.01,
+// batch 20): the test loss (binary cross-entropy) must fall below LOSS_THRESHOLD within MAX_EPOCHS.
 const LOSS_THRESHOLD = 0.05;
 const MAX_EPOCHS = 300;
 
-let server: { url: string; close: () => Promise<void> };
-let context: BrowserContext;
-let profile: string;
-
-async function openPage(hash = "", viewport = { width: 1400, height: 1000 }): Promise<Page> {
-  const page = await context.newPage();
-  await page.setViewportSize(viewport);
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`${server.url}${hash}`);
-  await page.waitForFunction(() => document.querySelector<HTMLElement>("#test-loss")?.dataset["value"] !== undefined);
-  expect(errors).toEqual([]);
-  return page;
-}
-
-const readNumber = (page: Page, selector: string): Promise<number> =>
-  page.$eval(selector, (el) => Number((el as HTMLElement).dataset["value"]));
-
-/**
- * The number once it has stopped changing (the same for 3 reads 150 ms apart): after a change of
- * configuration the page rebuilds its network in a worker, and the value shown a moment later may
- * still be the previous network's (seen once in CI, under load).
- */
-async function settledNumber(page: Page, selector: string): Promise<number> {
-  let last = await readNumber(page, selector);
-  let same = 0;
-  for (let i = 0; i < 60 && same < 2; i++) {
-    await page.waitForTimeout(150);
-    const v = await readNumber(page, selector);
-    same = Object.is(v, last) ? same + 1 : 0;
-    last = v;
-  }
-  return last;
-}
-
-async function shot(page: Page, name: string, fullPage = false): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
-}
-
-/** Plays until `done(epoch, testLoss)` or `maxEpochs`, then pauses; returns where it stopped. */
-async function playUntil(page: Page, maxEpochs: number, lossBelow: number, speed = "5"): Promise<{ epoch: number; loss: number; ms: number }> {
-  await page.selectOption("#speed", speed);
-  const start = Date.now();
-  await page.click("#play");
-  // the predicate returns the numbers it saw, so later epochs (before the pause lands) do not blur them
-  const seen = await page.waitForFunction(
-    ([max, below]) => {
-      const epoch = Number(document.querySelector<HTMLElement>("#epoch")?.dataset["value"]);
-      const loss = Number(document.querySelector<HTMLElement>("#test-loss")?.dataset["value"]);
-      const failed = document.querySelector("#error:not([hidden])") !== null;
-      return epoch >= (max as number) || loss < (below as number) || failed ? { epoch, loss } : false;
-    },
-    [maxEpochs, lossBelow] as const,
-    { timeout: 45_000, polling: "raf" },
-  );
-  const ms = Date.now() - start;
-  const { epoch, loss } = (await seen.jsonValue()) as { epoch: number; loss: number };
-  await page.click("#play");
-  expect(await page.$eval("#error", (el) => (el as HTMLElement).hidden)).toBe(true);
-  return { epoch, loss, ms };
-}
-
-beforeAll(async () => {
-  if (!existsSync(join(DIST, "index.html"))) throw new Error(`build the demo first (vite build): ${DIST} is missing`);
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run node scripts/ensure-chromium.mjs`);
-  mkdirSync(ARTIFACTS, { recursive: true });
-  server = await serveStatic(DIST);
-  profile = mkdtempSync(join(tmpdir(), "backprop-demo-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    acceptDownloads: true,
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
-});
-
-afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
+const { openPage, shot } = useBrowser();
 
 describe("the playground in Chromium", () => {
   it(`trains the circle data set below test loss ${LOSS_THRESHOLD} within ${MAX_EPOCHS} epochs`, async () => {
@@ -144,7 +54,7 @@ describe("the playground in Chromium", () => {
     const file = JSON.parse(text) as { format: string; model: { layers: unknown[] }; weights: { name: string; shape: number[] }[]; metadata: { playground: string } };
     expect(file.format).toBe("backprop-model");
     expect(file.model.layers).toHaveLength(DEFAULT_STATE.hidden.length + 1);
-    expect(file.weights[0]).toMatchObject({ name: "layers.0.kernel", shape: [2, 4] });
+    expect(file.weights[0]).toMatchObject({ name: "layers.0.kernel", shape: [DEFAULT_STATE.features.length, DEFAULT_STATE.hidden[0]] });
     expect(decodeState(file.metadata.playground)).toEqual(DEFAULT_STATE);
     // …which @backprop/serialize loads back in Node into a model that classifies the circle.
     const loaded = modelFromJSON(text);
@@ -249,6 +159,7 @@ describe("the playground in Chromium", () => {
     await page.selectOption("#dataset", "multiGauss");
     await page.check("#feature-x1x2");
     await page.check("#feature-sinx1");
+    await page.uncheck("#feature-sinx2");
     await page.click("#add-layer");
     await page.click('button[aria-label="Add a neuron to layer 3"]');
     await page.selectOption("#optimizer", "sgd");
@@ -265,7 +176,7 @@ describe("the playground in Chromium", () => {
     const href = await page.$eval("#share", (a) => (a as HTMLAnchorElement).href);
     const expected = decodeState(new URL(href).hash);
     expect(expected).toMatchObject({
-      problem: "regression", dataset: "multiGauss", features: ["x1", "x2", "x1x2", "sinx1"], hidden: [4, 2, 3],
+      problem: "regression", dataset: "multiGauss", features: ["x1", "x2", "x1x2", "sinx1"], hidden: [8, 8, 3],
       optimizer: "sgd", lr: 0.01, regularization: "l2", regRate: 0.003, activation: "elu", dataSeed: 2,
     });
     expect(expected.hyper).toMatchObject({ momentum: 0.9, nesterov: true });
@@ -321,13 +232,13 @@ describe("the playground in Chromium", () => {
     expect(await page.getAttribute("#play", "aria-pressed")).toBe("true");
     await page.keyboard.press("Space");
     expect(await page.getAttribute("#play", "aria-pressed")).toBe("false");
-    // a neuron added from the keyboard keeps the focus on the button that added it
-    await page.focus("#layer-0-add");
+    // a neuron removed from the keyboard keeps the focus on the button that removed it
+    await page.focus("#layer-0-remove");
     await page.keyboard.press("Enter");
-    expect(await page.textContent("#layer-controls .layer span")).toBe("5 neurons");
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("layer-0-add");
+    expect(await page.textContent("#layer-controls .layer span")).toBe(`${DEFAULT_STATE.hidden[0]! - 1} neurons`);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("layer-0-remove");
     await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("layer-1-remove");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("layer-0-add");
     await page.close();
   });
 });

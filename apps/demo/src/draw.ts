@@ -1,4 +1,5 @@
 import { DOMAIN, type Point } from "./datasets.js";
+import type { LossCurve } from "./loss-history.js";
 import type { LayerWeights } from "./protocol.js";
 
 const NEG = [245, 147, 34] as const; // orange
@@ -49,6 +50,36 @@ function blit(ctx: CanvasRenderingContext2D, img: ImageData, x: number, y: numbe
   ctx.drawImage(tmp, x, y, w, h);
 }
 
+/**
+ * Sizes a canvas's backing store to the device pixels it covers (its CSS width × devicePixelRatio)
+ * and returns its context scaled so drawing code uses `width × height` logical units: crisp on a
+ * phone's 2×/3× screen, and no larger than needed on a 1× one.
+ */
+export function prepareCanvas(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D {
+  const ratio = typeof devicePixelRatio === "number" && devicePixelRatio > 0 ? devicePixelRatio : 1;
+  // NOTE: the CSS width does not depend on the backing size (width: 100%), and the CSS height
+  // follows from the aspect ratio set here, so resizing the backing store causes no re-layout loop.
+  canvas.style.aspectRatio = `${width} / ${height}`;
+  const shown = canvas.getBoundingClientRect().width;
+  const cssWidth = shown > 0 ? shown : width;
+  const scale = (cssWidth / width) * ratio;
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== h) canvas.height = h;
+  const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
+  ctx.setTransform(w / width, 0, 0, h / height, 0, 0);
+  return ctx;
+}
+
+/** Logical width of the network picture. */
+const NETWORK_WIDTH = 720;
+/** Logical size of the output heatmap. */
+const OUTPUT_SIZE = 500;
+/** Logical size of the loss chart. */
+const LOSS_WIDTH = 600;
+const LOSS_HEIGHT = 110;
+
 /** What {@link drawNetwork} draws. */
 export interface NetworkPicture {
   readonly inputLabels: readonly string[];
@@ -65,14 +96,13 @@ export interface NetworkPicture {
  * edges whose colour is the weight's sign and whose width is its size.
  */
 export function drawNetwork(canvas: HTMLCanvasElement, pic: NetworkPicture): void {
-  const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
   const widths = [pic.inputLabels.length, ...pic.weights.map((w) => w.bias.length)];
   const gap = 50;
   // NOTE: the height follows the widest layer, so a small network does not float in white space
   const height = Math.max(4, ...widths) * gap + 20;
-  if (canvas.height !== height) canvas.height = height;
-  const W = canvas.width;
-  const H = canvas.height;
+  const ctx = prepareCanvas(canvas, NETWORK_WIDTH, height);
+  const W = NETWORK_WIDTH;
+  const H = height;
   ctx.clearRect(0, 0, W, H);
   const cols = widths.length;
   const box = 38;
@@ -151,9 +181,9 @@ export interface OutputPicture {
 
 /** The output over the plane (decision boundary for classes) with the data points on top. */
 export function drawOutput(canvas: HTMLCanvasElement, pic: OutputPicture): void {
-  const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
-  const W = canvas.width;
-  const H = canvas.height;
+  const ctx = prepareCanvas(canvas, OUTPUT_SIZE, OUTPUT_SIZE);
+  const W = OUTPUT_SIZE;
+  const H = OUTPUT_SIZE;
   ctx.clearRect(0, 0, W, H);
   if (pic.values) {
     const img = new ImageData(pic.grid, pic.grid);
@@ -185,27 +215,42 @@ export function drawOutput(canvas: HTMLCanvasElement, pic: OutputPicture): void 
   ctx.fillText(`x₁ ∈ [−${DOMAIN}, ${DOMAIN}], x₂ ∈ [−${DOMAIN}, ${DOMAIN}]`, 6, H - 4);
 }
 
-/** Training (dark) and test (blue) loss per epoch. */
-export function drawLoss(canvas: HTMLCanvasElement, train: readonly number[], test: readonly number[]): void {
-  const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
-  const W = canvas.width;
-  const H = canvas.height;
+/** The largest finite value of some arrays (a loop: spreading 10⁵ values into Math.max overflows the stack). */
+function finiteMax(...arrays: readonly (readonly number[])[]): number {
+  let max = -Infinity;
+  for (const values of arrays) for (const v of values) if (Number.isFinite(v) && v > max) max = v;
+  return max;
+}
+
+/** Training (dark) and test (blue) data loss over the epochs, from a down-sampled curve. */
+export function drawLoss(canvas: HTMLCanvasElement, curve: LossCurve, now: { epoch: number; train: number; test: number }): void {
+  const ctx = prepareCanvas(canvas, LOSS_WIDTH, LOSS_HEIGHT);
+  const W = LOSS_WIDTH;
+  const H = LOSS_HEIGHT;
   ctx.clearRect(0, 0, W, H);
   ctx.fillStyle = "#fafafa";
   ctx.fillRect(0, 0, W, H);
-  const finite = [...train, ...test].filter(Number.isFinite);
-  if (finite.length === 0) return;
-  const max = Math.max(...finite, 1e-9);
-  const n = Math.max(train.length, test.length, 2);
+  // the curve holds every k-th epoch; the current one is appended so the line reaches "now"
+  const last = curve.epochs.length > 0 && curve.epochs[curve.epochs.length - 1] === now.epoch;
+  const epochs = last ? curve.epochs : [...curve.epochs, now.epoch];
+  const train = last ? curve.train : [...curve.train, now.train];
+  const test = last ? curve.test : [...curve.test, now.test];
+  const found = finiteMax(train, test);
+  if (found === -Infinity) return;
+  const max = Math.max(found, 1e-9);
+  const span = Math.max(now.epoch, 1);
   const line = (values: readonly number[], color: string): void => {
     ctx.strokeStyle = color;
     ctx.lineWidth = 2;
     ctx.beginPath();
+    let started = false;
     values.forEach((v, i) => {
-      const x = (i / (n - 1)) * (W - 4) + 2;
+      if (!Number.isFinite(v)) return;
+      const x = ((epochs[i] as number) / span) * (W - 4) + 2;
       const y = H - 4 - (Math.max(0, v) / max) * (H - 8);
-      if (i === 0) ctx.moveTo(x, y);
+      if (!started) ctx.moveTo(x, y);
       else ctx.lineTo(x, y);
+      started = true;
     });
     ctx.stroke();
   };
@@ -215,5 +260,5 @@ export function drawLoss(canvas: HTMLCanvasElement, train: readonly number[], te
   ctx.font = "11px system-ui, sans-serif";
   ctx.textAlign = "right";
   ctx.textBaseline = "top";
-  ctx.fillText(`max ${max.toPrecision(3)} · ${n - 1} epochs`, W - 6, 4);
+  ctx.fillText(`max ${max.toPrecision(3)} · ${now.epoch} epochs`, W - 6, 4);
 }

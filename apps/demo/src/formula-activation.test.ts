@@ -2,7 +2,7 @@ import { Matrix } from "@backprop/linalg";
 import { Dense, Sequential } from "@backprop/layers";
 import { sgd } from "@backprop/optimizers";
 import { describe, expect, it } from "vitest";
-import { FORMULA_ACTIVATION_NAME, FormulaError, compileFormula, formulaActivation, numericDerivative } from "./formula-activation.js";
+import { FORMULA_ACTIVATION_NAME, FormulaError, MAX_FORMULA_DEPTH, MAX_FORMULA_NESTING, compileFormula, formulaActivation, formulaNesting, numericDerivative } from "./formula-activation.js";
 
 describe("compileFormula", () => {
   it.each([
@@ -84,5 +84,17 @@ describe("formulaActivation", () => {
     const before = model.evaluate(x, y).loss as number;
     model.fit(x, y, { epochs: 200, batchSize: 4 });
     expect(model.evaluate(x, y).loss).toBeLessThan(before / 10);
+  });
+});
+
+describe("the nesting limit (one limit for the page and the worker)", () => {
+  it("accepts formulas up to the limit and rejects deeper ones before parsing", () => {
+    const nested = (n: number): string => "(".repeat(n) + "x" + ")".repeat(n);
+    expect(compileFormula(nested(MAX_FORMULA_NESTING))(2)).toBe(2);
+    expect(() => compileFormula(nested(MAX_FORMULA_NESTING + 1))).toThrow(/nested too deeply \(got 33 levels/);
+    expect(() => compileFormula(nested(150))).toThrow(FormulaError);
+    expect(formulaNesting("x > 0 ? (x ? 1 : 2) : sin((x))")).toBe(3);
+    expect(() => compileFormula("-".repeat(MAX_FORMULA_DEPTH + 5) + "x")).toThrow(/expression \d+ levels deep/);
+    expect(compileFormula("-".repeat(100) + "x")(3)).toBe(3);
   });
 });

@@ -133,6 +133,36 @@ function build(node: AnyNode): ScalarFunction {
   }
 }
 
+/** The deepest nesting of brackets and `?:` a formula may have. */
+export const MAX_FORMULA_NESTING = 32;
+/** The deepest expression tree a formula may have (brackets, operators, calls, negations). */
+export const MAX_FORMULA_DEPTH = 200;
+
+/**
+ * The deepest nesting of `(`, `[`, `{` and `? :` in a text, without parsing it.
+ *
+ * @example
+ * ```ts
+ * formulaNesting("sin((x))"); // 3
+ * ```
+ */
+export function formulaNesting(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const ch of text) {
+    if (ch === "(" || ch === "[" || ch === "{" || ch === "?") deepest = Math.max(deepest, ++depth);
+    else if (ch === ")" || ch === "]" || ch === "}" || ch === ":") depth = Math.max(0, depth - 1);
+  }
+  return deepest;
+}
+
+function treeDepth(node: AnyNode): number {
+  let deepest = 0;
+  const children = [node.content, node.condition, node.trueExpr, node.falseExpr, ...(node.args ?? [])];
+  for (const child of children) if (child) deepest = Math.max(deepest, treeDepth(child));
+  return deepest + 1;
+}
+
 /**
  * Parses a formula in `x` (math.js syntax: `x^2`, `2x`, `max(0, x)`, `x > 0 ? x : 0.1x`) into a function.
  *
@@ -146,11 +176,22 @@ export function compileFormula(source: string): ScalarFunction {
   const text = source.trim();
   if (text === "") throw new FormulaError("the formula is empty");
   if (text.length > 500) throw new FormulaError("the formula is too long (more than 500 characters)");
+  // NOTE: the parser recurses about twenty calls deep per bracket, and a Web Worker has a smaller
+  // stack than the page: a limit far below both keeps the page's check and the worker's build in
+  // agreement (with 200 brackets the page accepted what the worker then failed on).
+  const nesting = formulaNesting(text);
+  if (nesting > MAX_FORMULA_NESTING) {
+    throw new FormulaError(`the formula is nested too deeply (got ${nesting} levels of brackets or ?:, expected at most ${MAX_FORMULA_NESTING})`);
+  }
   let tree: MathNode;
   try {
     tree = math.parse(text);
   } catch (error) {
     throw new FormulaError(`cannot parse "${text}": ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const depth = treeDepth(tree as unknown as AnyNode);
+  if (depth > MAX_FORMULA_DEPTH) {
+    throw new FormulaError(`the formula is nested too deeply (got an expression ${depth} levels deep, expected at most ${MAX_FORMULA_DEPTH})`);
   }
   return build(tree as unknown as AnyNode);
 }

@@ -3,7 +3,8 @@ import { CLASSIFICATION_DATASETS, DATASET_LABELS, REGRESSION_DATASETS, generateD
 import { drawLoss, drawNetwork, drawOutput } from "./draw.js";
 import { FEATURES, FEATURE_LABELS, type FeatureName } from "./features.js";
 import { FormulaError, formulaActivation } from "./formula-activation.js";
-import { OPTIMIZER_NAMES, optimizerDefaults, type HyperValue } from "./optimizer-catalog.js";
+import { liveChanges, stateProblem } from "./model.js";
+import { OPTIMIZER_NAMES, defaultLearningRate, optimizerDefaults, type HyperValue } from "./optimizer-catalog.js";
 import type { FromWorker, Snapshot, ToWorker } from "./protocol.js";
 import { ACTIVATIONS, MAX_LAYERS, MAX_NEURONS, decodeState, encodeState, type DemoState, type ProblemType, type RegularizationKind } from "./state.js";
 import "./style.css";
@@ -21,6 +22,7 @@ const ui = {
   epoch: $<HTMLOutputElement>("epoch"),
   share: $<HTMLAnchorElement>("share"),
   copyLink: $<HTMLButtonElement>("copy-link"),
+  shareUrl: $<HTMLInputElement>("share-url"),
   exportModel: $<HTMLButtonElement>("export"),
   problem: $<HTMLSelectElement>("problem"),
   dataset: $<HTMLSelectElement>("dataset"),
@@ -51,6 +53,8 @@ const ui = {
   testLoss: $<HTMLOutputElement>("test-loss"),
   trainLoss: $<HTMLOutputElement>("train-loss"),
   testAccuracy: $<HTMLOutputElement>("test-accuracy"),
+  penalty: $<HTMLOutputElement>("penalty"),
+  penaltyRow: $<HTMLDivElement>("penalty-row"),
   accuracyRow: $<HTMLDivElement>("accuracy-row"),
   lossChart: $<HTMLCanvasElement>("loss-chart"),
   heatmap: $<HTMLCanvasElement>("heatmap"),
@@ -59,7 +63,12 @@ const ui = {
   speed: $<HTMLSelectElement>("speed"),
 };
 
+/** What the controls show; it may be invalid (a rejected hyperparameter or formula) while being edited. */
 let state: DemoState = decodeState(location.hash);
+/** The state the worker trains, or undefined when the controls hold an invalid configuration. */
+let running: DemoState | undefined;
+/** Tags each configure; answers about an older configuration are dropped (no stale errors). */
+let run = 0;
 let train: Point[] = [];
 let test: Point[] = [];
 let last: Snapshot | undefined;
@@ -88,6 +97,31 @@ function setPlaying(value: boolean): void {
 function showError(message: string | undefined): void {
   ui.error.hidden = message === undefined;
   ui.error.textContent = message ?? "";
+}
+
+/** Marks the control whose value was rejected (at most one), for people and screen readers. */
+function markInvalid(control: HTMLElement | undefined): void {
+  for (const el of document.querySelectorAll("[aria-invalid='true']")) if (el !== control) el.setAttribute("aria-invalid", "false");
+  control?.setAttribute("aria-invalid", "true");
+}
+
+/** Enables or disables what needs a trainable network. */
+function setTrainable(value: boolean): void {
+  for (const button of [ui.play, ui.step, ui.reset, ui.exportModel]) button.disabled = !value;
+}
+
+/** Forgets the drawn network: after a rejected edit nothing on screen may suggest it still trains. */
+function clearPictures(): void {
+  last = undefined;
+  for (const canvas of [ui.network, ui.heatmap, ui.lossChart]) {
+    const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+  }
+  for (const out of [ui.testLoss, ui.trainLoss, ui.testAccuracy, ui.penalty]) {
+    out.textContent = "–";
+    delete out.dataset["value"];
+  }
 }
 
 function buildFeatures(): void {
@@ -162,7 +196,7 @@ function renderHyperparameters(): void {
         if (typeof value === "boolean") {
           input.type = "checkbox";
           wrap.className = "inline";
-          input.addEventListener("change", () => update({ hyper: { ...state.hyper, [key]: input.checked } }));
+          input.addEventListener("change", () => update({ hyper: { ...state.hyper, [key]: input.checked } }, input));
           wrap.append(input, label);
         } else {
           input.type = "number";
@@ -175,7 +209,7 @@ function renderHyperparameters(): void {
               input.value = String(state.hyper[key]);
               return;
             }
-            update({ hyper: { ...state.hyper, [key]: v } });
+            update({ hyper: { ...state.hyper, [key]: v } }, input);
           });
           wrap.append(label, input);
         }
@@ -219,10 +253,12 @@ function renderControls(): void {
   ui.regularization.value = state.regularization;
   ui.regRate.value = String(state.regRate);
   ui.regRate.disabled = state.regularization === "none";
+  ui.penaltyRow.hidden = state.regularization === "none";
 
   renderHyperparameters();
   ui.accuracyRow.hidden = state.problem !== "classification";
-  const link = `${location.pathname}${location.search}#${encodeState(state)}`;
+  // NOTE: the link always names a configuration that trains: the last valid one
+  const link = `${location.pathname}${location.search}#${encodeState(running ?? state)}`;
   ui.share.href = link;
 }
 
@@ -243,31 +279,65 @@ function formulaStatus(f: string, df: string): { error?: string; note: string } 
 
 /** Regenerates the points and rebuilds the network in the worker (training starts over). */
 function configure(): void {
+  const problem = stateProblem(state);
+  setPlaying(false);
+  if (problem !== undefined) {
+    // NOTE: the worker would reject it too (same code); drop its network so ▶ cannot pretend to
+    // train a model the controls no longer describe.
+    running = undefined;
+    send({ type: "discard" });
+    clearPictures();
+    setTrainable(false);
+    showError(`Not applied — ${problem}. Training is off until this is fixed.`);
+    renderControls();
+    return;
+  }
   const points = generateDataset(state.dataset, { noise: state.noise / 100, seed: state.dataSeed });
   ({ train, test } = splitDataset(points, state.trainRatio / 100));
-  setPlaying(false);
   showError(undefined);
+  markInvalid(undefined);
+  setTrainable(true);
   last = undefined;
-  send({ type: "configure", state, train, test });
+  running = state;
+  run++;
+  send({ type: "configure", run, state, train, test });
 }
 
-function update(patch: Partial<DemoState>): void {
+/**
+ * Applies an edit: the learning rate, regularization and batch size change the running network
+ * live (as in the TensorFlow Playground); anything else rebuilds it. `control` is the field edited,
+ * marked invalid when the edit is rejected.
+ */
+function update(patch: Partial<DemoState>, control?: HTMLElement): void {
   state = { ...state, ...patch };
-  history.replaceState(null, "", `#${encodeState(state)}`);
-  renderControls();
+  const problem = stateProblem(state);
+  if (problem === undefined) history.replaceState(null, "", `#${encodeState(state)}`);
+  if (problem === undefined && running !== undefined && liveChanges(running, state)) {
+    running = state;
+    showError(undefined);
+    markInvalid(undefined);
+    send({ type: "tune", state });
+    renderControls();
+    return;
+  }
   configure();
+  if (problem !== undefined) markInvalid(control);
+  renderControls();
 }
 
 function render(s: Snapshot): void {
   last = s;
   ui.epoch.textContent = String(s.epoch).padStart(6, "0");
   ui.epoch.dataset["value"] = String(s.epoch);
-  const testLoss = s.testLoss[s.testLoss.length - 1] ?? NaN;
-  const trainLoss = s.trainLoss[s.trainLoss.length - 1] ?? NaN;
-  ui.testLoss.textContent = testLoss.toFixed(3);
-  ui.testLoss.dataset["value"] = String(testLoss);
-  ui.trainLoss.textContent = trainLoss.toFixed(3);
-  ui.trainLoss.dataset["value"] = String(trainLoss);
+  ui.testLoss.textContent = s.testLoss.toFixed(3);
+  ui.testLoss.dataset["value"] = String(s.testLoss);
+  ui.trainLoss.textContent = s.trainLoss.toFixed(3);
+  ui.trainLoss.dataset["value"] = String(s.trainLoss);
+  ui.penalty.textContent = s.penalty.toFixed(3);
+  ui.penalty.dataset["value"] = String(s.penalty);
+  // what the worker trains with now (the learning rate and batch size change live)
+  ui.lr.dataset["applied"] = String(s.lr);
+  ui.batchSize.dataset["applied"] = String(s.batchSize);
   ui.testAccuracy.textContent = s.testAccuracy === undefined ? "–" : `${(s.testAccuracy * 100).toFixed(1)}%`;
   const probabilityOutput = state.problem === "classification";
   drawNetwork(ui.network, {
@@ -286,21 +356,21 @@ function render(s: Snapshot): void {
     showTest: ui.showTest.checked,
     regression: !probabilityOutput,
   });
-  drawLoss(ui.lossChart, s.trainLoss, s.testLoss);
+  drawLoss(ui.lossChart, s.history, { epoch: s.epoch, train: s.trainLoss, test: s.testLoss });
 }
 
 worker.addEventListener("message", (event: MessageEvent<FromWorker>) => {
   const msg = event.data;
   if (msg.type === "snapshot") {
     try {
-      render(msg);
+      if (msg.run === run && running !== undefined) render(msg);
     } finally {
       send({ type: "ack" });
     }
-  }
-  else if (msg.type === "error") {
+  } else if (msg.type === "error") {
+    if (msg.run !== run || running === undefined) return;
     setPlaying(false);
-    showError(`Training failed: ${msg.message}`);
+    showError(`Training stopped: ${msg.message}`);
   } else if (msg.type === "export") {
     const url = URL.createObjectURL(new Blob([msg.json], { type: "application/json" }));
     const a = document.createElement("a");
@@ -319,6 +389,7 @@ worker.addEventListener("error", (event) => {
 
 // ---- controls → state
 ui.play.addEventListener("click", () => {
+  if (running === undefined) return;
   setPlaying(!playing);
   send(playing ? { type: "play", epochsPerFrame: Number(ui.speed.value) } : { type: "pause" });
 });
@@ -326,10 +397,13 @@ ui.speed.addEventListener("change", () => {
   if (playing) send({ type: "play", epochsPerFrame: Number(ui.speed.value) });
 });
 ui.step.addEventListener("click", () => {
+  if (running === undefined) return;
   setPlaying(false);
   send({ type: "step" });
 });
-ui.reset.addEventListener("click", () => configure());
+ui.reset.addEventListener("click", () => {
+  if (running !== undefined) configure();
+});
 ui.regenerate.addEventListener("click", () => update({ dataSeed: (state.dataSeed + 1) % 2 ** 31 }));
 ui.problem.addEventListener("change", () => {
   const problem = ui.problem.value as ProblemType;
@@ -340,14 +414,18 @@ const slider = (input: HTMLInputElement, out: HTMLOutputElement, suffix: string,
   input.addEventListener("input", () => {
     out.textContent = `${input.value}${suffix}`;
   });
-  input.addEventListener("change", () => update({ [key]: Number(input.value) }));
+  input.addEventListener("change", () => update({ [key]: Number(input.value) }, input));
 };
 slider(ui.noise, ui.noiseValue, "%", "noise");
 slider(ui.trainRatio, ui.trainRatioValue, "%", "trainRatio");
 slider(ui.batchSize, ui.batchSizeValue, "", "batchSize");
 ui.addLayer.addEventListener("click", () => update({ hidden: [...state.hidden, 2] }));
 ui.removeLayer.addEventListener("click", () => update({ hidden: state.hidden.slice(0, -1) }));
-ui.optimizer.addEventListener("change", () => update({ optimizer: ui.optimizer.value, hyper: optimizerDefaults(ui.optimizer.value) as Record<string, HyperValue> }));
+// NOTE: each optimizer starts from its own learning rate: Adadelta stalls at Adam's, Adam fails
+// the spiral at SGD's.
+ui.optimizer.addEventListener("change", () =>
+  update({ optimizer: ui.optimizer.value, hyper: optimizerDefaults(ui.optimizer.value) as Record<string, HyperValue>, lr: defaultLearningRate(ui.optimizer.value) }),
+);
 const numberField = (input: HTMLInputElement, key: "lr" | "regRate"): void => {
   input.addEventListener("change", () => {
     const v = Number(input.value);
@@ -355,14 +433,14 @@ const numberField = (input: HTMLInputElement, key: "lr" | "regRate"): void => {
       input.value = String(state[key]);
       return;
     }
-    update({ [key]: v });
+    update({ [key]: v }, input);
   });
 };
 numberField(ui.lr, "lr");
 numberField(ui.regRate, "regRate");
 ui.regularization.addEventListener("change", () => {
   const regularization = ui.regularization.value as RegularizationKind;
-  update({ regularization, regRate: regularization !== "none" && state.regRate === 0 ? 0.001 : state.regRate });
+  update({ regularization, regRate: regularization !== "none" && state.regRate === 0 ? 0.001 : state.regRate }, ui.regularization);
 });
 
 function applyFormula(): void {
@@ -371,9 +449,10 @@ function applyFormula(): void {
   const status = formulaStatus(f, df);
   ui.formulaNote.textContent = status.note;
   ui.formulaNote.classList.toggle("error", status.error !== undefined);
-  ui.formulaF.setAttribute("aria-invalid", String(status.error?.startsWith("f(x)") ?? false));
-  ui.formulaDf.setAttribute("aria-invalid", String(status.error?.startsWith("f′(x)") ?? false));
-  if (status.error === undefined) update({ activation: "formula", formulaF: f.trim(), formulaDf: df.trim() });
+  // NOTE: a rejected formula is applied too, as a rejected number is: the network is dropped and
+  // training is off until it is fixed, rather than the previous activation training on unseen.
+  const field = status.error?.startsWith("f′(x)") ? ui.formulaDf : ui.formulaF;
+  update({ activation: "formula", formulaF: f.trim(), formulaDf: df.trim() }, status.error === undefined ? undefined : field);
 }
 ui.activation.addEventListener("change", () => {
   if (ui.activation.value === "formula") {
@@ -392,14 +471,45 @@ for (const input of [ui.formulaF, ui.formulaDf]) {
 ui.showTest.addEventListener("change", () => {
   if (last) render(last);
 });
+/** Shows the link in a selected text field, for when the clipboard API is missing or refused. */
+function showShareField(url: string): void {
+  ui.shareUrl.hidden = false;
+  ui.shareUrl.value = url;
+  ui.shareUrl.focus();
+  ui.shareUrl.select();
+  let copied = false;
+  try {
+    // NOTE: deprecated, but the only way to copy on plain http (no navigator.clipboard there)
+    copied = document.execCommand("copy");
+  } catch {
+    copied = false;
+  }
+  flash(copied ? "Copied" : "Select and copy the link");
+}
+
+function flash(text: string): void {
+  ui.copyLink.textContent = text;
+  setTimeout(() => (ui.copyLink.textContent = "Copy link"), 1500);
+}
+
 ui.copyLink.addEventListener("click", () => {
   const url = new URL(ui.share.href, location.href).href;
-  navigator.clipboard?.writeText(url).then(
-    () => (ui.copyLink.textContent = "Copied"),
-    () => prompt("Copy this link", url),
+  // NOTE: navigator.clipboard exists only in secure contexts (https, localhost): not on plain http
+  // on a LAN address, where the link is shown in a field to copy by hand.
+  const clipboard = (navigator as Partial<Navigator>).clipboard;
+  if (!clipboard || typeof clipboard.writeText !== "function") {
+    showShareField(url);
+    return;
+  }
+  clipboard.writeText(url).then(
+    () => {
+      ui.shareUrl.hidden = true;
+      flash("Copied");
+    },
+    () => showShareField(url),
   );
-  setTimeout(() => (ui.copyLink.textContent = "Copy link"), 1500);
 });
+
 ui.exportModel.addEventListener("click", () => send({ type: "export" }));
 
 document.addEventListener("keydown", (e) => {
@@ -411,6 +521,29 @@ document.addEventListener("keydown", (e) => {
   } else if (e.key === "s") ui.step.click();
   else if (e.key === "r") ui.reset.click();
 });
+// NOTE: canvases are drawn at the device's pixels for their CSS size, so a new size (a rotated
+// phone, a scroll bar that came or went, another zoom) redraws them.
+let resizeFrame = 0;
+const redraw = (): void => {
+  cancelAnimationFrame(resizeFrame);
+  resizeFrame = requestAnimationFrame(() => {
+    if (last) render(last);
+  });
+};
+const canvasWidths = new Map<Element, number>();
+const canvasObserver = new ResizeObserver((entries) => {
+  let changed = false;
+  for (const entry of entries) {
+    const width = entry.contentRect.width;
+    if (canvasWidths.get(entry.target) !== width) changed = true;
+    canvasWidths.set(entry.target, width);
+  }
+  if (changed) redraw();
+});
+for (const canvas of [ui.network, ui.heatmap, ui.lossChart]) canvasObserver.observe(canvas);
+window.addEventListener("resize", redraw);
+matchMedia(`(resolution: ${devicePixelRatio}dppx)`).addEventListener("change", redraw);
+
 window.addEventListener("hashchange", () => {
   const next = decodeState(location.hash);
   if (encodeState(next) === encodeState(state)) return;

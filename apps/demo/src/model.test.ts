@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { generateDataset, splitDataset } from "./datasets.js";
-import { buildModel, gridPoints, neuronMaps, pointsToMatrices } from "./model.js";
+import { CLASSIFICATION_DATASETS, REGRESSION_DATASETS, generateDataset, isRegression, splitDataset, type DatasetName } from "./datasets.js";
+import { buildModel, gridPoints, liveChanges, neuronMaps, pointsToMatrices, regularizationPenalty, retune, stateProblem } from "./model.js";
+import { OPTIMIZER_NAMES, defaultLearningRate, optimizerDefaults } from "./optimizer-catalog.js";
 import { featureMatrix } from "./features.js";
 import { Matrix } from "@backprop/linalg";
 import { DEFAULT_STATE, type DemoState } from "./state.js";
@@ -19,7 +20,7 @@ describe("the network a state describes", () => {
     expect(model.inputDim).toBe(3);
     expect(model.loss?.name).toBe("binaryCrossentropy");
     expect(model.optimizer?.name).toBe("adam");
-    expect(model.optimizer?.config).toMatchObject({ lr: 0.03, beta1: 0.9 });
+    expect(model.optimizer?.config).toMatchObject({ lr: 0.01, beta1: 0.9 });
     expect(model.getConfig()["layers"]).toMatchObject([
       { config: { activation: { name: "tanh" }, kernelRegularizer: { l1: 0, l2: 0.01 } } },
       {}, {},
@@ -42,7 +43,7 @@ describe("the network a state describes", () => {
   });
 
   it("maps every neuron over the grid, and the last map is the model's prediction", () => {
-    const model = buildModel(DEFAULT_STATE);
+    const model = buildModel({ ...DEFAULT_STATE, features: ["x1", "x2"], hidden: [4, 2] });
     const coords = gridPoints(10);
     expect(coords[0]).toEqual([-5.4, 5.4]);
     expect(coords[99]![0]).toBeCloseTo(5.4, 12);
@@ -68,4 +69,82 @@ describe("the network a state describes", () => {
     console.log(`default circle network: test loss ${loss.toFixed(4)} first below 0.05 at epoch ${epoch} (${(performance.now() - start).toFixed(0)} ms in Node)`);
     expect(loss).toBeLessThan(0.05);
   });
+
+  it("reports why a state cannot be trained, in the words of the code that builds it", () => {
+    expect(stateProblem(DEFAULT_STATE)).toBeUndefined();
+    expect(stateProblem({ ...DEFAULT_STATE, hyper: { ...DEFAULT_STATE.hyper, beta1: 2 } })).toMatch(/beta1/);
+    expect(stateProblem({ ...DEFAULT_STATE, optimizer: "sgd", hyper: { ...optimizerDefaults("sgd"), momentum: 5 } })).toMatch(/momentum/);
+    expect(stateProblem({ ...DEFAULT_STATE, activation: "formula", formulaF: "x +" })).toMatch(/f\(x\): cannot parse/);
+  });
 });
+
+/** First epoch at which the test loss is below `threshold` (or -1 within `maxEpochs`), and the loss then. */
+function epochsToSolve(state: DemoState, threshold: number, maxEpochs: number): { epoch: number; loss: number } {
+  const { train, test } = data(state);
+  const model = buildModel(state);
+  let loss = model.evaluate(test.x, test.y).loss as number;
+  for (let epoch = 1; epoch <= maxEpochs; epoch++) {
+    model.fit(train.x, train.y, { epochs: 1, batchSize: state.batchSize });
+    loss = model.evaluate(test.x, test.y).loss as number;
+    if (loss < threshold) return { epoch, loss };
+  }
+  return { epoch: -1, loss };
+}
+
+const stateFor = (dataset: DatasetName, patch: Partial<DemoState> = {}): DemoState => ({
+  ...DEFAULT_STATE,
+  ...patch,
+  dataset,
+  problem: isRegression(dataset) ? "regression" : "classification",
+});
+
+// The default set-up must solve every data set: test loss below 0.1 (binary cross-entropy) for the
+// four classification sets, below 0.02 (mean squared error, labels in [−1, 1]) for the two regression
+// sets, within SOLVE_EPOCHS epochs, from the page's seeds.
+const SOLVE_EPOCHS = 300;
+const threshold = (dataset: DatasetName): number => (isRegression(dataset) ? 0.02 : 0.1);
+
+describe("the default set-up", () => {
+  it.each([...CLASSIFICATION_DATASETS, ...REGRESSION_DATASETS])(`solves %s within ${SOLVE_EPOCHS} epochs`, (dataset) => {
+    const run = epochsToSolve(stateFor(dataset), threshold(dataset), SOLVE_EPOCHS);
+    console.log(`default set-up, ${dataset}: test loss ${run.loss.toFixed(4)} < ${threshold(dataset)} at epoch ${run.epoch}`);
+    expect(run.epoch).toBeGreaterThan(0);
+  });
+
+  it.each(OPTIMIZER_NAMES.map((name) => [name]))("%s with its playground learning rate solves the circle and the spiral", (optimizer) => {
+    const patch = { optimizer, hyper: optimizerDefaults(optimizer), lr: defaultLearningRate(optimizer) };
+    for (const dataset of ["circle", "spiral"] as const) {
+      const run = epochsToSolve(stateFor(dataset, patch), threshold(dataset), SOLVE_EPOCHS);
+      console.log(`${optimizer} (lr ${patch.lr}), ${dataset}: test loss ${run.loss.toFixed(4)} at epoch ${run.epoch}`);
+      expect(run.epoch, `${optimizer} on ${dataset}`).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("live settings", () => {
+  it("are the learning rate, regularization and batch size only", () => {
+    expect(liveChanges(DEFAULT_STATE, { ...DEFAULT_STATE, lr: 0.1, regularization: "l2", regRate: 0.01, batchSize: 3 })).toBe(true);
+    expect(liveChanges(DEFAULT_STATE, DEFAULT_STATE)).toBe(false);
+    expect(liveChanges(DEFAULT_STATE, { ...DEFAULT_STATE, lr: 0.1, hidden: [3] })).toBe(false);
+    expect(liveChanges(DEFAULT_STATE, { ...DEFAULT_STATE, hyper: { ...DEFAULT_STATE.hyper, beta1: 0.8 } })).toBe(false);
+  });
+
+  it("carry training on exactly: a new lr and back again equals never changing it", () => {
+    const { train } = data(DEFAULT_STATE);
+    const fit = (m: ReturnType<typeof buildModel>, epochs: number) => m.fit(train.x, train.y, { epochs: 1 * epochs, batchSize: DEFAULT_STATE.batchSize, initialEpoch: 0 });
+    const plain = buildModel(DEFAULT_STATE);
+    fit(plain, 2);
+    fit(plain, 2);
+    let tuned = buildModel(DEFAULT_STATE);
+    fit(tuned, 2);
+    const faster = { ...DEFAULT_STATE, lr: 0.2, regularization: "l1" as const, regRate: 0.5 };
+    tuned = retune(tuned, DEFAULT_STATE, faster);
+    expect(tuned.optimizer?.learningRate).toBe(0.2);
+    expect(regularizationPenalty(tuned)).toBeGreaterThan(0);
+    expect(tuned.optimizer?.iterations).toBe(plain.optimizer!.iterations / 2);
+    tuned = retune(tuned, faster, DEFAULT_STATE);
+    fit(tuned, 2);
+    expect(tuned.getWeights().map((w) => w.toArray())).toEqual(plain.getWeights().map((w) => w.toArray()));
+  });
+});
+

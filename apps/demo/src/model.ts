@@ -1,4 +1,5 @@
 import { resolveActivation, type Activation } from "@backprop/activations";
+import type { Optimizer } from "@backprop/optimizers";
 import { Dense, Sequential, binaryAccuracy } from "@backprop/layers";
 import { Matrix, type Tensor } from "@backprop/linalg";
 import { DOMAIN, type Point } from "./datasets.js";
@@ -45,14 +46,76 @@ export function buildModel(state: DemoState): Sequential {
     }),
   );
   const model = new Sequential(layers, { dtype: "float64", seed: state.seed, name: "playground" });
-  const factory = OPTIMIZERS[state.optimizer] ?? OPTIMIZERS["sgd"];
   model.compile({
     loss: classification ? "binaryCrossentropy" : "meanSquaredError",
-    optimizer: factory!.fromConfig({ ...state.hyper, lr: state.lr }),
+    optimizer: stateOptimizer(state),
     metrics: classification ? [binaryAccuracy()] : [],
   });
   model.build(state.features.length);
   return model;
+}
+
+/** The optimizer a state names, with its hyperparameters and learning rate. */
+export function stateOptimizer(state: DemoState): Optimizer {
+  const factory = OPTIMIZERS[state.optimizer] ?? OPTIMIZERS["sgd"];
+  return factory!.fromConfig({ ...state.hyper, lr: state.lr });
+}
+
+/**
+ * Why a state cannot be trained, in the words the worker would use, or undefined when it can:
+ * the page checks with the very code that builds the model, so it never sends a network the
+ * worker would reject.
+ */
+export function stateProblem(state: DemoState): string | undefined {
+  try {
+    buildModel(state);
+    return undefined;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return message.split("\nhelp:")[0];
+  }
+}
+
+/** The fields that apply to a running network without starting over (as the TensorFlow Playground). */
+const LIVE_FIELDS = ["lr", "regularization", "regRate", "batchSize"] as const satisfies readonly (keyof DemoState)[];
+
+/**
+ * Whether `next` differs from `prev` in live fields only (and in at least one): then training
+ * continues with the same weights, epoch count and optimizer state.
+ */
+export function liveChanges(prev: DemoState, next: DemoState): boolean {
+  const live = new Set<string>(LIVE_FIELDS);
+  let changed = false;
+  for (const key of Object.keys(next) as (keyof DemoState)[]) {
+    const same = JSON.stringify(prev[key]) === JSON.stringify(next[key]);
+    if (same) continue;
+    if (!live.has(key)) return false;
+    changed = true;
+  }
+  return changed;
+}
+
+/**
+ * The running `model` with the live settings of `next` (learning rate, regularization): a model
+ * built from `next` that takes over the weights, the training state (epoch, shuffling generator)
+ * and the optimizer's slots, so training carries on where it was.
+ */
+export function retune(model: Sequential, prev: DemoState, next: DemoState): Sequential {
+  if (prev.lr === next.lr && prev.regularization === next.regularization && prev.regRate === next.regRate) return model;
+  const tuned = buildModel(next);
+  tuned.setWeights(model.getWeights());
+  tuned.setTrainingState(model.getTrainingState());
+  const old = model.optimizer;
+  // NOTE: loadStateDict keeps the new optimizer's own config (its lr) and takes the slots and step.
+  if (old) tuned.optimizer?.loadStateDict(old.stateDict());
+  return tuned;
+}
+
+/** The model's L1/L2 weight penalty (what `evaluate` adds to the data loss). */
+export function regularizationPenalty(model: Sequential): number {
+  let penalty = 0;
+  for (const layer of model.layers) penalty += layer.regularizationLoss();
+  return penalty;
 }
 
 /** Inputs and targets of points as matrices, through the state's features. */

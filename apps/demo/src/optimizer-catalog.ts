@@ -29,3 +29,26 @@ export function optimizerDefaults(name: string): Record<string, HyperValue> {
   }
   return out;
 }
+
+/**
+ * The learning rate the playground starts each optimizer with: one that trains its small networks
+ * on every data set (the library defaults suit larger models: Adam's 0.001 crawls here, and
+ * Adadelta needs its lr of 1). Switching optimizer sets it.
+ */
+export const PLAYGROUND_LR: Readonly<Record<string, number>> = {
+  sgd: 0.1, adagrad: 0.1, rmsprop: 0.003, adadelta: 1, adam: 0.01, adamw: 0.01, adamax: 0.02, nadam: 0.01,
+};
+
+/**
+ * The playground's learning rate for an optimizer (see {@link PLAYGROUND_LR}); the library's
+ * default for one it does not list.
+ *
+ * @example
+ * ```ts
+ * defaultLearningRate("adadelta"); // 1
+ * ```
+ */
+export function defaultLearningRate(name: string): number {
+  const lr = PLAYGROUND_LR[name] ?? OPTIMIZERS[name]?.defaults["lr"];
+  return typeof lr === "number" ? lr : 0.01;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FEATURES } from "./features.js";
-import { optimizerDefaults } from "./optimizer-catalog.js";
+import { defaultLearningRate, optimizerDefaults } from "./optimizer-catalog.js";
 import { DEFAULT_STATE, decodeState, encodeState, type DemoState } from "./state.js";
 
 const custom: DemoState = {
@@ -55,7 +55,7 @@ describe("the URL state", () => {
     // features come back in display order whatever the URL order
     expect(s.features).toEqual(["x1", "x1x2"]);
     expect(s.hyper).toEqual({ ...optimizerDefaults("sgd"), momentum: 0.9, nesterov: true });
-    expect(s.lr).toBe(DEFAULT_STATE.lr);
+    expect(s.lr).toBe(defaultLearningRate("sgd")); // no lr in the link: the optimizer's own
   });
 
   it("rejects more than 6 hidden layers or more than 8 neurons", () => {

@@ -1,9 +1,10 @@
 /// <reference lib="webworker" />
-import { Matrix } from "@backprop/linalg";
+import { isBackpropError, Matrix } from "@backprop/linalg";
 import type { Sequential } from "@backprop/layers";
 import type { Point } from "./datasets.js";
 import { featureMatrix } from "./features.js";
-import { buildModel, gridPoints, neuronMaps, pointsToMatrices, stateActivation } from "./model.js";
+import { LossHistory } from "./loss-history.js";
+import { buildModel, gridPoints, liveChanges, neuronMaps, pointsToMatrices, regularizationPenalty, retune, stateActivation } from "./model.js";
 import { modelFile } from "./model-file.js";
 import type { FromWorker, LayerWeights, Snapshot, ToWorker } from "./protocol.js";
 import type { DemoState } from "./state.js";
@@ -15,20 +16,25 @@ const FRAME_MS = 16;
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 interface Session {
-  readonly state: DemoState;
-  readonly model: Sequential;
+  readonly run: number;
+  state: DemoState;
+  model: Sequential;
   readonly train: { x: Matrix; y: Matrix };
   readonly test: { x: Matrix; y: Matrix } | undefined;
   readonly gridX: Matrix;
   readonly numericDerivative: boolean;
   epoch: number;
-  trainLoss: number[];
-  testLoss: number[];
+  trainLoss: number;
+  testLoss: number;
+  penalty: number;
+  readonly history: LossHistory;
   testAccuracy: number | undefined;
   trainingMs: number;
 }
 
 let session: Session | undefined;
+/** The run of the last configure, so errors name the configuration they belong to. */
+let currentRun = 0;
 let playing = false;
 let timer: ReturnType<typeof setTimeout> | undefined;
 /** Epochs per snapshot while playing; 0 means as many as fit in BUDGET_MS. */
@@ -41,14 +47,24 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
 }
 
+/** Evaluates the losses after the current epoch and records them in the history. */
 function measure(s: Session): void {
-  s.trainLoss.push(s.model.evaluate(s.train.x, s.train.y).loss ?? NaN);
+  evaluateLosses(s);
+  s.history.push(s.epoch, s.trainLoss, s.testLoss);
+}
+
+function evaluateLosses(s: Session): void {
+  // NOTE: evaluate's loss includes the L1/L2 penalty; the page shows the data loss (as the
+  // TensorFlow Playground does) and the penalty on its own.
+  const penalty = regularizationPenalty(s.model);
+  s.penalty = penalty;
+  s.trainLoss = (s.model.evaluate(s.train.x, s.train.y).loss ?? NaN) - penalty;
   if (s.test) {
     const logs = s.model.evaluate(s.test.x, s.test.y);
-    s.testLoss.push(logs.loss ?? NaN);
+    s.testLoss = (logs.loss ?? NaN) - penalty;
     s.testAccuracy = logs["binaryAccuracy"];
   } else {
-    s.testLoss.push(NaN);
+    s.testLoss = NaN;
   }
 }
 
@@ -60,11 +76,16 @@ function snapshot(s: Session): void {
   const maps = neuronMaps(s.model, s.gridX);
   const message: Snapshot = {
     type: "snapshot",
+    run: s.run,
     epoch: s.epoch,
     playing,
     trainLoss: s.trainLoss,
     testLoss: s.testLoss,
+    penalty: s.penalty,
+    history: s.history.curve(),
     testAccuracy: s.testAccuracy,
+    lr: s.model.optimizer?.learningRate ?? NaN,
+    batchSize: s.state.batchSize,
     weights,
     maps,
     grid: GRID,
@@ -75,9 +96,22 @@ function snapshot(s: Session): void {
   post(message, maps.map((m) => m.buffer));
 }
 
+/** What the page says when training fails: in its own words, naming only controls it has. */
+function describeFailure(error: unknown, s: Session | undefined): string {
+  if (isBackpropError(error) && error.code === "NON_FINITE" && s) {
+    return (
+      `The loss diverged (it is no longer a finite number) during epoch ${s.epoch + 1}. ` +
+      `Lower the learning rate (now ${s.state.lr}), or choose another optimizer or activation, then reset.`
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  // NOTE: the library's "help:" hints name its API (clipNorm, fit); the page offers other controls.
+  return message.split("\nhelp:")[0] as string;
+}
+
 function fail(error: unknown): void {
   playing = false;
-  post({ type: "error", message: error instanceof Error ? error.message : String(error) });
+  post({ type: "error", run: currentRun, message: describeFailure(error, session) });
 }
 
 function runEpoch(s: Session): void {
@@ -112,12 +146,14 @@ function loop(): void {
   }
 }
 
-function configure(state: DemoState, train: readonly Point[], test: readonly Point[]): void {
+function configure(run: number, state: DemoState, train: readonly Point[], test: readonly Point[]): void {
   playing = false;
   session = undefined;
+  currentRun = run;
   const model = buildModel(state);
   const gridCoords = gridPoints(GRID);
   session = {
+    run,
     state,
     model,
     train: pointsToMatrices(train, state),
@@ -125,8 +161,10 @@ function configure(state: DemoState, train: readonly Point[], test: readonly Poi
     gridX: Matrix.fromFlat(gridCoords.length, state.features.length, featureMatrix(gridCoords, state.features), "float64"),
     numericDerivative: stateActivation(state).numericDerivative,
     epoch: 0,
-    trainLoss: [],
-    testLoss: [],
+    trainLoss: NaN,
+    testLoss: NaN,
+    penalty: 0,
+    history: new LossHistory(),
     testAccuracy: undefined,
     trainingMs: 0,
   };
@@ -134,12 +172,30 @@ function configure(state: DemoState, train: readonly Point[], test: readonly Poi
   snapshot(session);
 }
 
+/** Applies the live settings of `state` to the running session: same weights, epoch and optimizer state. */
+function tune(s: Session, state: DemoState): void {
+  if (!liveChanges(s.state, state)) throw new Error("tune: only the learning rate, regularization and batch size change live");
+  s.model = retune(s.model, s.state, state);
+  s.state = state;
+  // NOTE: the penalty (and so nothing else) changes with the regularization; the history keeps
+  // what was measured at this epoch before
+  evaluateLosses(s);
+  if (!playing) snapshot(s);
+}
+
 scope.onmessage = (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   try {
     switch (msg.type) {
       case "configure":
-        configure(msg.state, msg.train, msg.test);
+        configure(msg.run, msg.state, msg.train, msg.test);
+        break;
+      case "tune":
+        if (session) tune(session, msg.state);
+        break;
+      case "discard":
+        playing = false;
+        session = undefined;
         break;
       case "play":
         if (!session) return;

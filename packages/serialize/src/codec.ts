@@ -2,7 +2,8 @@ import type { Json } from "@backprop/linalg";
 import type { Sequential } from "@backprop/layers";
 import type { LoadOptions } from "./custom-components.js";
 import { invalidFile } from "./file-error.js";
-import { DEFAULT_FORMAT, FORMATS, formatNames, formatSpec, type ModelFormat } from "./formats.js";
+import { DEFAULT_FORMAT, FORMATS, formatNames, formatSpec, type FileBytes, type ModelFormat } from "./formats.js";
+import { joinChunks } from "./json-writer.js";
 import type { ToJSONOptions } from "./model-file.js";
 
 export type { ModelFormat } from "./formats.js";
@@ -46,7 +47,14 @@ function specOf(format: unknown) {
  */
 export function encodeModel(model: Sequential, options: EncodeOptions = {}): EncodedModel {
   const format = options.format ?? DEFAULT_FORMAT;
-  return { format, files: specOf(format).encode(model, options, options.name ?? "model") };
+  const files: Record<string, Uint8Array> = {};
+  for (const [name, bytes] of Object.entries(encodeModelParts(model, options, format))) files[name] = bytes instanceof Uint8Array ? bytes : joinChunks(bytes);
+  return { format, files };
+}
+
+/** {@link encodeModel} with a large file left in chunks, for writing them one by one (`saveModel`). */
+export function encodeModelParts(model: Sequential, options: EncodeOptions, format: ModelFormat): Record<string, FileBytes> {
+  return specOf(format).encode(model, options, options.name ?? "model");
 }
 
 /**

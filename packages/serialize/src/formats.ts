@@ -1,15 +1,19 @@
 import type { Json } from "@backprop/linalg";
 import type { Sequential } from "@backprop/layers";
 import type { LoadOptions } from "./custom-components.js";
-import { modelFromJSON, modelToJSON, readModelMetadata, type ToJSONOptions } from "./model-file.js";
+import { writeJsonChunks } from "./json-writer.js";
+import { modelFromFile, modelToJSONShared, readModelFile, type ToJSONOptions } from "./model-file.js";
 import { modelToSafetensors, safetensorsToModelFile } from "./model-safetensors.js";
 import { modelToOnnx } from "./onnx-export.js";
 import { modelFromOnnx, readOnnxMetadata } from "./onnx-import.js";
-import { parseJson } from "./safe-json.js";
+import { isWeightData, MAX_JSON_BYTES, parseJson } from "./safe-json.js";
 import { modelFromTfjs, modelToTfjs, readTfjsMetadata } from "./tfjs.js";
 
 /** What every format's writer receives: the native file options, and the metadata every format keeps. */
 export type FormatEncodeOptions = ToJSONOptions;
+
+/** A file's bytes: one array, or chunks to be written one after the other (a large JSON text). */
+export type FileBytes = Uint8Array | readonly Uint8Array[];
 
 /** A model read back, with the user metadata stored beside it. */
 export interface FormatDecoded {
@@ -40,18 +44,32 @@ export interface FormatSpec {
   /** Recognises the format from the first bytes of its main file (checked after every `byName`). */
   readonly byContent?: (head: Uint8Array) => boolean;
   /** The model's files, by name; `base` is the name without extension. */
-  readonly encode: (model: Sequential, options: FormatEncodeOptions, base: string) => Record<string, Uint8Array>;
+  readonly encode: (model: Sequential, options: FormatEncodeOptions, base: string) => Record<string, FileBytes>;
+  /** Largest main file the loader reads, in bytes: larger ones are refused before they are read. */
+  readonly maxBytes: number;
   /** The model from its files; `main` is the name of the main file among them. */
   readonly decode: (files: Readonly<Record<string, Uint8Array>>, main: string, options: LoadOptions) => FormatDecoded;
 }
 
-const encoder = /* @__PURE__ */ new TextEncoder();
+/**
+ * Largest binary model file (safetensors, ONNX, TF.js weights) a loader reads: 2 GiB − 1, what
+ * Node reads into one buffer. Loading holds the file and the model's weights (about 2× the file).
+ */
+export const MAX_BINARY_BYTES = 2 ** 31 - 1;
+
 const decoder = /* @__PURE__ */ new TextDecoder();
 
 const endsWith = (ext: string) => (names: readonly string[]) => names.some((n) => n.toLowerCase().endsWith(ext));
 const withMetadata = (options: FormatEncodeOptions) => (options.metadata ? { metadata: options.metadata } : {});
 // First bytes of a JSON text: "{", "[", whitespace, or a UTF-8 byte-order mark.
 const JSON_START: ReadonlySet<number> = new Set([0x7b, 0x5b, 0x20, 0x0a, 0x0d, 0x09, 0xef]);
+
+/** The model and metadata of a native model file parsed by `parseJson` (or `readJsonFrom`). */
+export function decodeNativeJson(value: Json, options: LoadOptions): FormatDecoded {
+  const loc = { file: options.file };
+  const file = readModelFile(value, loc, true);
+  return { model: modelFromFile(file, options), metadata: file.metadata };
+}
 
 /**
  * Every format this package reads and writes. Detection runs every `byName`, then every
@@ -64,11 +82,10 @@ export const FORMATS = [
     extensions: [".json"],
     directory: false,
     mainFile: ".json",
-    encode: (model, options, base) => ({ [`${base}.json`]: encoder.encode(JSON.stringify(modelToJSON(model, options))) }),
-    decode: (files, main, options) => {
-      const file = parseJson(files[main] as Uint8Array, { file: options.file });
-      return { model: modelFromJSON(file, options), metadata: readModelMetadata(file) };
-    },
+    // Straight from the model's buffers to bytes, without a string of the whole file.
+    encode: (model, options, base) => ({ [`${base}.json`]: writeJsonChunks(modelToJSONShared(model, options, "encodeModel")) }),
+    decode: (files, main, options) => decodeNativeJson(parseJson(files[main] as Uint8Array, { file: options.file }, "", { floatArrayAt: isWeightData }), options),
+    maxBytes: MAX_JSON_BYTES,
   },
   {
     name: "safetensors",
@@ -82,8 +99,9 @@ export const FORMATS = [
     encode: (model, options, base) => ({ [`${base}.safetensors`]: modelToSafetensors(model, options) }),
     decode: (files, main, options) => {
       const file = safetensorsToModelFile(files[main] as Uint8Array, { file: options.file });
-      return { model: modelFromJSON(file, options), metadata: readModelMetadata(file) };
+      return { model: modelFromFile(file, options), metadata: file.metadata };
     },
+    maxBytes: MAX_BINARY_BYTES,
   },
   {
     name: "onnx",
@@ -99,6 +117,7 @@ export const FORMATS = [
       const bytes = files[main] as Uint8Array;
       return { model: modelFromOnnx(bytes, options), metadata: readOnnxMetadata(bytes, options) };
     },
+    maxBytes: MAX_BINARY_BYTES,
   },
   {
     name: "tfjs",
@@ -111,6 +130,8 @@ export const FORMATS = [
     byContent: (head) => decoder.decode(head.subarray(0, 4096)).includes('"modelTopology"'),
     encode: (model, options, base) => modelToTfjs(model, { weightsFile: `${base}.weights.bin`, jsonFile: `${base}.json`, ...withMetadata(options) }),
     decode: (files, main, options) => ({ model: modelFromTfjs(files, options), metadata: readTfjsMetadata(files[main] as Uint8Array, options) }),
+    // model.json is JSON; its weight files are checked against MAX_BINARY_BYTES.
+    maxBytes: MAX_JSON_BYTES,
   },
 ] as const satisfies readonly FormatSpec[];
 

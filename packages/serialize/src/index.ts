@@ -9,7 +9,8 @@ export {
   type ToJSONOptions,
 } from "./model-file.js";
 export { FORMAT_NAME, FORMAT_VERSION, MAX_TENSOR_ELEMENTS, MAX_WIDTH } from "./schema.js";
-export { MAX_JSON_BYTES, MAX_JSON_DEPTH } from "./safe-json.js";
+export { MAX_JSON_ARRAY, MAX_JSON_BYTES, MAX_JSON_DEPTH } from "./safe-json.js";
+export { MAX_BINARY_BYTES } from "./formats.js";
 export {
   encodeSafetensors,
   decodeSafetensors,

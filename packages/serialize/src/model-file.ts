@@ -86,8 +86,21 @@ function component(c: { readonly name: string; readonly config: Readonly<JsonObj
  * ```
  */
 export function modelToJSON(model: Sequential, options: ToJSONOptions = {}): ModelFile {
+  return modelFileOf(model, options, "modelToJSON", (data) => Array.from(data));
+}
+
+/**
+ * {@link modelToJSON}, with each weight's `data` the model's own float array rather than a copy
+ * as numbers: what the writers use (`writeJsonChunks` writes a float array as a JSON array).
+ * Written out before the model trains on, since the arrays are the model's.
+ */
+export function modelToJSONShared(model: Sequential, options: ToJSONOptions = {}, caller = "modelToJSON"): ModelFile {
+  return modelFileOf(model, options, caller, (data) => data as unknown as number[]);
+}
+
+function modelFileOf(model: Sequential, options: ToJSONOptions, caller: string, values: (data: Float32Array | Float64Array) => readonly number[]): ModelFile {
   if (!(model instanceof Sequential) || !model.built) {
-    throw new BackpropError("NOT_BUILT", "modelToJSON: the model has no weights yet", {
+    throw new BackpropError("NOT_BUILT", `${caller}: the model has no weights yet`, {
       hint: "call model.build(inputShape), fit() or predict() before saving",
     });
   }
@@ -95,13 +108,13 @@ export function modelToJSON(model: Sequential, options: ToJSONOptions = {}): Mod
   try {
     checkJsonValue(metadata, { file: "metadata" });
   } catch (error) {
-    throw new BackpropError("INVALID_ARGUMENT", `modelToJSON: ${(error as Error).message}`, { cause: error });
+    throw new BackpropError("INVALID_ARGUMENT", `${caller}: ${(error as Error).message}`, { cause: error });
   }
   const weights: WeightEntry[] = model.params().map((p: Param) => ({
     name: p.name,
     shape: [...p.value.shape],
     trainable: p.trainable,
-    data: Array.from(p.value.data),
+    data: values(p.value.data),
   }));
   const file: Record<string, Json | readonly WeightEntry[]> = {
     format: FORMAT_NAME,
@@ -260,10 +273,15 @@ function checkShapes(file: ModelFileV2, layers: readonly Layer[], loc: FileLocat
   return params;
 }
 
-/** Turns JSON text, UTF-8 bytes or a parsed object into a validated, migrated file. */
-export function readModelFile(input: unknown, loc: FileLocation): ModelFileV2 {
-  const value: unknown = typeof input === "string" || input instanceof Uint8Array ? parseJson(input, loc) : input;
-  if (typeof input !== "string" && !(input instanceof Uint8Array)) checkJsonValue(value, loc);
+/**
+ * Turns JSON text, UTF-8 bytes or a parsed object into a validated, migrated file. `checked`: the
+ * object came from `parseJson` (or is built from parts that did), so it is plain finite JSON
+ * already and is not walked a second time.
+ */
+export function readModelFile(input: unknown, loc: FileLocation, checked = false): ModelFileV2 {
+  let value = input;
+  if (typeof input === "string" || input instanceof Uint8Array) value = parseJson(input, loc);
+  else if (!checked) checkJsonValue(input, loc);
   const version = checkEnvelope(value, loc);
   const current = at(loc, "formatVersion", () => migrate(value as RawModelFile, version));
   return validateModelFile(current, loc);
@@ -291,9 +309,13 @@ export function readModelFile(input: unknown, loc: FileLocation): ModelFileV2 {
  * ```
  */
 export function modelFromJSON(file: unknown, options: LoadOptions = {}): Sequential {
+  return modelFromFile(readModelFile(file, { file: options.file }), options);
+}
+
+/** The model of a validated file (see {@link modelFromJSON}). */
+export function modelFromFile(data: ModelFileV2, options: LoadOptions = {}): Sequential {
   const loc: FileLocation = { file: options.file };
   const custom = options.custom ?? {};
-  const data = readModelFile(file, loc);
   const m = data.model;
   const layers = m.layers.map((spec, i) => makeLayer(spec, custom, loc, i));
   const expected = checkShapes(data, layers, loc);

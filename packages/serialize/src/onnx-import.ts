@@ -16,33 +16,37 @@ import {
   ZeroPadding2D,
   type Layer,
 } from "@backprop/layers";
-import { BackpropError, convGeometry, formatShape, sameShape, type DType, type Json, type Shape } from "@backprop/linalg";
+import { BackpropError, convGeometry, formatShape, sameShape, type DType, type FloatArray, type Json, type Shape } from "@backprop/linalg";
 import type { LoadOptions } from "./custom-components.js";
 import { at, invalidFile, type FileLocation } from "./file-error.js";
 import { explicitPads, kernelFromOihw, transposeTo, type Layout } from "./onnx-layout.js";
 import { onnx, toNumber, type OnnxModel, type OnnxNode, type OnnxTensor } from "./onnx-proto.js";
 import { parseJson } from "./safe-json.js";
 import { MAX_TENSOR_ELEMENTS, MAX_WIDTH } from "./schema.js";
+
+// NOTE: ONNX raw data is little-endian; on such a host (every common one) values are used as they are.
+const LITTLE_ENDIAN = /* @__PURE__ */ new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 import { checkSampleSizes, expectedParams } from "./shape-flow.js";
 
 interface Weight {
   readonly dims: number[];
-  readonly data: Float64Array;
+  /** A FLOAT tensor's values as float32, a DOUBLE one's as float64 (a view of the file where aligned). */
+  readonly data: FloatArray;
   readonly dtype: DType;
 }
 
 interface DenseSpec {
-  kernel: Float64Array;
+  kernel: FloatArray;
   rows: number;
   cols: number;
-  bias: Float64Array | undefined;
+  bias: FloatArray | undefined;
   activation: ActivationSpec | undefined;
 }
 
 interface NormalizationSpec {
-  mean: Float64Array;
+  mean: FloatArray;
   /** Set by the `Div` that completes the pattern `Sub(x, mean)`, `Div(·, √variance)`. */
-  std: Float64Array | undefined;
+  std: FloatArray | undefined;
 }
 
 /** Any other layer: made once the chain is read (with the activation that followed it, if it takes one). */
@@ -640,12 +644,19 @@ function readTensor(t: OnnxTensor, loc: FileLocation, path: string): Weight {
   } else if (!values || values.length !== n) {
     throw invalidFile(loc, path, `has ${values?.length ?? 0} values (expected ${n})`);
   }
-  const data = new Float64Array(n);
+  const Float = size === 4 ? Float32Array : Float64Array;
+  let data: FloatArray;
   if (raw && raw.length > 0) {
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    for (let i = 0; i < n; i++) data[i] = size === 4 ? view.getFloat32(i * 4, true) : view.getFloat64(i * 8, true);
+    // The file's bytes are the values (little-endian): a view where aligned, else one native copy.
+    // NOTE: new Uint8Array(raw) copies (a Buffer's slice() would not).
+    if (LITTLE_ENDIAN) data = raw.byteOffset % size === 0 ? new Float(raw.buffer as ArrayBuffer, raw.byteOffset, n) : new Float(new Uint8Array(raw).buffer, 0, n);
+    else {
+      data = new Float(n);
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      for (let i = 0; i < n; i++) data[i] = size === 4 ? view.getFloat32(i * 4, true) : view.getFloat64(i * 8, true);
+    }
   } else {
-    for (let i = 0; i < n; i++) data[i] = (values as number[])[i] as number;
+    data = Float.from(values as number[]);
   }
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(data[i])) throw invalidFile(loc, path, `value ${i} is not finite`);
@@ -794,7 +805,7 @@ export function modelFromOnnx(bytes: Uint8Array, options: LoadOptions = {}): Seq
     }
     if (s.kind === "normalization") {
       const d = s.spec.mean.length;
-      return [{ shape: [d], data: s.spec.mean }, { shape: [d], data: (s.spec.std as Float64Array).map((v) => v * v) }];
+      return [{ shape: [d], data: s.spec.mean }, { shape: [d], data: (s.spec.std as FloatArray).map((v) => v * v) }];
     }
     return s.kind === "layer" ? [...s.spec.params] : [];
   });
@@ -816,7 +827,7 @@ export function modelFromOnnx(bytes: Uint8Array, options: LoadOptions = {}): Seq
 }
 
 /** A per-feature constant: `width` values, or one value for all (ONNX broadcasting). */
-function broadcastVector(w: Weight, width: number, loc: FileLocation, path: string, what: string): Float64Array {
+function broadcastVector(w: Weight, width: number, loc: FileLocation, path: string, what: string): FloatArray {
   if (w.data.length === width) return w.data;
   if (w.data.length === 1) return new Float64Array(width).fill(w.data[0] as number);
   throw invalidFile(loc, path, `${what} has the wrong length (got ${w.data.length} values, expected ${width})`);

@@ -1,94 +1,90 @@
 import type { Json } from "@backprop/linalg";
-import { invalidFile, type FileLocation } from "./file-error.js";
+import { formatPath, invalidFile, type FileLocation } from "./file-error.js";
+import { FORBIDDEN_KEYS, MAX_JSON_DEPTH, readJson, type ReadJsonOptions } from "./json-reader.js";
 
-/** Largest JSON text a loader accepts (256 MiB): beyond it V8 strings get close to their limit. */
-export const MAX_JSON_BYTES = 256 * 1024 * 1024;
-/** Deepest nesting a loader accepts; model files need about 8 levels. */
-export const MAX_JSON_DEPTH = 64;
-
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+export { MAX_JSON_ARRAY, MAX_JSON_DEPTH } from "./json-reader.js";
 
 /**
- * Checks nesting depth with one scan over the text, before `JSON.parse` (whose recursion, or a
- * reviver's, would otherwise end in a `RangeError` on `[[[[…` ten thousand deep).
+ * Largest JSON text a loader accepts (256 MiB). Loading takes about 1.5× the file in memory (the
+ * bytes, and 8 bytes for each number of ~18 characters); a model this large belongs in a
+ * safetensors file, which holds a float32 weight in 4 bytes.
  */
-function checkDepth(text: string, loc: FileLocation): void {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_JSON_DEPTH) {
-        throw invalidFile(loc, "", `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
-      }
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
+export const MAX_JSON_BYTES = 256 * 1024 * 1024;
+
+/** The message of a file refused by {@link MAX_JSON_BYTES}, before it is read. */
+export function tooLargeProblem(size: number, limit: number, what: string): string {
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 3 : 0)} MiB`;
+  return `${what} of ${size} bytes (${mib(size)}) is larger than this loader reads (got ${size} bytes, expected at most ${limit} = ${mib(limit)})`;
+}
+
+/** A place in a value being checked: its parent's place and its key, so paths cost nothing until an error. */
+interface Place {
+  readonly v: unknown;
+  readonly parent: Place | undefined;
+  readonly key: string | number;
+  readonly depth: number;
+}
+
+function pathOf(place: Place | undefined, last?: string | number): string {
+  const keys: (string | number)[] = last === undefined ? [] : [last];
+  for (let p = place; p?.parent !== undefined; p = p.parent) keys.push(p.key);
+  return formatPath(keys.reverse());
 }
 
 /**
- * Rejects keys that would reach an object's prototype if the value were ever merged with
- * `Object.assign` or spread into a class: `__proto__`, `constructor`, `prototype`. Iterative, so
- * even a hostile object handed in directly cannot overflow the stack.
+ * Checks a value handed in as an object (not read from text) is plain JSON: finite numbers, plain
+ * objects and arrays, nesting at most {@link MAX_JSON_DEPTH} deep, no key that would reach an
+ * object's prototype if the value were ever merged with `Object.assign` or spread into a class
+ * (`__proto__`, `constructor`, `prototype`). Iterative, so even a hostile object cannot overflow
+ * the stack; the numbers of an array are checked in place, with no allocation per element.
  */
 export function checkJsonValue(value: unknown, loc: FileLocation): void {
-  const stack: { v: unknown; path: string; depth: number }[] = [{ v: value, path: "", depth: 0 }];
-  while (stack.length > 0) {
-    const { v, path, depth } = stack.pop() as { v: unknown; path: string; depth: number };
+  const stack: Place[] = [{ v: value, parent: undefined, key: "", depth: 0 }];
+  /** False for a container (to be walked); checks a number is finite, throws for a non-JSON value. */
+  const isLeaf = (v: unknown, parent: Place | undefined, key: string | number | undefined): boolean => {
     if (typeof v === "number") {
-      if (!Number.isFinite(v)) throw invalidFile(loc, path, `not a finite number (got ${String(v)})`);
-      continue;
+      if (!Number.isFinite(v)) throw invalidFile(loc, pathOf(parent, key), `not a finite number (got ${String(v)})`);
+      return true;
     }
-    if (v === null || typeof v === "string" || typeof v === "boolean") continue;
-    if (depth > MAX_JSON_DEPTH) throw invalidFile(loc, path, `nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (v === null || typeof v === "string" || typeof v === "boolean") return true;
+    if (typeof v !== "object") throw invalidFile(loc, pathOf(parent, key), `not a JSON value (got ${typeof v})`);
+    return false;
+  };
+  while (stack.length > 0) {
+    const place = stack.pop() as Place;
+    const v = place.v;
+    if (place.parent === undefined && isLeaf(v, undefined, undefined)) continue;
+    if (place.depth > MAX_JSON_DEPTH) throw invalidFile(loc, pathOf(place), `nested deeper than ${MAX_JSON_DEPTH} levels`);
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], path: `${path}[${i}]`, depth: depth + 1 });
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        if (!isLeaf(item, place, i)) stack.push({ v: item, parent: place, key: i, depth: place.depth + 1 });
+      }
       continue;
     }
-    if (typeof v !== "object") throw invalidFile(loc, path, `not a JSON value (got ${typeof v})`);
     const proto: unknown = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) {
-      throw invalidFile(loc, path, "not a plain JSON object");
-    }
-    for (const key of Object.keys(v)) {
-      const child = path === "" ? key : `${path}.${key}`;
-      if (FORBIDDEN_KEYS.has(key)) throw invalidFile(loc, child, `the key "${key}" is not allowed`);
-      stack.push({ v: (v as Record<string, unknown>)[key], path: child, depth: depth + 1 });
+    if (proto !== Object.prototype && proto !== null) throw invalidFile(loc, pathOf(place), "not a plain JSON object");
+    for (const key of Object.keys(v as object)) {
+      if (FORBIDDEN_KEYS.has(key)) throw invalidFile(loc, pathOf(place, key), `the key "${key}" is not allowed`);
+      const item: unknown = (v as Record<string, unknown>)[key];
+      if (!isLeaf(item, place, key)) stack.push({ v: item, parent: place, key, depth: place.depth + 1 });
     }
   }
 }
 
-const decoder = /* @__PURE__ */ new TextDecoder("utf-8", { fatal: true });
-
-/** UTF-8 bytes → text, as `INVALID_FILE` when the bytes are not UTF-8. */
-export function decodeUtf8(bytes: Uint8Array, loc: FileLocation, inner = ""): string {
-  try {
-    return decoder.decode(bytes);
-  } catch {
-    throw invalidFile(loc, inner, "not valid UTF-8 text");
-  }
-}
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /**
- * Parses untrusted JSON text or bytes: bounded size and depth, finite numbers only, no
- * prototype-reaching keys. Throws `INVALID_FILE`, never a `SyntaxError`.
+ * Parses untrusted JSON text or UTF-8 bytes: bounded size, depth and array length, finite numbers
+ * only, no prototype-reaching keys. One pass over the bytes (see `json-reader.ts`).
+ * @throws BackpropError `INVALID_FILE`, never a `SyntaxError`
  */
-export function parseJson(input: string | Uint8Array, loc: FileLocation, inner = ""): Json {
+export function parseJson(input: string | Uint8Array, loc: FileLocation, inner = "", options: Omit<ReadJsonOptions, "inner"> = {}): Json {
   const size = typeof input === "string" ? input.length : input.byteLength;
-  if (size > MAX_JSON_BYTES) {
-    throw invalidFile(loc, inner, `JSON text of ${size} bytes is too large (expected at most ${MAX_JSON_BYTES})`);
-  }
-  const text = typeof input === "string" ? input : decodeUtf8(input, loc, inner);
-  checkDepth(text, loc);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw invalidFile(loc, inner, `not valid JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-  checkJsonValue(value, loc);
-  return value as Json;
+  if (size > MAX_JSON_BYTES) throw invalidFile(loc, inner, tooLargeProblem(size, MAX_JSON_BYTES, "JSON text"));
+  return readJson(typeof input === "string" ? encoder.encode(input) : input, loc, { ...options, inner });
 }
+
+/** Where a native model file keeps weight values: `weights[i].data`, read as float arrays. */
+export const isWeightData = (path: readonly (string | number)[]): boolean =>
+  path.length === 3 && path[0] === "weights" && path[2] === "data";

@@ -31,6 +31,8 @@ export const MAX_SAFETENSORS_HEADER = 100_000_000;
 const BYTES: Readonly<Record<SafetensorsDType, number>> = { F32: 4, F64: 8 };
 const KNOWN_DTYPES = ["BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "F64", "I64", "U64"];
 const encoder = /* @__PURE__ */ new TextEncoder();
+// NOTE: safetensors is little-endian; on such a host (every common one) values are copied as they are.
+const LITTLE_ENDIAN = /* @__PURE__ */ new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Writes a safetensors file: an 8-byte little-endian header length N, N bytes of JSON header
@@ -77,8 +79,11 @@ export function encodeSafetensors(
   out.fill(0x20, 8 + json.length, 8 + headerSize);
   let pos = 8 + headerSize;
   for (const t of tensors) {
-    if (t.dtype === "F32") for (let i = 0; i < t.data.length; i++, pos += 4) view.setFloat32(pos, t.data[i] as number, true);
-    else for (let i = 0; i < t.data.length; i++, pos += 8) view.setFloat64(pos, t.data[i] as number, true);
+    const size = BYTES[t.dtype];
+    if (LITTLE_ENDIAN && pos % size === 0) new (t.dtype === "F32" ? Float32Array : Float64Array)(out.buffer, pos, t.data.length).set(t.data);
+    else if (t.dtype === "F32") for (let i = 0; i < t.data.length; i++) view.setFloat32(pos + i * 4, t.data[i] as number, true);
+    else for (let i = 0; i < t.data.length; i++) view.setFloat64(pos + i * 8, t.data[i] as number, true);
+    pos += t.data.length * size;
   }
   return out;
 }
@@ -104,6 +109,14 @@ const metadataEntry = v.record(v.string(), v.string());
  * ```
  */
 export function decodeSafetensors(bytes: Uint8Array, loc: FileLocation = {}): SafetensorsContents {
+  return readSafetensors(bytes, loc, false);
+}
+
+/**
+ * {@link decodeSafetensors}; with `share`, a tensor whose bytes are aligned is a view of `bytes`
+ * (no copy: for a loader that copies the values into a model right away).
+ */
+export function readSafetensors(bytes: Uint8Array, loc: FileLocation, share: boolean): SafetensorsContents {
   if (!(bytes instanceof Uint8Array) || bytes.length < 8) {
     throw invalidFile(loc, "header", `too short for a safetensors file (got ${bytes?.length ?? 0} bytes, expected at least 8)`);
   }
@@ -177,16 +190,20 @@ export function decodeSafetensors(bytes: Uint8Array, loc: FileLocation = {}): Sa
   const tensors = new Map<string, SafetensorsTensor>();
   for (const e of entries) {
     const n = (e.end - e.begin) / BYTES[e.dtype];
-    let pos = dataStart + e.begin;
-    if (e.dtype === "F32") {
-      const data = new Float32Array(n);
-      for (let i = 0; i < n; i++, pos += 4) data[i] = view.getFloat32(pos, true);
-      tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
+    const start = bytes.byteOffset + dataStart + e.begin;
+    const Float = e.dtype === "F32" ? Float32Array : Float64Array;
+    let data: Float32Array | Float64Array;
+    if (LITTLE_ENDIAN && start % BYTES[e.dtype] === 0) {
+      // The file's bytes are the values: a view, or one native copy.
+      const values = new Float(bytes.buffer as ArrayBuffer, start, n);
+      data = share ? values : values.slice();
     } else {
-      const data = new Float64Array(n);
-      for (let i = 0; i < n; i++, pos += 8) data[i] = view.getFloat64(pos, true);
-      tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
+      data = new Float(n);
+      let pos = dataStart + e.begin;
+      if (e.dtype === "F32") for (let i = 0; i < n; i++, pos += 4) data[i] = view.getFloat32(pos, true);
+      else for (let i = 0; i < n; i++, pos += 8) data[i] = view.getFloat64(pos, true);
     }
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
   }
   return { tensors, metadata };
 }

@@ -18,13 +18,40 @@ export const MAX_WIDTH = 2 ** 24;
 /** Most axes a stored weight or a per-sample shape may have. */
 export const MAX_RANK = 8;
 
-// NOTE: values were already checked to be plain finite JSON by checkJsonValue before validation.
+// NOTE: values were already checked to be plain finite JSON (parseJson or checkJsonValue) before validation.
 const json = v.custom<Json>(() => true);
 const jsonObject = v.record(v.string(), json);
 const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const width = v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(MAX_WIDTH));
 const component = v.object({ name: v.pipe(v.string(), v.minLength(1)), config: v.optional(jsonObject) });
 const uint32 = v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(0xffffffff));
+
+/** Where `list` holds something other than a finite number, or -1. */
+function firstNonNumber(list: ArrayLike<unknown>): number {
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    if (typeof x !== "number" || !Number.isFinite(x)) return i;
+  }
+  return -1;
+}
+
+const describe = (x: unknown): string => (typeof x === "string" ? JSON.stringify(x.slice(0, 40)) : x === null ? "null" : Array.isArray(x) ? "an array" : typeof x === "number" ? String(x) : typeof x);
+
+function numbersProblem(input: unknown): string {
+  if (!Array.isArray(input) && !(input instanceof Float32Array) && !(input instanceof Float64Array)) return `expected an array of numbers (got ${describe(input)})`;
+  const i = firstNonNumber(input as ArrayLike<unknown>);
+  return `expected an array of finite numbers (got ${describe((input as ArrayLike<unknown>)[i])} at [${i}])`;
+}
+
+// NOTE: v.array(v.number()) would allocate a result per element and copy the array: millions of
+// numbers each load. These check the numbers in place and pass the array through.
+/** An array of finite numbers. */
+const numberArray = v.custom<readonly number[]>((x) => Array.isArray(x) && firstNonNumber(x) === -1, (issue) => numbersProblem(issue.input));
+/** A weight's values: an array of finite numbers, or (from a binary file) a float array. */
+const weightData = v.custom<readonly number[] | Float32Array | Float64Array>(
+  (x) => (Array.isArray(x) || x instanceof Float32Array || x instanceof Float64Array) && firstNonNumber(x) === -1,
+  (issue) => numbersProblem(issue.input),
+);
 
 const envelope = v.object({
   format: v.literal(FORMAT_NAME),
@@ -41,7 +68,7 @@ const weight = v.object({
     v.check((shape) => elements(shape) <= MAX_TENSOR_ELEMENTS, `more than ${MAX_TENSOR_ELEMENTS} elements`),
   ),
   trainable: v.optional(v.boolean(), true),
-  data: v.array(v.number()),
+  data: weightData,
 });
 
 const sampleShape = v.pipe(
@@ -51,7 +78,7 @@ const sampleShape = v.pipe(
   v.check((shape) => elements(shape) <= MAX_TENSOR_ELEMENTS, `more than ${MAX_TENSOR_ELEMENTS} numbers per sample`),
 );
 
-const slots = v.record(v.string(), v.record(v.string(), v.array(v.number())));
+const slots = v.record(v.string(), v.record(v.string(), numberArray));
 
 /**
  * Schema of format version 2 (valibot), what every file is checked against after migration.

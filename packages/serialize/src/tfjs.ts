@@ -43,6 +43,9 @@ import type { LoadOptions } from "./custom-components.js";
 import { at, formatPath, invalidFile, type FileLocation } from "./file-error.js";
 import { configNumber, configPadding, configPair, configRegularizer, configSides } from "./layer-config.js";
 import { parseJson } from "./safe-json.js";
+
+// NOTE: TF.js weight files are little-endian; on such a host (every common one) values are used as they are.
+const LITTLE_ENDIAN = /* @__PURE__ */ new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 import { MAX_RANK, MAX_TENSOR_ELEMENTS, MAX_WIDTH } from "./schema.js";
 import { checkSampleSizes, expectedParams } from "./shape-flow.js";
 import { hasStateful, isJsonObject, recurrentSpec, storedActivation, type RecurrentKind, type RecurrentSpec } from "./recurrent-config.js";
@@ -1121,18 +1124,28 @@ export function modelFromTfjs(files: Readonly<Record<string, Uint8Array>>, optio
     const size = parts.reduce((n, p) => n + p.length, 0);
     const needBytes = group.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
     if (needBytes !== size) throw invalidFile(loc, `weightsManifest[${g}]`, `describes another number of bytes than its files hold (got ${size}, expected ${needBytes})`);
-    const all = new Uint8Array(size);
-    let o = 0;
-    for (const p of parts) {
-      all.set(p, o);
-      o += p.length;
+    // One shard is read where it is; several are joined (a copy) so a weight may span two.
+    let all = parts[0] ?? new Uint8Array(0);
+    if (parts.length > 1) {
+      all = new Uint8Array(size);
+      let o = 0;
+      for (const p of parts) {
+        all.set(p, o);
+        o += p.length;
+      }
     }
-    const view = new DataView(all.buffer);
+    const view = new DataView(all.buffer, all.byteOffset, all.byteLength);
     let pos = 0;
     group.weights.forEach((w, k) => {
       const n = w.shape.reduce((a, b) => a * b, 1);
-      const data = new Float32Array(n);
-      for (let i = 0; i < n; i++, pos += 4) data[i] = view.getFloat32(pos, true);
+      let data: Float32Array;
+      // The bytes are the values (little-endian): a view where aligned, else one native copy.
+      if (LITTLE_ENDIAN) data = (all.byteOffset + pos) % 4 === 0 ? new Float32Array(all.buffer as ArrayBuffer, all.byteOffset + pos, n) : new Float32Array(new Uint8Array(all.subarray(pos, pos + n * 4)).buffer);
+      else {
+        data = new Float32Array(n);
+        for (let i = 0; i < n; i++) data[i] = view.getFloat32(pos + i * 4, true);
+      }
+      pos += n * 4;
       if (weights.has(w.name)) throw invalidFile(loc, `weightsManifest[${g}].weights[${k}].name`, `repeated weight "${w.name}"`);
       weights.set(w.name, { shape: w.shape, data });
     });

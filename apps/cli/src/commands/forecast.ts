@@ -3,7 +3,9 @@ import { Tensor } from "@backprop/linalg";
 import { cliError } from "../cli-error.js";
 import { checkTransform, transformWindow, untransform } from "../data/series.js";
 import { loadWithMetadata, requireSeries, writeAtomic, type SeriesMetadata } from "../model-file.js";
+import { checkOutputPath } from "../output-path.js";
 import { renderTable } from "../table.js";
+import { removeStaleTempFiles } from "../temp-files.js";
 import { loadSeries } from "./series-source.js";
 
 /** Options of `backprop forecast`. */
@@ -51,6 +53,7 @@ export function forecastValues(model: Sequential, s: SeriesMetadata, history: re
  * forecast for t+1 … t+steps, as CSV, JSON or a table, to stdout or (atomically) to `--output`.
  */
 export async function forecast(modelPath: string, source: string, o: ForecastOptions, out: NodeJS.WritableStream): Promise<number> {
+  if (o.output !== undefined) checkOutputPath(o.output, "--output");
   const { model, meta: maybe } = await loadWithMetadata(modelPath);
   const meta = requireSeries(modelPath, maybe);
   const s = meta.series;
@@ -71,7 +74,11 @@ export async function forecast(modelPath: string, source: string, o: ForecastOpt
   if (o.format === "json") text = `${JSON.stringify(values.map((v, i) => ({ step: i + 1, [s.target]: v })), null, 2)}\n`;
   else if (o.format === "table") text = `${renderTable([["step", s.target], ...values.map((v, i) => [`t+${i + 1}`, v.toFixed(4)])], ["left", "right"])}\n`;
   else text = `${["step", s.target.includes(",") ? `"${s.target.replace(/"/g, '""')}"` : s.target].join(",")}\n${rows.map((r) => r.join(",")).join("\n")}\n`;
-  if (o.output) await writeAtomic(o.output, new TextEncoder().encode(text));
-  else out.write(text);
+  if (o.output) {
+    await removeStaleTempFiles(o.output);
+    await writeAtomic(o.output, new TextEncoder().encode(text));
+  } else {
+    out.write(text);
+  }
   return 0;
 }

@@ -6,6 +6,7 @@ import { cliError } from "../cli-error.js";
 import { checkTransform, chronologicalSplit, columnStats, makeWindows, untransform, type Series, type SeriesTransform } from "../data/series.js";
 import { fitWithCheckpoints } from "../fit-run.js";
 import { loadWithMetadata, requireSeries, saveWithMetadata, type CliMetadata, type SeriesMetadata } from "../model-file.js";
+import { checkOutputPath } from "../output-path.js";
 import { progressMode } from "../progress.js";
 import { pickCell, recurrentLayer } from "../recurrent.js";
 import { loadSeries } from "./series-source.js";
@@ -79,6 +80,10 @@ export async function trainSeries(source: string | undefined, o: TrainOptions, i
   const say = (text: string) => {
     if (!o.quiet && !o.json) io.stdout.write(`${text}\n`);
   };
+  // Before any work: a long run must not end unable to save (with --resume, the file is rewritten).
+  if (o.save !== undefined) checkOutputPath(o.save, "--save");
+  else if (o.resume !== undefined) checkOutputPath(o.resume, "--resume");
+  if (o.checkpointEvery !== undefined && o.save === undefined && o.resume === undefined) throw cliError("--checkpoint-every needs --save <path> (checkpoints are written there)");
   let net: Sequential | undefined;
   let saved: CliMetadata & { series: SeriesMetadata } | undefined;
   if (o.resume) {

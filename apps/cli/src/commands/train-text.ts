@@ -6,6 +6,7 @@ import { cliError } from "../cli-error.js";
 import { buildVocabulary, encode, joinToken, readCorpus, textWindows, tokenize, type TokenKind } from "../data/corpus.js";
 import { fitWithCheckpoints } from "../fit-run.js";
 import { saveWithMetadata, type CliMetadata, type TextMetadata } from "../model-file.js";
+import { checkOutputPath } from "../output-path.js";
 import { progressMode } from "../progress.js";
 import { TokenStepper, pickCell, recurrentLayer } from "../recurrent.js";
 import { generatePieces } from "./generate.js";
@@ -55,6 +56,9 @@ export async function trainText(source: string, o: TrainTextOptions, io: { stdou
   const say = (text: string) => {
     if (!o.quiet && !o.json) io.stdout.write(`${text}\n`);
   };
+  // Before any work: a long run must not end unable to save.
+  if (o.save !== undefined) checkOutputPath(o.save, "--save");
+  if (o.checkpointEvery !== undefined && o.save === undefined) throw cliError("--checkpoint-every needs --save <path> (checkpoints are written there)");
   const cell = pickCell(o.model, o.cell);
   if (o.tokens === "chars" && o.vocabSize !== undefined) {
     throw cliError("--vocab-size: applies to --tokens words (a character model keeps every character of the corpus)");

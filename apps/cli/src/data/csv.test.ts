@@ -6,7 +6,15 @@ import { parseCsv, tableToDataset } from "./csv.js";
 describe("parseCsv", () => {
   it("reads a header and rows with their line numbers", () => {
     const t = parseCsv("a,b\n1,2\n3,4\n", "f.csv");
-    expect(t).toEqual({ header: ["a", "b"], rows: [["1", "2"], ["3", "4"]], lines: [2, 3] });
+    expect({ header: t.header, rows: t.rows, lines: t.lines, rowCount: t.rowCount, delimiter: t.delimiter }).toEqual({
+      header: ["a", "b"],
+      rows: [["1", "2"], ["3", "4"]],
+      lines: [2, 3],
+      rowCount: 2,
+      delimiter: ",",
+    });
+    expect(t.cell(1, 0)).toBe("3");
+    expect(t.numberAt(1, 1)).toBe(4);
   });
 
   it("handles quoted fields with commas, escaped quotes and line breaks", () => {
@@ -87,6 +95,10 @@ describe("tableToDataset", () => {
       targetName: "label",
       task: "classification",
       classes: ["cat", "dog"],
+      encoding: [
+        { name: "x1", kind: "number" },
+        { name: "x2", kind: "number" },
+      ],
     });
   });
 
@@ -126,17 +138,23 @@ describe("tableToDataset", () => {
 
   it("reports a non-numeric cell as file:line:column with the value and column name", () => {
     const text = "a,b,c\n1,2,x\n3,abc,y\n";
-    expect(errorOf(() => tableToDataset(parseCsv(text, "bad.csv"), { target: "c", fileName: "bad.csv" }))).toEqual({
-      code: "INVALID_FILE",
-      message: 'bad.csv:3:2: "abc" is not a number (column "b")',
-    });
+    const { code, message } = errorOf(() => tableToDataset(parseCsv(text, "bad.csv"), { target: "c", fileName: "bad.csv" }));
+    expect(code).toBe("INVALID_FILE");
+    expect(message).toBe('bad.csv:3:2: "abc" is not a number (column "b")\nhelp: an empty cell, NA, NaN or null marks a missing value (see --missing)');
   });
 
-  it("rejects numbers that Number() would accept loosely", () => {
-    for (const cell of ["", " ", "0x10", "Infinity", "NaN", "1,5", "1e", "--1"]) {
-      const text = `a,b\n"${cell}",1\n`;
-      expect(errorOf(() => tableToDataset(parseCsv(text, "l.csv"), { target: "b", fileName: "l.csv" })).message).toBe(
-        `l.csv:2:1: "${cell}" is not a number (column "a")`,
+  it("rejects numbers that Number() would accept loosely, in a column of numbers", () => {
+    for (const cell of ["0x10", "Infinity", "1,5", "1e", "--1"]) {
+      const text = `a,b\n1,1\n"${cell}",1\n`;
+      expect(errorOf(() => tableToDataset(parseCsv(text, "l.csv"), { target: "b", fileName: "l.csv" })).message.split("\n")[0]).toBe(
+        `l.csv:3:1: "${cell}" is not a number (column "a")`,
+      );
+    }
+    // empty, blank and NaN cells are missing values, not numbers
+    for (const cell of ["", " ", "NaN"]) {
+      const text = `a,b\n1,1\n"${cell}",1\n`;
+      expect(errorOf(() => tableToDataset(parseCsv(text, "l.csv"), { target: "b", fileName: "l.csv" })).message.split("\n")[0]).toBe(
+        'l.csv:3:1: the value is missing (column "a")',
       );
     }
   });

@@ -1,3 +1,5 @@
+import type { ColumnEncoding } from "./encoding.js";
+
 /**
  * What a network is asked to learn: `"classification"` (one-hot targets, softmax + cross-entropy)
  * or `"regression"` (real-valued targets, mean squared error).
@@ -31,6 +33,26 @@ export interface TableDataset {
   readonly classes?: string[];
   /** For images: the shape of one sample, `[height, width, channels]`; its rows are the pixels in row-major order. */
   readonly imageShape?: readonly number[];
+  /**
+   * How each feature column (`featureNames`, in order) became columns of `x` — numbers, one-hot
+   * categories, dates — with the fill values of missing cells once fitted. Absent for built-in data.
+   */
+  readonly encoding?: ColumnEncoding[];
+  /** The 1-based data row (in the file) of each sample, when some rows were dropped for missing cells. */
+  readonly rowNumbers?: number[];
+  /** Rows dropped because a cell was missing (`missing: "drop"`). */
+  readonly dropped?: number;
+  /** The missing cells of the dropped rows per column, for messages: `"sex: 11, bill_length_mm: 2"`. */
+  readonly droppedBy?: string;
+  /** The `id` column's value of each sample (predict `--id`). */
+  readonly ids?: string[];
+  /** One-line notes on how the table was read: columns left out, rows dropped. */
+  readonly notes?: string[];
+  /**
+   * True when `x` holds NaN for missing cells still to be filled (`missing: "mean" | "median"`
+   * without fill values): fit them on the training rows with `fitFills`, then `applyFills`.
+   */
+  readonly unfilled?: boolean;
 }
 
 /**

@@ -1,6 +1,9 @@
 export type { Dataset, DatasetOptions, TableDataset, Task } from "./dataset.js";
-export type { ColumnOptions } from "./build-dataset.js";
-export { parseCsv, tableToDataset, type CsvTable, type TableOptions } from "./csv.js";
+export { MAX_CLASSES, type ColumnOptions } from "./build-dataset.js";
+export { parseCsv, sniffDelimiter, tableToDataset, type CsvOptions, type CsvTable, type TableOptions } from "./csv.js";
+export { parseNumber, parseDate, isMissingText, MISSING_TEXTS } from "./cells.js";
+export { inputNames, inputWidth, readTableMetadata, columnsOf, MISSING_POLICIES, type ColumnEncoding, type MissingPolicy, type TableMetadata } from "./encoding.js";
+export { fitFills, applyFills } from "./impute.js";
 export { readJsonDataset } from "./json.js";
 export { xor, circles, moons, spirals } from "./synthetic.js";
 export { iris } from "./iris.js";
@@ -16,4 +19,4 @@ export {
   type Normalizer,
   type NormalizeMethod,
 } from "./normalize.js";
-export { trainValidationSplit, toMatrix, type TrainValidationSplit } from "./split.js";
+export { trainValidationSplit, splitIndices, testSeed, toMatrix, type TrainValidationSplit, type IndexSplit } from "./split.js";

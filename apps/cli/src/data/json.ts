@@ -1,5 +1,6 @@
 import { BackpropError } from "@backprop/linalg";
 import { buildDataset, type CellProblem, type ColumnOptions } from "./build-dataset.js";
+import { isMissingText, parseNumber, quoteCell } from "./cells.js";
 import type { TableDataset } from "./dataset.js";
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
@@ -8,7 +9,7 @@ function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") return quoteCell(JSON.stringify(value).slice(1, -1));
   return String(value);
 }
 
@@ -24,8 +25,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * Reads a dataset from JSON text in either of two shapes:
  *
  * - an array of objects, one per sample, whose keys are the columns — read exactly like a CSV by
- *   {@link tableToDataset} (`target`, `features`, `task`, `classes` mean the same), with a feature
- *   that must be a JSON number and a target that may be a number or a string label;
+ *   `tableToDataset` (`target`, `features`, `task`, `classes`, `missing` mean the same): a column
+ *   of numbers (or numeric strings) is a number feature, a column of strings a one-hot category,
+ *   `null`, an absent key or `"NA"` a missing cell;
  * - `{ "x": number[][], "y"?: number[][] }` — used as is; the task is classification when `y` has
  *   two or more columns and every row is one-hot (classes `"0"`, `"1"`, …), regression otherwise,
  *   unless `options.task` says which. Features are named `x0`, `x1`, …; `target`/`features` are
@@ -83,6 +85,7 @@ function fromRecords(records: unknown[], fileName: string, options: ColumnOption
   });
   const rows = records as Record<string, unknown>[];
   const cell = (r: number, c: number): unknown => rows[r]?.[columns[c] ?? ""];
+  const where = (r: number, c: number): string => `${fileName}: ${keyPath(r, columns[c] ?? "")}`;
   return buildDataset(
     {
       fileName,
@@ -90,16 +93,21 @@ function fromRecords(records: unknown[], fileName: string, options: ColumnOption
       rowCount: rows.length,
       number: (r, c) => {
         const v = cell(r, c);
-        return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+        if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
+        return typeof v === "string" ? parseNumber(v) : undefined;
       },
-      label: (r, c) => {
+      missing: (r, c) => {
+        const v = cell(r, c);
+        return v === undefined || v === null || (typeof v === "string" && isMissingText(v.trim()));
+      },
+      text: (r, c) => {
         const v = cell(r, c);
         if (typeof v === "number" || typeof v === "boolean") return String(v);
-        if (typeof v === "string" && v.trim() !== "") return v.trim();
-        return undefined;
+        return typeof v === "string" ? v.trim() : undefined;
       },
+      where,
       cellError: (r, c, problem: CellProblem) => {
-        const path = `${fileName}: ${keyPath(r, columns[c] ?? "")}`;
+        const path = where(r, c);
         const v = cell(r, c);
         if (v === undefined) return `${path} is missing`;
         switch (problem.kind) {
@@ -107,8 +115,16 @@ function fromRecords(records: unknown[], fileName: string, options: ColumnOption
             return `${path} is not a number (got ${describe(v)})`;
           case "missing":
             return `${path} is not a class label (got ${describe(v)})`;
+          case "missing-value":
+            return `${path} is missing (got ${describe(v)})`;
+          case "not-a-date":
+            return `${path} is not a date (got ${describe(v)}; expected "YYYY-MM-DD", optionally with a time)`;
+          case "not-a-label":
+            return `${path} is not a value (got ${describe(v)})`;
           case "unknown-class":
             return `${path} is not a known class (got ${describe(v)}; expected one of ${problem.classes.join(", ")})`;
+          case "unknown-category":
+            return `${path} is not a category the model was trained on (got ${describe(v)}; known: ${problem.categories.join(", ")})`;
         }
       },
     },

@@ -47,7 +47,7 @@ describe("fitNormalizer", () => {
     expect(norm).toEqual({ method: "none", features: 3 });
     expect(applyNormalizer(norm, [[7, 8, 9]])).toEqual([[7, 8, 9]]);
     expect(messageOf(() => applyNormalizer(norm, [[1, 2]]))).toBe(
-      "INVALID_ARGUMENT applyNormalizer: row 0 has 2 features (expected 3, as the data it was fitted on)",
+      "INVALID_ARGUMENT the input: row 0 has 2 features (expected 3, as the model's saved scaling)",
     );
   });
 
@@ -69,19 +69,19 @@ describe("fitNormalizer", () => {
   });
 
   it("rejects bad input", () => {
-    expect(messageOf(() => fitNormalizer([], "standard"))).toBe("INVALID_ARGUMENT fitNormalizer: no rows to fit on");
+    expect(messageOf(() => fitNormalizer([], "standard"))).toBe("INVALID_ARGUMENT --normalize: no training rows to fit the scaling on");
     expect(messageOf(() => fitNormalizer([[1, 2], [3]], "minmax"))).toBe(
-      "INVALID_ARGUMENT fitNormalizer: row 1 has 1 features (expected 2, as row 0)",
+      "INVALID_ARGUMENT --normalize: row 1 has 1 features (expected 2, as row 0)",
     );
     expect(messageOf(() => fitNormalizer([[1, Number.NaN]], "minmax"))).toBe(
-      "INVALID_ARGUMENT fitNormalizer: x[0][1] is not a finite number (got NaN)",
+      "INVALID_ARGUMENT --normalize: training row 0, input 1 is not a finite number (got NaN)",
     );
     expect(messageOf(() => fitNormalizer(X, "zscore" as "standard"))).toBe(
-      'INVALID_ARGUMENT fitNormalizer: unknown method "zscore" (expected one of standard, minmax, none)',
+      'INVALID_ARGUMENT --normalize: unknown method "zscore" (expected one of standard, minmax, none)',
     );
     const norm = fitNormalizer(X, "standard");
     expect(messageOf(() => applyNormalizer(norm, [[1, 2, 3], [1, 2, 3, 4]]))).toBe(
-      "INVALID_ARGUMENT applyNormalizer: row 1 has 4 features (expected 3, as the data it was fitted on)",
+      "INVALID_ARGUMENT the input: row 1 has 4 features (expected 3, as the model's saved scaling)",
     );
   });
 });

@@ -38,6 +38,7 @@ function checkRows(x: readonly (readonly number[])[], expected: number, where: s
  *
  * @param x - n×d inputs, n ≥ 1
  * @param method - `"standard"` (zero mean, unit variance), `"minmax"` (into [0, 1]) or `"none"`
+ * @param where - names the option or data in messages; default `"--normalize"`
  * @throws BackpropError `INVALID_ARGUMENT` for an unknown method, no rows, ragged rows or a
  *   non-finite value
  * @example
@@ -47,22 +48,22 @@ function checkRows(x: readonly (readonly number[])[], expected: number, where: s
  * applyNormalizer(norm, [[3, 10]]); // [[1, 0]]
  * ```
  */
-export function fitNormalizer(x: readonly (readonly number[])[], method: NormalizeMethod): Normalizer {
+export function fitNormalizer(x: readonly (readonly number[])[], method: NormalizeMethod, where = "--normalize"): Normalizer {
   if (!METHODS.includes(method)) {
     throw new BackpropError(
       "INVALID_ARGUMENT",
-      `fitNormalizer: unknown method "${String(method)}" (expected one of ${METHODS.join(", ")})`,
+      `${where}: unknown method "${String(method)}" (expected one of ${METHODS.join(", ")})`,
     );
   }
   const first = x[0];
-  if (first === undefined) throw new BackpropError("INVALID_ARGUMENT", "fitNormalizer: no rows to fit on");
+  if (first === undefined) throw new BackpropError("INVALID_ARGUMENT", `${where}: no training rows to fit the scaling on`);
   const d = first.length;
-  checkRows(x, d, "fitNormalizer", "row 0");
+  checkRows(x, d, where, "row 0");
   for (let i = 0; i < x.length; i++) {
     const row = x[i] as readonly number[];
     for (let j = 0; j < d; j++) {
       if (!Number.isFinite(row[j])) {
-        throw new BackpropError("INVALID_ARGUMENT", `fitNormalizer: x[${i}][${j}] is not a finite number (got ${String(row[j])})`);
+        throw new BackpropError("INVALID_ARGUMENT", `${where}: training row ${i}, input ${j} is not a finite number (got ${String(row[j])})`);
       }
     }
   }
@@ -100,7 +101,7 @@ function featureCount(norm: Normalizer): number {
 
 function checkInput(norm: Normalizer, x: readonly (readonly number[])[], where: string): number {
   const d = featureCount(norm);
-  checkRows(x, d, where, "the data it was fitted on");
+  checkRows(x, d, where, "the model's saved scaling");
   return d;
 }
 
@@ -125,6 +126,7 @@ function offsetScale(norm: Normalizer): { offset: readonly number[]; scale: read
 /**
  * Applies a fitted normaliser to inputs, returning new rows (the input is not modified).
  *
+ * @param where - names the data in messages (a file name); default `"the input"`
  * @throws BackpropError `INVALID_ARGUMENT` when a row's feature count differs from the fitted one
  *   (the message names both counts)
  * @example
@@ -133,8 +135,8 @@ function offsetScale(norm: Normalizer): { offset: readonly number[]; scale: read
  * const scaled = applyNormalizer(norm, test);
  * ```
  */
-export function applyNormalizer(norm: Normalizer, x: readonly (readonly number[])[]): number[][] {
-  const d = checkInput(norm, x, "applyNormalizer");
+export function applyNormalizer(norm: Normalizer, x: readonly (readonly number[])[], where = "the input"): number[][] {
+  const d = checkInput(norm, x, where);
   const { offset, scale } = offsetScale(norm);
   return x.map((row) => {
     const out = new Array<number>(d);
@@ -152,8 +154,8 @@ export function applyNormalizer(norm: Normalizer, x: readonly (readonly number[]
  * invertNormalizer(norm, applyNormalizer(norm, x)); // ≈ x
  * ```
  */
-export function invertNormalizer(norm: Normalizer, x: readonly (readonly number[])[]): number[][] {
-  const d = checkInput(norm, x, "invertNormalizer");
+export function invertNormalizer(norm: Normalizer, x: readonly (readonly number[])[], where = "the input"): number[][] {
+  const d = checkInput(norm, x, where);
   const { offset, scale } = offsetScale(norm);
   return x.map((row) => {
     const out = new Array<number>(d);

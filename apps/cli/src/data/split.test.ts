@@ -48,13 +48,13 @@ describe("trainValidationSplit", () => {
       return "no error";
     };
     expect(codeOf(() => trainValidationSplit(x, y, 1, 1))).toBe(
-      "INVALID_ARGUMENT trainValidationSplit: fraction must be in [0, 1) (got 1)",
+      "INVALID_ARGUMENT --validation-split: must be in [0, 1) (got 1)",
     );
     expect(codeOf(() => trainValidationSplit(x, y.slice(1), 0.2, 1))).toBe(
-      "INVALID_ARGUMENT trainValidationSplit: x has 10 rows but y has 9 (expected the same)",
+      "INVALID_ARGUMENT --validation-split: the data has 10 input rows but 9 targets (expected the same)",
     );
     expect(codeOf(() => trainValidationSplit([[1]], [[1]], 0.5, 1))).toBe(
-      "INVALID_ARGUMENT trainValidationSplit: cannot hold out a validation set from 1 sample (expected at least 2)",
+      "INVALID_ARGUMENT --validation-split: cannot hold out rows from 1 sample (expected at least 2)",
     );
   });
 });

@@ -8,6 +8,48 @@ export interface TrainValidationSplit {
   readonly valY: number[][];
 }
 
+/** Row indices of the two parts of {@link splitIndices}. */
+export interface IndexSplit {
+  readonly train: number[];
+  readonly validation: number[];
+}
+
+/**
+ * The row indices of {@link trainValidationSplit}: a seeded permutation of `0 … n−1`, the last
+ * `round(n · fraction)` held out (at least one on each side when `fraction > 0`).
+ *
+ * @param where - names the option in messages (`--validation-split`, `--test-split`)
+ * @throws BackpropError `INVALID_ARGUMENT` when `fraction` is outside `[0, 1)` or there are fewer
+ *   than two rows to split
+ * @example
+ * ```ts
+ * const { train, validation } = splitIndices(150, 0.2, 1); // 120 and 30 indices
+ * ```
+ */
+export function splitIndices(n: number, fraction: number, rng: Rng | number, where = "--validation-split"): IndexSplit {
+  if (!(fraction >= 0 && fraction < 1)) {
+    throw new BackpropError("INVALID_ARGUMENT", `${where}: must be in [0, 1) (got ${String(fraction)})`);
+  }
+  const order = (typeof rng === "number" ? new Rng(rng) : rng).permutation(n);
+  let held = 0;
+  if (fraction > 0) {
+    if (n < 2) {
+      throw new BackpropError("INVALID_ARGUMENT", `${where}: cannot hold out rows from ${n} sample${n === 1 ? "" : "s"} (expected at least 2)`);
+    }
+    held = Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
+  }
+  const cut = n - held;
+  const all = Array.from(order);
+  return { train: all.slice(0, cut), validation: all.slice(cut) };
+}
+
+/**
+ * A seed for the test split drawn from the run's seed, so that the test rows differ from a
+ * validation split made with the same seed, and a run without `--test-split` shuffles exactly as
+ * before.
+ */
+export const testSeed = (seed: number): number => (seed ^ 0x7e57_5eed) >>> 0;
+
 /**
  * Shuffles the samples with a seeded generator, then holds out the last `round(n · fraction)` of
  * them for validation. Rows are shared with the input, not copied.
@@ -30,37 +72,12 @@ export function trainValidationSplit(
   fraction: number,
   rng: Rng | number,
 ): TrainValidationSplit {
-  if (!(fraction >= 0 && fraction < 1)) {
-    throw new BackpropError(
-      "INVALID_ARGUMENT",
-      `trainValidationSplit: fraction must be in [0, 1) (got ${String(fraction)})`,
-    );
-  }
   if (x.length !== y.length) {
-    throw new BackpropError(
-      "INVALID_ARGUMENT",
-      `trainValidationSplit: x has ${x.length} rows but y has ${y.length} (expected the same)`,
-    );
+    throw new BackpropError("INVALID_ARGUMENT", `--validation-split: the data has ${x.length} input rows but ${y.length} targets (expected the same)`);
   }
-  const n = x.length;
-  const order = (typeof rng === "number" ? new Rng(rng) : rng).permutation(n);
-  let held = 0;
-  if (fraction > 0) {
-    if (n < 2) {
-      throw new BackpropError(
-        "INVALID_ARGUMENT",
-        `trainValidationSplit: cannot hold out a validation set from ${n} sample${n === 1 ? "" : "s"} (expected at least 2)`,
-      );
-    }
-    held = Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
-  }
-  const cut = n - held;
-  const pick = (rows: readonly number[][], from: number, to: number): number[][] => {
-    const out: number[][] = [];
-    for (let k = from; k < to; k++) out.push(rows[order[k] as number] as number[]);
-    return out;
-  };
-  return { trainX: pick(x, 0, cut), trainY: pick(y, 0, cut), valX: pick(x, cut, n), valY: pick(y, cut, n) };
+  const { train, validation } = splitIndices(x.length, fraction, rng);
+  const pick = (rows: readonly number[][], indices: readonly number[]): number[][] => indices.map((k) => rows[k] as number[]);
+  return { trainX: pick(x, train), trainY: pick(y, train), valX: pick(x, validation), valY: pick(y, validation) };
 }
 
 /**

@@ -1,0 +1,44 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { CLI_MAIN } from "./cli-runner.test-util.js";
+
+/** What one run of the built CLI cost, as the process saw it at exit. */
+export interface Measured {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Milliseconds from the first module loaded to exit. */
+  readonly ms: number;
+  /** User + system CPU time, milliseconds (the stable figure on a busy machine). */
+  readonly cpuMs: number;
+  /** Peak resident set size, bytes. */
+  readonly peakRss: number;
+}
+
+// Loaded with --import before the CLI: records time, CPU and peak RSS when the process exits.
+const PROBE = `import { writeFileSync } from "node:fs";
+const start = performance.now();
+process.on("exit", () => {
+  const cpu = process.cpuUsage();
+  writeFileSync(process.env.BP_MEASURE_OUT, JSON.stringify({ ms: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000, peakRss: process.resourceUsage().maxRSS * 1024 }));
+});
+`;
+
+/** Runs `backprop <args>` in `dir`, measuring its time, CPU and peak memory. */
+export function measureIn(dir: string, args: string[]): Measured {
+  const probe = join(dir, ".measure-probe.mjs");
+  const out = join(dir, ".measure-result.json");
+  writeFileSync(probe, PROBE);
+  rmSync(out, { force: true });
+  const r = spawnSync(process.execPath, ["--import", pathToFileURL(probe).href, CLI_MAIN, ...args], {
+    encoding: "utf8",
+    cwd: dir,
+    env: { ...process.env, CI: "1", NO_COLOR: "1", BP_MEASURE_OUT: out },
+    timeout: 600_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const m = JSON.parse(readFileSync(out, "utf8")) as { ms: number; cpuMs: number; peakRss: number };
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, ...m };
+}
