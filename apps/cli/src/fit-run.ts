@@ -3,7 +3,7 @@ import type { Tensor } from "@backprop/linalg";
 import { EXIT, cliError } from "./cli-error.js";
 import { CheckpointWriter } from "./checkpoint-writer.js";
 import { EpochSnapshot } from "./epoch-snapshot.js";
-import { snapshotModel, writeAtomic, type CliMetadata } from "./model-file.js";
+import { saveWithMetadata, snapshotFormatFor, snapshotModel, writeAtomic, type CliMetadata } from "./model-file.js";
 import { progressCallback, type ProgressMode } from "./progress.js";
 import { removeStaleTempFiles } from "./temp-files.js";
 
@@ -64,6 +64,10 @@ const STOP_SIGNALS = [
 export async function fitWithCheckpoints(run: FitRun): Promise<FitResult> {
   const { net, io, savePath, checkpointEvery, mode } = run;
   if (checkpointEvery !== undefined && !savePath) throw cliError("--checkpoint-every needs --save <path> (checkpoints are written there)");
+  const snapshotFormat = savePath ? snapshotFormatFor(savePath) : "json";
+  if (checkpointEvery !== undefined && savePath && !snapshotFormat) {
+    throw cliError(`--checkpoint-every: ${savePath} is an ONNX or TF.js path, formats that keep no training state to resume from`, "INVALID_ARGUMENT", "save checkpoints as .json or .safetensors, and convert the result afterwards");
+  }
   const history: Record<string, number[]> = Object.fromEntries(Object.entries(run.meta.history).map(([k, v]) => [k, [...v]]));
   const withHistory = (): CliMetadata => ({ ...run.meta, history });
   /** After each checkpoint write: a line of the progress output, or a JSON record. */
@@ -82,7 +86,7 @@ export async function fitWithCheckpoints(run: FitRun): Promise<FitResult> {
       boundary?.take();
       if (writer && checkpointEvery && net.epoch % checkpointEvery === 0) {
         // The live model is at the epoch boundary now: serialize it before the next batch.
-        writer.write(net.epoch, snapshotModel(net, withHistory()));
+        writer.write(net.epoch, snapshotModel(net, withHistory(), snapshotFormat));
       }
     },
   };
@@ -124,7 +128,9 @@ export async function fitWithCheckpoints(run: FitRun): Promise<FitResult> {
   // The history holds the finished epochs only, as the snapshot does.
   if (savePath && boundary?.restore()) {
     await removeStaleTempFiles(savePath);
-    await writeAtomic(savePath, snapshotModel(net, withHistory()));
+    // ONNX and TF.js (a folder) are written by the format's own saver; they keep the weights only.
+    if (snapshotFormat) await writeAtomic(savePath, snapshotModel(net, withHistory(), snapshotFormat));
+    else await saveWithMetadata(net, savePath, withHistory());
     const resume = run.resumeCommand ? `; continue with: ${run.resumeCommand}` : "";
     if (mode === "json") io.stdout.write(`${JSON.stringify({ event: word, signal, epoch: net.epoch, saved: [savePath] })}\n`);
     io.stderr.write(`${word}: checkpoint of epoch ${net.epoch} saved to ${savePath}${resume}\n`);

@@ -1,5 +1,6 @@
 import { freemem, totalmem } from "node:os";
 import { cliError } from "./cli-error.js";
+import { MAX_JSON_BYTES } from "@backprop/serialize";
 
 /**
  * What a training run will need, worked out before anything is allocated, so that an impossible
@@ -102,10 +103,10 @@ export interface NetworkEstimate {
 const JSON_CHARS_PER_NUMBER = 22;
 
 /**
- * The longest string V8 makes (2²⁹ − 24 characters on 64-bit Node): a JSON model file longer
- * than this cannot be written at all (`Invalid string length`).
+ * The largest JSON model file the loader reads (`MAX_JSON_BYTES` of @backprop/serialize): a
+ * larger one could be written but not loaded back, so the run would be lost.
  */
-export const MAX_STRING_LENGTH = 2 ** 29 - 24;
+export const MAX_JSON_FILE_BYTES = MAX_JSON_BYTES;
 
 /** The WebAssembly heap the matrix kernels run in: 4 GiB (32-bit addresses). */
 export const WASM_HEAP_BYTES = 4 * KIB ** 3;
@@ -152,7 +153,7 @@ export function estimateNetwork(plan: NetworkPlan): NetworkEstimate {
   const activations = batch * (units + plan.inputs) * b * 4;
   const trainingBytes = params * perParam + activations;
   const jsonChars = params * JSON_CHARS_PER_NUMBER * (1 + slots);
-  // NOTE: the file is built as arrays of numbers (8 bytes each), then a string, then UTF-8 bytes.
+  // NOTE: a conservative figure: the writer streams the file in chunks, but the optimizer state is still copied into plain arrays.
   const savingBytes = plan.savesJson ? params * (1 + slots) * 8 + jsonChars * 2 : 0;
   return { params, trainingBytes, savingBytes, bytes: trainingBytes + savingBytes, jsonChars, largestProductBytes, largestWeights };
 }
@@ -160,7 +161,7 @@ export function estimateNetwork(plan: NetworkPlan): NetworkEstimate {
 /**
  * Refuses, before any weight is allocated, a network this machine cannot train or save: more
  * memory than it has, a layer of more weights than a JS array holds, a layer whose matrix product
- * does not fit the 4 GiB WebAssembly heap, or a JSON model file longer than V8's longest string. Warns (the returned text) when it needs more
+ * does not fit the 4 GiB WebAssembly heap, or a JSON model file larger than the loader reads. Warns (the returned text) when it needs more
  * than the memory free now.
  * @param what - the flag that shapes the network, for the messages (`--layers 20000,20000`)
  * @returns a warning to print, or undefined
@@ -186,11 +187,11 @@ export function checkNetworkMemory(plan: NetworkPlan, what: string, machine: Mac
       "use smaller layers",
     );
   }
-  if (plan.savesJson && e.jsonChars > MAX_STRING_LENGTH) {
+  if (plan.savesJson && e.jsonChars > MAX_JSON_FILE_BYTES) {
     const slots = OPTIMIZER_SLOTS[plan.optimizer] ?? 2;
-    const most = Math.floor(MAX_STRING_LENGTH / (JSON_CHARS_PER_NUMBER * (1 + slots)));
+    const most = Math.floor(MAX_JSON_FILE_BYTES / (JSON_CHARS_PER_NUMBER * (1 + slots)));
     throw cliError(
-      `${what}: ${size} do not fit in a JSON model file (about ${formatBytes(e.jsonChars)} of text; at most about ${formatCount(most)} parameters with ${plan.optimizer}, the longest string Node.js makes)`,
+      `${what}: ${size} do not fit in a JSON model file (about ${formatBytes(e.jsonChars)} of text; the loader reads at most ${formatBytes(MAX_JSON_FILE_BYTES)}, about ${formatCount(most)} parameters with ${plan.optimizer})`,
       "INVALID_ARGUMENT",
       "use fewer or smaller layers, or save as .safetensors",
     );

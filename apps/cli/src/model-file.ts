@@ -1,6 +1,7 @@
+import { extname } from "node:path";
 import { Sequential, layerFromConfig } from "@backprop/layers";
 import type { Json } from "@backprop/linalg";
-import { encodeModel, type ModelFormat } from "@backprop/serialize";
+import { encodeModel, formatForExtension, type ModelFormat } from "@backprop/serialize";
 import { loadModel, saveModel, writeFileAtomic } from "@backprop/serialize/node";
 import * as v from "valibot";
 import { cliError } from "./cli-error.js";
@@ -211,9 +212,22 @@ export async function loadWithMetadata(path: string): Promise<{ model: Sequentia
  * A model file's bytes taken now (a consistent epoch boundary), to be written later: written
  * straight from the model's buffers (no string of the whole file).
  */
-export function snapshotModel(model: Sequential, meta: CliMetadata): Uint8Array {
-  const { files } = encodeModel(model, { format: "json", metadata: { [KEY]: meta as unknown as Json } });
-  return files["model.json"] as Uint8Array;
+export function snapshotModel(model: Sequential, meta: CliMetadata, format: SnapshotFormat = "json"): Uint8Array {
+  const { files } = encodeModel(model, { format, metadata: { [KEY]: meta as unknown as Json } });
+  return Object.values(files)[0] as Uint8Array;
+}
+
+/** The single-file formats that keep the training state, in which a checkpoint can be written. */
+export type SnapshotFormat = "json" | "safetensors";
+
+/**
+ * The checkpoint format a save path asks for: `.safetensors` → safetensors, a path without a
+ * known extension → native JSON (as `saveModel` does), and undefined for ONNX and TF.js, which
+ * keep no training state to resume from.
+ */
+export function snapshotFormatFor(path: string): SnapshotFormat | undefined {
+  const format = formatForExtension(extname(path)) ?? "json";
+  return format === "json" || format === "safetensors" ? format : undefined;
 }
 
 /** Writes bytes to `path` through a temporary file and a rename: never a half-written file. */
