@@ -122,3 +122,30 @@ export function jsonLines(rows: readonly Row[]): string[] {
   }
   return out;
 }
+
+/**
+ * A child round's timing: warm-up runs, untimed (at least one and half a second: a short run's
+ * first calls compile kernels, in tfjs-wasm as in ours), then three timed runs when a run is
+ * short (one when it takes a second or more). `afterWarmRun` sees each warm-up run.
+ * @returns the median of the timed runs and how many runs there were in all
+ */
+export async function warmThenTime(run: () => unknown, afterWarmRun?: () => void): Promise<{ ms: number; runs: number }> {
+  const warmStart = performance.now();
+  let last = 0;
+  let runs = 0;
+  do {
+    const t = performance.now();
+    await run();
+    runs++;
+    last = performance.now() - t;
+    afterWarmRun?.();
+  } while (performance.now() - warmStart < 500);
+  const times: number[] = [];
+  for (let i = 0; i < (last < 1000 ? 3 : 1); i++) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+    runs++;
+  }
+  return { ms: summarize(times).median, runs };
+}

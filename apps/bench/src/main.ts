@@ -4,7 +4,7 @@ import { getBackend } from "@backprop/linalg";
 import { irisLike, mnistLike, xor, type Dataset } from "./data.js";
 import { CONV_FLOPS, convPassBench, type ConvPassRow } from "./conv-bench.js";
 import { gemmBackends, gemmBench, type GemmRow } from "./gemm-bench.js";
-import { bestOurs, jsonLines, measure, ratio, table, type Entry, type Row, type Workload } from "./harness.js";
+import { bestOurs, jsonLines, measure, ratio, table, warmThenTime, type Entry, type Row, type Workload } from "./harness.js";
 import { brainInfer, brainTrain } from "./libs/brain.js";
 import { infer, loadTfjs, trainFit, trainMinimize, trainTiny, type TfBackend } from "./libs/tfjs.js";
 import { W4_INFER, W4_TRAIN, w4InferMakers, w4Notes, w4Sizes, w4TargetLines, w4TrainMakers, w4Work, type Ours, type W4Sizes } from "./w4.js";
@@ -139,22 +139,7 @@ async function childRound(lib: string, o: Options): Promise<void> {
   if (!make) throw new Error(`no W4 library ${lib}`);
   const entry = await make();
   await entry.setup?.();
-  // Warm-up: at least one run and half a second (a short run's first calls compile kernels, in
-  // tfjs-wasm as in ours); then three timed runs when a run is short, their median reported.
-  const warmStart = performance.now();
-  let last = 0;
-  do {
-    const t = performance.now();
-    await entry.run();
-    last = performance.now() - t;
-  } while (performance.now() - warmStart < 500);
-  const times: number[] = [];
-  for (let i = 0; i < (last < 1000 ? 3 : 1); i++) {
-    const t0 = performance.now();
-    await entry.run();
-    times.push(performance.now() - t0);
-  }
-  const ms = summarize(times).median;
+  const { ms } = await warmThenTime(() => entry.run());
   const work = entry.work ?? (o.childWorkload === "W4-train-round" ? w4Work(d, o.w4).train : w4Work(d, o.w4).infer);
   process.stdout.write(`${JSON.stringify({ lib, ms, work })}\n`);
   // The two-thread backend's helper must not keep the child alive.

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { Matrix, setBackend, Tensor, type KernelBackend, type Param } from "@backprop/linalg";
+import { Matrix, Tensor, type KernelBackend, type Param } from "@backprop/linalg";
 import { Dense, Embedding, getLoss, LSTM, Sequential, type Layer, type Loss } from "@backprop/layers";
 import { adam, rmsprop, type Optimizer } from "@backprop/optimizers";
-import { bestOurs, ratio, type Entry, type Row, type Unit } from "./harness.js";
-import { backendNamed, twoThreadBackend } from "./libs/backprop.js";
+import { bestOurs, ratio, warmThenTime, type Entry, type Row, type Unit } from "./harness.js";
+import { backendNamed, twoThreadBackend, withBackend } from "./libs/backprop.js";
 import {
   W5A_LENGTH,
   W5A_LR,
@@ -78,16 +78,6 @@ export interface W5Entry extends Entry {
   loss(): number;
   /** What {@link W5Entry.loss} is, for the notes. */
   readonly lossName: string;
-}
-
-/** Runs `fn` with `backend` active. */
-function withBackend<T>(backend: KernelBackend, fn: () => T): T {
-  const previous = setBackend(backend);
-  try {
-    return fn();
-  } finally {
-    setBackend(previous);
-  }
 }
 
 // --------------------------------------------------------------------------------------------
@@ -426,30 +416,18 @@ export async function w5ChildRound(lib: string, workload: W5ChildWorkload, s: W5
   const passLoss = (entry as { passLoss?: () => CharPassLoss }).passLoss;
   let firstLoss = NaN;
   let firstCe = NaN;
-  const warmStart = performance.now();
-  let last = 0;
-  let runs = 0;
-  do {
-    const t = performance.now();
-    await entry.run();
-    runs++;
-    last = performance.now() - t;
-    if (Number.isNaN(firstLoss)) {
+  const { ms, runs } = await warmThenTime(
+    () => entry.run(),
+    () => {
+      if (!Number.isNaN(firstLoss)) return;
       firstLoss = entry.loss();
       firstCe = passLoss?.().crossEntropy ?? NaN;
-    }
-  } while (performance.now() - warmStart < 500);
-  const times: number[] = [];
-  for (let i = 0; i < (last < 1000 ? 3 : 1); i++) {
-    const t0 = performance.now();
-    await entry.run();
-    times.push(performance.now() - t0);
-    runs++;
-  }
+    },
+  );
   const work = entry.work ?? (workload === "W5a-round" ? s.sequences : s.iterations);
   return {
     lib,
-    ms: summarize(times).median,
+    ms,
     work,
     firstLoss,
     lastLoss: entry.loss(),

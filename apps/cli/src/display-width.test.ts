@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { displayWidth, padToWidth, renderWideTable } from "./display-width.js";
+import { displayWidth, padToWidth } from "./display-width.js";
+import { renderTable } from "./table.js";
 
 describe("displayWidth", () => {
   it("counts East Asian wide and fullwidth characters and emoji as 2, marks and controls as 0", () => {
@@ -22,7 +23,7 @@ describe("displayWidth", () => {
   });
 
   it("aligns a table of mixed scripts", () => {
-    const lines = renderWideTable([["class", "n"], ["猫", "12"], ["dog", "3"]], ["left", "right"]).split("\n");
+    const lines = renderTable([["class", "n"], ["猫", "12"], ["dog", "3"]], ["left", "right"]).split("\n");
     expect(lines).toEqual(["class   n", "─────  ──", "猫     12", "dog     3"]);
   });
 });

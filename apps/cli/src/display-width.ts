@@ -69,17 +69,3 @@ export function padToWidth(text: string, width: number, align: "left" | "right" 
   const pad = " ".repeat(Math.max(0, width - displayWidth(text)));
   return align === "right" ? pad + text : text + pad;
 }
-
-/**
- * Rows as an aligned plain-text table (the first row is the header, then a rule), as
- * `renderTable` (table.ts) draws it, but measured in terminal columns ({@link displayWidth}):
- * class names in Chinese, Japanese or Korean stay aligned.
- */
-export function renderWideTable(rows: readonly (readonly string[])[], align: readonly ("left" | "right")[] = []): string {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => displayWidth(r[c] ?? "")))) ?? [];
-  const fmt = (r: readonly string[]) =>
-    r.map((cell, c) => padToWidth(cell, widths[c] ?? 0, align[c] ?? "left")).join("  ").trimEnd();
-  const rule = widths.map((w) => "─".repeat(w)).join("  ");
-  const [header, ...body] = rows;
-  return [fmt(header ?? []), rule, ...body.map(fmt)].join("\n");
-}

@@ -1,5 +1,5 @@
 import { Matrix, argmaxRows } from "@backprop/linalg";
-import { renderWideTable } from "./display-width.js";
+import { renderTable } from "./table.js";
 
 /** Classification results: accuracy and the confusion matrix (rows = true class, columns = predicted). */
 export interface ClassificationReport {
@@ -68,5 +68,5 @@ export function renderReport(report: ClassificationReport | RegressionReport, lo
     return [...head, `MSE       ${report.mse.toFixed(6)}`, `MAE       ${report.mae.toFixed(6)}`, `R²        ${report.r2.toFixed(6)}`].join("\n");
   }
   const rows = [["true \\ predicted", ...report.classes], ...report.confusion.map((r, i) => [report.classes[i] ?? String(i), ...r.map(String)])];
-  return [...head, `accuracy  ${(report.accuracy * 100).toFixed(2)}%`, "", "confusion matrix:", renderWideTable(rows, ["left", ...report.classes.map(() => "right" as const)])].join("\n");
+  return [...head, `accuracy  ${(report.accuracy * 100).toFixed(2)}%`, "", "confusion matrix:", renderTable(rows, ["left", ...report.classes.map(() => "right" as const)])].join("\n");
 }

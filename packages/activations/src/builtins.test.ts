@@ -1,10 +1,11 @@
-import { isBackpropError, type FloatArray } from "@backprop/linalg";
+import { isBackpropError } from "@backprop/linalg";
 import { scalarGradCheck } from "@backprop/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Activation } from "./activation.js";
 import { builtinActivations } from "./builtins.js";
 import { ALL_BUILTINS as ALL } from "./builtin-instances.test-util.js";
+import { expectKernelsMatchScalars } from "./kernel-agreement.test-util.js";
 
 
 // Spread over the interesting range; no point within h of a kink (0, ±1, ±3, 6), which are
@@ -49,29 +50,7 @@ describe("every built-in", () => {
   });
 
   it.each(ALL)("%s: apply/backward equal f and grad·df on Float64Array and Float32Array", (_label, act) => {
-    const values = [...POINTS, ...SPECIAL];
-    for (const Ctor of [Float64Array, Float32Array]) {
-      const round = Ctor === Float32Array ? Math.fround : (v: number) => v;
-      const x: FloatArray = new Ctor(values);
-      const y: FloatArray = new Ctor(x.length);
-      const grad: FloatArray = new Ctor(values.map((_, i) => ((i % 5) - 2) * 0.75 + 0.1));
-      const dx: FloatArray = new Ctor(x.length);
-      act.apply(x, y);
-      act.backward(x, y, grad, dx);
-      for (let i = 0; i < x.length; i++) {
-        const xi = x[i] as number;
-        expect(Object.is(y[i], round(act.f(xi))), `${Ctor.name} f(${xi}): ${y[i]}`).toBe(true);
-        const expected = round((grad[i] as number) * act.df(xi, y[i] as number));
-        expect(Object.is(dx[i], expected), `${Ctor.name} df(${xi}): ${dx[i]} vs ${expected}`).toBe(true);
-      }
-      // in place: dst aliasing src (apply) and grad (backward) gives the same numbers
-      const inPlace = Ctor.from(x);
-      act.apply(inPlace, inPlace);
-      expect(Array.from(inPlace)).toEqual(Array.from(y));
-      const gradInPlace = Ctor.from(grad);
-      act.backward(x, y, gradInPlace, gradInPlace);
-      expect(Array.from(gradInPlace)).toEqual(Array.from(dx));
-    }
+    expectKernelsMatchScalars(act, [...POINTS, ...SPECIAL]);
   });
 
   it.each(ALL)("%s: apply == f and backward == grad·df for random arrays (fast-check)", (_label, act) => {

@@ -1,8 +1,9 @@
-import { isBackpropError, type FloatArray } from "@backprop/linalg";
+import { isBackpropError } from "@backprop/linalg";
 import { scalarGradCheck } from "@backprop/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hasExactScalarForm } from "./exact-scalar.js";
+import { expectKernelsMatchScalars } from "./kernel-agreement.test-util.js";
 import { hardSigmoid, hardSigmoidWith, type HardSigmoidConfig } from "./hard-sigmoid.js";
 import { getActivation, resolveActivation } from "./registry.js";
 
@@ -86,28 +87,7 @@ describe("hardSigmoid with a config: clip(slope·x + offset, 0, 1)", () => {
   it("apply/backward equal f and grad·df element by element on Float64Array and Float32Array, in place too", () => {
     const act = hardSigmoidWith(KERAS2);
     expect(hasExactScalarForm(act)).toBe(true);
-    const values = [...POINTS, ...SPECIAL];
-    for (const Ctor of [Float64Array, Float32Array]) {
-      const round = Ctor === Float32Array ? Math.fround : (v: number) => v;
-      const x: FloatArray = new Ctor(values);
-      const y: FloatArray = new Ctor(x.length);
-      const grad: FloatArray = new Ctor(values.map((_, i) => ((i % 5) - 2) * 0.75 + 0.1));
-      const dx: FloatArray = new Ctor(x.length);
-      act.apply(x, y);
-      act.backward(x, y, grad, dx);
-      for (let i = 0; i < x.length; i++) {
-        const xi = x[i] as number;
-        expect(Object.is(y[i], round(act.f(xi))), `${Ctor.name} f(${xi}): ${y[i]}`).toBe(true);
-        const expected = round((grad[i] as number) * act.df(xi, y[i] as number));
-        expect(Object.is(dx[i], expected), `${Ctor.name} df(${xi}): ${dx[i]} vs ${expected}`).toBe(true);
-      }
-      const inPlace = Ctor.from(x);
-      act.apply(inPlace, inPlace);
-      expect(Array.from(inPlace)).toEqual(Array.from(y));
-      const gradInPlace = Ctor.from(grad);
-      act.backward(x, y, gradInPlace, gradInPlace);
-      expect(Array.from(gradInPlace)).toEqual(Array.from(dx));
-    }
+    expectKernelsMatchScalars(act, [...POINTS, ...SPECIAL]);
     expect(() => act.apply(new Float64Array(3), new Float64Array(2))).toThrow(/hardSigmoid\.apply: lengths differ/);
   });
 

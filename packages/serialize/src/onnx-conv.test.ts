@@ -2,6 +2,7 @@ import { isBackpropError, Tensor, type DType } from "@backprop/linalg";
 import { BatchNormalization, Conv2D, Dense, Dropout, Flatten, LayerNormalization, Normalization, Sequential } from "@backprop/layers";
 import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
+import { maxDiff } from "./peer-agreement.test-util.js";
 import { modelToOnnx } from "./onnx-export.js";
 import { modelFromOnnx } from "./onnx-import.js";
 import { onnx } from "./onnx-proto.js";
@@ -24,13 +25,6 @@ async function runOrt(bytes: Uint8Array, x: Tensor): Promise<{ data: Float32Arra
   await session.release();
   const out = result["output"]!;
   return { data: out.data as Float32Array | Float64Array, dims: out.dims };
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number)));
-  return d;
 }
 
 /** onnxruntime's answer against predict's, same shape; records the difference. */

@@ -5,6 +5,7 @@ import { defineActivation } from "@backprop/activations";
 import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
+import { maxDiff } from "./peer-agreement.test-util.js";
 import { modelFromOnnx, readOnnxMetadata } from "./onnx-import.js";
 import { modelToOnnx } from "./onnx-export.js";
 import { onnx } from "./onnx-proto.js";
@@ -25,13 +26,6 @@ async function runOrt(bytes: Uint8Array, x: Matrix): Promise<Float32Array | Floa
 
 function inputs(dtype: DType, rows = 9, cols = 4): Matrix {
   return new Rng(3).fillNormal(new Matrix(rows, cols, dtype), 0, 2);
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number)));
-  return d;
 }
 
 describe("ONNX export, checked by onnxruntime-node", () => {

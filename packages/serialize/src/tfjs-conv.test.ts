@@ -4,6 +4,8 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { Rng, isBackpropError, type Tensor } from "@backprop/linalg";
 import { Conv2D, Dense, Flatten, MaxPooling2D, Sequential } from "@backprop/layers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { maxDiff } from "./peer-agreement.test-util.js";
+import { loadInTfjs, savedByTfjs, tfjsPredict, type Files } from "./tfjs-peer.test-util.js";
 import { batchNormCnn, lenet, paddedStridedCnn, randomBatch, randomizeWeights, reshapeCnn } from "./test-models.test-util.js";
 import { modelFromTfjs, modelToTfjs } from "./tfjs.js";
 
@@ -21,38 +23,8 @@ afterAll(() => {
   if (process.env["TFJS_AGREEMENT_REPORT"]) console.table(measured);
 });
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number)));
-  return d;
-}
-
-type Files = Record<string, Uint8Array>;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-
-async function loadInTfjs(files: Files): Promise<tfl.LayersModel> {
-  const json = JSON.parse(decoder.decode(files["model.json"]));
-  return tfl.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: Uint8Array.from(files["model.weights.bin"]!).buffer }),
-  );
-}
-
-function tfjsPredict(model: tfl.LayersModel, x: Tensor): Float32Array {
-  return tf.tidy(() => (model.predict(tf.tensor(Array.from(x.data), [...x.shape])) as tf.Tensor).dataSync() as Float32Array);
-}
-
-/** What tfjs writes for `model.save`, as files (the pattern of tfjs.test.ts). */
-async function savedByTfjs(model: tfl.LayersModel): Promise<Files> {
-  let files: Files = {};
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const json = { modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ["w.bin"], weights: artifacts.weightSpecs }] };
-    files = { "model.json": encoder.encode(JSON.stringify(json)), "w.bin": new Uint8Array(artifacts.weightData as ArrayBuffer) };
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-  }));
-  return files;
-}
 
 function topology(files: Files): { class_name: string; config: Record<string, unknown> }[] {
   return JSON.parse(decoder.decode(files["model.json"])).modelTopology.config.layers;

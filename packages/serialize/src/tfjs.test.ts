@@ -5,19 +5,13 @@ import { Matrix, Rng, Tensor } from "@backprop/linalg";
 import { ActivationLayer, Dense, Dropout, Normalization, Sequential } from "@backprop/layers";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { maxDiff } from "./peer-agreement.test-util.js";
 import { normalizedClassifier, rawData } from "./test-models.test-util.js";
 import { modelFromTfjs, modelToTfjs } from "./tfjs.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
 });
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number)));
-  return d;
-}
 
 const x = new Rng(9).fillNormal(new Matrix(7, 4), 0, 1.5);
 

@@ -10,7 +10,7 @@ import type { Dataset } from "../data.js";
  */
 
 /** Runs `fn` with `backend` active. */
-function withBackend<T>(backend: KernelBackend, fn: () => T): T {
+export function withBackend<T>(backend: KernelBackend, fn: () => T): T {
   const previous = setBackend(backend);
   try {
     return fn();
