@@ -96,7 +96,7 @@ export async function playUntil(page: Page, maxEpochs: number, lossBelow: number
       return epoch >= (max as number) || loss < (below as number) || failed ? { epoch, loss } : false;
     },
     [maxEpochs, lossBelow] as const,
-    { timeout: 45_000, polling: "raf" },
+    { timeout: 150_000, polling: "raf" },
   );
   const ms = Date.now() - start;
   const { epoch, loss } = (await seen.jsonValue()) as { epoch: number; loss: number };

@@ -45,7 +45,7 @@ describe("issue 15: bugs seen", () => {
     await page.selectOption("#speed", "0");
     const start = Date.now();
     await page.click("#play");
-    await page.waitForFunction((n) => Number(document.querySelector<HTMLElement>("#epoch")?.dataset["value"]) >= n, TARGET, { timeout: 60_000 });
+    await page.waitForFunction((n) => Number(document.querySelector<HTMLElement>("#epoch")?.dataset["value"]) >= n, TARGET, { timeout: 150_000 });
     const seconds = (Date.now() - start) / 1000;
     await page.click("#play");
     const sizes = await worker.evaluate(() => (self as unknown as { sizes: [number, number][] }).sizes);

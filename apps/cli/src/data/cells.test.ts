@@ -36,7 +36,9 @@ describe("parseNumber", () => {
     const long = `${"1".repeat(100_000)}x`;
     const started = performance.now();
     for (let i = 0; i < 20; i++) expect(parseNumber(long)).toBeUndefined();
-    expect(performance.now() - started).toBeLessThan(2_000);
+    // NOTE: not a speed target (those live in `pnpm bench:cli`): a linear scan takes milliseconds,
+    // the quadratic one 700 s; the bound sits far from both so a busy machine cannot trip it.
+    expect(performance.now() - started).toBeLessThan(30_000);
     expect(parseNumber(`0.${"1".repeat(100_000)}`)).toBeCloseTo(0.1111, 4);
   });
 });

@@ -7,12 +7,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CLI_MAIN } from "../cli-runner.test-util.js";
 import { parseCsv, tableToDataset } from "./csv.js";
 
-// A benchmark, not a timed unit test: it records how fast CSV files are read (MB/s) and how much
+// A benchmark, run by `pnpm bench:cli` (never by `pnpm test`): it records how fast CSV files are read (MB/s) and how much
 // memory the hostile files of issue 14 take, prints the figures, and asserts only that reading is
 // linear — 10× the data in at most 15× the time (CPU time, best of five runs; medians printed) —
 // and that peak memory stays under generous bounds (the issue saw 1.7 GB for a 100 MB line and
 // 3.2 GB for 10 000 labels). Run it alone for figures worth quoting:
-//   cd apps/cli && npx tsup && npx vitest run src/data/csv.bench.test.ts
+//   npx -y pnpm@10.34.9 bench:cli
 
 const dir = mkdtempSync(join(tmpdir(), "backprop-csv-bench-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,3 +1,5 @@
+// A benchmark, run by `npx -y pnpm@10.34.9 bench:cli` (never by `pnpm test`): it times `train xor`
+// at N and 10N epochs. `fit-run.test.ts` checks, without a clock, that an epoch end serializes nothing.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
