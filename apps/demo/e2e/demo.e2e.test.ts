@@ -114,6 +114,8 @@ describe("the playground in Chromium", () => {
 
   it("steps through backprop and shows the reference numbers", async () => {
     const page = await openPage();
+    // the stepper opens on the playground's own network; the classic example is one click away
+    await page.check("#bp-mode-classic");
     const check = async (expected: ReferenceValues): Promise<number> => {
       const shown = await page.$$eval("#bp-view .num", (els) =>
         els.map((el) => [(el as HTMLElement).dataset["key"] as string, Number((el as HTMLElement).dataset["value"]), el.textContent ?? ""] as const),
@@ -177,7 +179,7 @@ describe("the playground in Chromium", () => {
     const expected = decodeState(new URL(href).hash);
     expect(expected).toMatchObject({
       problem: "regression", dataset: "multiGauss", features: ["x1", "x2", "x1x2", "sinx1"], hidden: [8, 8, 3],
-      optimizer: "sgd", lr: 0.01, regularization: "l2", regRate: 0.003, activation: "elu", dataSeed: 2,
+      optimizer: "sgd", lr: 0.01, regularization: "l2", regRate: 0.003, activations: ["elu", "elu", "elu"], dataSeed: 2,
     });
     expect(expected.hyper).toMatchObject({ momentum: 0.9, nesterov: true });
     const controls = (p: Page) =>

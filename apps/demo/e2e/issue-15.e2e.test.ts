@@ -56,7 +56,10 @@ describe("issue 15: bugs seen", () => {
       `loss history: ${sizes.length} frames to epoch ${late[0]} in ${seconds.toFixed(1)} s (${Math.round(late[0] / seconds)} epochs/s); ` +
         `message ${early[1]} B at epoch ${early[0]}, ${late[1]} B at epoch ${late[0]}, largest ${largest} B`,
     );
-    expect(largest).toBeLessThan(40_000);
+    // NOTE: before the fix the message was ~1 MB at 60 k epochs and growing; now the loss curve and
+    // the gradient flow hold at most 512 points each, so it stays near 36 KB at any epoch
+    expect(largest).toBeLessThan(64_000);
+    expect(late[1]).toBeLessThan(2 * early[1]);
     expect(await page.isHidden("#error")).toBe(true);
     await page.close();
   });
@@ -190,7 +193,9 @@ describe("issue 15: bugs seen", () => {
       const input = el as HTMLInputElement;
       return { value: input.value, focused: document.activeElement === input, start: input.selectionStart, end: input.selectionEnd };
     });
-    expect(field).toEqual({ value: href, focused: true, start: 0, end: href.length });
+    // the configuration's link, with the trained weights appended (compressed) as "with trained weights" asks
+    expect(field.value.startsWith(`${href}&blob=`), field.value).toBe(true);
+    expect(field).toEqual({ value: field.value, focused: true, start: 0, end: field.value.length });
     await page.close();
   });
 
@@ -264,8 +269,9 @@ describe("issue 15: bugs seen", () => {
 
   it("10. draws canvases at the device's pixel ratio; the heatmap fits a 1024×768 screen", async () => {
     const page = await openPage("", { width: 390, height: 844 }, { deviceScaleFactor: 2 });
+    // every canvas on screen (the compared optimizer's map is hidden until "Compare with" is set)
     const sizes = await page.$$eval("canvas", (els) =>
-      els.map((el) => {
+      els.filter((el) => el.getClientRects().length > 0).map((el) => {
         const c = el as HTMLCanvasElement;
         return { id: c.id, width: c.width, css: c.getBoundingClientRect().width };
       }),

@@ -42,6 +42,52 @@ describe("compileFormula", () => {
       expect(() => compileFormula(source), source).toThrow(FormulaError);
     }
   });
+
+  // The parser is a port of math.js 15's grammar (math.js itself is no longer bundled): these pin
+  // the syntax people may have typed into saved links and model files.
+  it.each([
+    ["2x + 3 x - x 2", (x: number) => 3 * x],
+    ["(x + 1)(x - 1)", (x: number) => x * x - 1],
+    ["sin(x)(x + 1)", (x: number) => Math.sin(x) * (x + 1)],
+    ["1/2x", (x: number) => x / 2],
+    ["-2^2 + 2^3^2 + 2^-x", (x: number) => -4 + 512 + 2 ** -x],
+    ["x mod 3 + x % 2", (x: number) => x - 3 * Math.floor(x / 3) + (x - 2 * Math.floor(x / 2))],
+    ["x + 50%", (x: number) => 1.5 * x],
+    ["0x10 + 0b11 + 0o7 + 1.5e1 + .5 + 2e-1x", (x: number) => 41.5 + 0.2 * x],
+    ["not (x > 0 and x < 1)", (x: number) => Number(!(x > 0 && x < 1))],
+    ["x < 0 ? -1 : x < 1 ? 0 : 1", (x: number) => (x < 0 ? -1 : x < 1 ? 0 : 1)],
+    ["max(x,\n 0) # a comment", (x: number) => Math.max(x, 0)],
+    ["Infinity > x ? E : PI", () => Math.E],
+  ])("reads math.js syntax: %j", (source, expected) => {
+    const f = compileFormula(source);
+    for (const x of [-3, -1.5, -0.2, 0, 0.7, 1, 1.5, 2, 4.25]) expect(f(x), `x = ${x}`).toBeCloseTo(expected(x), 12);
+  });
+
+  it("binds a division of two numbers tighter than the implicit product after it, and nothing else", () => {
+    expect(compileFormula("x/2x")(3)).toBe(0.5);
+    expect(compileFormula("1/2(x)")(3)).toBe(1.5);
+  });
+
+  it.each([
+    ["oops(", 'cannot parse "oops(": Unexpected end of expression (char 6)'],
+    ["2 3", 'Unexpected part "3" (char 3)'],
+    ["(x", "Parenthesis ) expected (char 3)"],
+    ["x @ 1", 'Syntax error in part "@ 1" (char 3)'],
+    ["x ? 1", "False part of conditional expression expected (char 6)"],
+    ["1e+", 'Digit expected, got ""'],
+    ["x; 1", '"block" expressions are not allowed'],
+    ["0 < x < 1", '"relational" expressions are not allowed'],
+    ["1:3", '"range" expressions are not allowed'],
+    ["{a: 1}", '"object" expressions are not allowed'],
+    ["x[1]", '"accessor" expressions are not allowed'],
+    ["x.sin(1)", "only a function name may be called"],
+    ["x to 1", 'the operator "to" is not supported'],
+    ["x & 1", 'the operator "&" is not supported'],
+    ["true", "only numbers may appear as constants (got true)"],
+  ])("rejects %j saying where and why", (source, reason) => {
+    expect(() => compileFormula(source)).toThrow(FormulaError);
+    expect(() => compileFormula(source)).toThrow(reason);
+  });
 });
 
 describe("numericDerivative", () => {

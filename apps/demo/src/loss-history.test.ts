@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LossHistory } from "./loss-history.js";
+import { BoundedSeries, LossHistory } from "./loss-history.js";
 
 describe("LossHistory", () => {
   it("keeps every epoch until it is full", () => {
@@ -26,5 +26,14 @@ describe("LossHistory", () => {
       expect(test[i]).toBe(2 / (e + 1));
     });
     expect(1_000_000 - (epochs.at(-1) as number)).toBeLessThan(step);
+  });
+});
+
+describe("BoundedSeries", () => {
+  it("keeps any number of series aligned with their epochs", () => {
+    const h = new BoundedSeries(3, 4);
+    for (let e = 0; e <= 10; e++) h.push(e, [e, 10 * e, -e]);
+    expect(h.epochs()).toEqual([0, 4, 8]);
+    expect([h.series(0), h.series(1), h.series(2)]).toEqual([[0, 4, 8], [0, 40, 80], [-0, -4, -8]]);
   });
 });

@@ -10,51 +10,83 @@ export interface LossCurve {
 export const HISTORY_POINTS = 512;
 
 /**
- * The loss per epoch, kept at a bounded size however long training runs: it records every
- * `stride`-th epoch, and when full drops every other point and doubles the stride. So it holds
- * between `capacity / 2` and `capacity` points spread evenly over all epochs so far, and copying
- * it to the page costs the same at epoch 100 and at epoch 10⁶.
+ * Values per epoch (one or more series), kept at a bounded size however long training runs: it
+ * records every `stride`-th epoch, and when full drops every other point and doubles the stride.
+ * So it holds between `capacity / 2` and `capacity` points spread evenly over all epochs so far,
+ * and copying it to the page costs the same at epoch 100 and at epoch 10⁶.
  *
  * @example
  * ```ts
- * const h = new LossHistory(4);
- * for (let e = 0; e <= 10; e++) h.push(e, 1 / (e + 1), 1 / (e + 1));
- * h.curve().epochs; // [0, 4, 8]
+ * const h = new BoundedSeries(2, 4);
+ * for (let e = 0; e <= 10; e++) h.push(e, [e, -e]);
+ * h.epochs(); // [0, 4, 8]
+ * h.series(1); // [-0, -4, -8]
  * ```
  */
-export class LossHistory {
-  private epochs: number[] = [];
-  private train: number[] = [];
-  private test: number[] = [];
+export class BoundedSeries {
+  private kept: number[] = [];
+  private values: number[][];
   private stride = 1;
 
-  constructor(readonly capacity = HISTORY_POINTS) {
-    if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`LossHistory: capacity must be an integer ≥ 2 (got ${capacity})`);
+  constructor(
+    readonly count: number,
+    readonly capacity = HISTORY_POINTS,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`BoundedSeries: capacity must be an integer ≥ 2 (got ${capacity})`);
+    this.values = Array.from({ length: count }, () => []);
   }
 
-  /** Records the losses after `epoch` (kept when the epoch falls on the current stride). */
-  push(epoch: number, train: number, test: number): void {
+  /** Records the values after `epoch` (kept when the epoch falls on the current stride). */
+  push(epoch: number, values: readonly number[]): void {
     if (epoch % this.stride !== 0) return;
-    if (this.epochs.length >= this.capacity) {
+    if (this.kept.length >= this.capacity) {
       this.stride *= 2;
-      const keep = (_: number, i: number): boolean => (this.epochs[i] as number) % this.stride === 0;
-      this.train = this.train.filter(keep);
-      this.test = this.test.filter(keep);
-      this.epochs = this.epochs.filter((e) => e % this.stride === 0);
+      const keep = (_: number, i: number): boolean => (this.kept[i] as number) % this.stride === 0;
+      this.values = this.values.map((series) => series.filter(keep));
+      this.kept = this.kept.filter((e) => e % this.stride === 0);
       if (epoch % this.stride !== 0) return;
     }
-    this.epochs.push(epoch);
-    this.train.push(train);
-    this.test.push(test);
+    this.kept.push(epoch);
+    this.values.forEach((series, i) => series.push(values[i] ?? Number.NaN));
   }
 
   /** Number of points held. */
   get length(): number {
-    return this.epochs.length;
+    return this.kept.length;
+  }
+
+  /** A copy of the epochs kept. */
+  epochs(): number[] {
+    return this.kept.slice();
+  }
+
+  /** A copy of series `i`. */
+  series(i: number): number[] {
+    return (this.values[i] ?? []).slice();
+  }
+}
+
+/** The training and test loss per epoch, bounded in size (see {@link BoundedSeries}). */
+export class LossHistory {
+  private readonly points: BoundedSeries;
+
+  constructor(readonly capacity = HISTORY_POINTS) {
+    if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`LossHistory: capacity must be an integer ≥ 2 (got ${capacity})`);
+    this.points = new BoundedSeries(2, capacity);
+  }
+
+  /** Records the losses after `epoch` (kept when the epoch falls on the current stride). */
+  push(epoch: number, train: number, test: number): void {
+    this.points.push(epoch, [train, test]);
+  }
+
+  /** Number of points held. */
+  get length(): number {
+    return this.points.length;
   }
 
   /** A copy of the points, for a message to the page. */
   curve(): LossCurve {
-    return { epochs: this.epochs.slice(), train: this.train.slice(), test: this.test.slice() };
+    return { epochs: this.points.epochs(), train: this.points.series(0), test: this.points.series(1) };
   }
 }

@@ -6,7 +6,7 @@ import { FORMULA_ACTIVATIONS, modelFile } from "./model-file.js";
 import { DEFAULT_STATE, decodeState, type DemoState } from "./state.js";
 
 describe("the exported model file", () => {
-  const state: DemoState = { ...DEFAULT_STATE, activation: "formula", formulaF: "x / (1 + abs(x))", formulaDf: "1 / (1 + abs(x))^2", hidden: [3] };
+  const state: DemoState = { ...DEFAULT_STATE, activations: ["formula"], dropout: [0], formulaF: "x / (1 + abs(x))", formulaDf: "1 / (1 + abs(x))^2", hidden: [3] };
   const { train } = splitDataset(generateDataset("circle", { noise: 0, seed: 1 }), 0.5);
   const data = pointsToMatrices(train, state);
 

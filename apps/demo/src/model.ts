@@ -1,25 +1,32 @@
 import { resolveActivation, type Activation } from "@backprop/activations";
 import type { Optimizer } from "@backprop/optimizers";
-import { Dense, Sequential, binaryAccuracy } from "@backprop/layers";
+import { Dense, Dropout, Sequential, binaryAccuracy, categoricalAccuracy } from "@backprop/layers";
 import { Matrix, type Tensor } from "@backprop/linalg";
 import { DOMAIN, type Point } from "./datasets.js";
 import { featureMatrix } from "./features.js";
 import { formulaActivation } from "./formula-activation.js";
 import { OPTIMIZERS } from "./optimizer-catalog.js";
-import type { DemoState } from "./state.js";
+import { outputKind, stateClasses, type DemoState } from "./state.js";
 
-/** The hidden layers' activation for a state; a formula activation also says whether f′ is numerical. */
-export function stateActivation(state: DemoState): { activation: Activation; numericDerivative: boolean } {
-  if (state.activation === "formula") {
+/** Hidden layer `layer`'s activation for a state; a formula activation also says whether f′ is numerical. */
+export function stateActivation(state: DemoState, layer = 0): { activation: Activation; numericDerivative: boolean } {
+  const name = state.activations[layer] ?? "tanh";
+  if (name === "formula") {
     return formulaActivation({ f: state.formulaF, df: state.formulaDf });
   }
-  return { activation: resolveActivation(state.activation), numericDerivative: false };
+  return { activation: resolveActivation(name), numericDerivative: false };
+}
+
+/** Whether some hidden layer uses the formula activation with a numerical derivative. */
+export function numericDerivativeIn(state: DemoState): boolean {
+  return state.activations.some((name, i) => name === "formula" && stateActivation(state, i).numericDerivative);
 }
 
 /**
- * The compiled network a state describes: hidden Dense layers with the chosen activation and
- * penalty, one output unit (sigmoid with binary cross-entropy for classes, identity with mean
- * squared error for regression), and the chosen optimizer.
+ * The compiled network a state describes: hidden Dense layers with their activations, initializer
+ * and penalty, each followed by its Dropout when the rate is above 0; the output (one sigmoid unit
+ * with binary cross-entropy for two classes, a softmax over k classes with categorical
+ * cross-entropy, one identity unit with mean squared error for regression); the chosen optimizer.
  *
  * @throws FormulaError for a formula that cannot be used; BackpropError for an invalid hyperparameter
  * @example
@@ -28,28 +35,34 @@ export function stateActivation(state: DemoState): { activation: Activation; num
  * ```
  */
 export function buildModel(state: DemoState): Sequential {
-  const { activation } = stateActivation(state);
   const regularizer =
     state.regularization === "none" || state.regRate === 0
       ? null
       : state.regularization === "l1" ? { l1: state.regRate } : { l2: state.regRate };
-  const layers = state.hidden.map(
-    (units, i) => new Dense({ units, activation, kernelRegularizer: regularizer, ...(i === 0 ? { inputDim: state.features.length } : {}) }),
-  );
-  const classification = state.problem === "classification";
+  // NOTE: randomNormal's Keras default (stddev 0.05) is the "small random numbers" of textbooks
+  const kernelInitializer = state.initializer;
+  const layers: (Dense | Dropout)[] = [];
+  state.hidden.forEach((units, i) => {
+    const { activation } = stateActivation(state, i);
+    layers.push(new Dense({ units, activation, kernelInitializer, kernelRegularizer: regularizer, ...(i === 0 ? { inputDim: state.features.length } : {}) }));
+    const rate = state.dropout[i] ?? 0;
+    if (rate > 0) layers.push(new Dropout({ rate }));
+  });
+  const kind = outputKind(state);
   layers.push(
     new Dense({
-      units: 1,
-      activation: classification ? "sigmoid" : "identity",
+      units: kind === "multiclass" ? stateClasses(state) : 1,
+      activation: kind === "binary" ? "sigmoid" : kind === "multiclass" ? "softmax" : "identity",
+      kernelInitializer,
       kernelRegularizer: regularizer,
       ...(layers.length === 0 ? { inputDim: state.features.length } : {}),
     }),
   );
   const model = new Sequential(layers, { dtype: "float64", seed: state.seed, name: "playground" });
   model.compile({
-    loss: classification ? "binaryCrossentropy" : "meanSquaredError",
+    loss: kind === "binary" ? "binaryCrossentropy" : kind === "multiclass" ? "categoricalCrossentropy" : "meanSquaredError",
     optimizer: stateOptimizer(state),
-    metrics: classification ? [binaryAccuracy()] : [],
+    metrics: kind === "binary" ? [binaryAccuracy()] : kind === "multiclass" ? [categoricalAccuracy()] : [],
   });
   model.build(state.features.length);
   return model;
@@ -76,6 +89,14 @@ export function stateProblem(state: DemoState): string | undefined {
   }
 }
 
+/** The fields in which `next` differs from `prev`. */
+export function changedFields(prev: DemoState, next: DemoState): (keyof DemoState)[] {
+  return (Object.keys(next) as (keyof DemoState)[]).filter((key) => JSON.stringify(prev[key]) !== JSON.stringify(next[key]));
+}
+
+/** Fields the page alone uses (views, the compared run): the network never depends on them. */
+const PAGE_FIELDS = new Set<keyof DemoState>(["discretize", "logLoss", "compare"]);
+
 /** The fields that apply to a running network without starting over (as the TensorFlow Playground). */
 const LIVE_FIELDS = ["lr", "regularization", "regRate", "batchSize"] as const satisfies readonly (keyof DemoState)[];
 
@@ -85,14 +106,8 @@ const LIVE_FIELDS = ["lr", "regularization", "regRate", "batchSize"] as const sa
  */
 export function liveChanges(prev: DemoState, next: DemoState): boolean {
   const live = new Set<string>(LIVE_FIELDS);
-  let changed = false;
-  for (const key of Object.keys(next) as (keyof DemoState)[]) {
-    const same = JSON.stringify(prev[key]) === JSON.stringify(next[key]);
-    if (same) continue;
-    if (!live.has(key)) return false;
-    changed = true;
-  }
-  return changed;
+  const changed = changedFields(prev, next).filter((key) => !PAGE_FIELDS.has(key));
+  return changed.length > 0 && changed.every((key) => live.has(key));
 }
 
 /**
@@ -118,12 +133,62 @@ export function regularizationPenalty(model: Sequential): number {
   return penalty;
 }
 
-/** Inputs and targets of points as matrices, through the state's features. */
+/** Inputs and targets of points as matrices, through the state's features (one-hot targets for a softmax). */
 export function pointsToMatrices(points: readonly Point[], state: DemoState): { x: Matrix; y: Matrix } {
   const coords = points.map((p) => [p.x, p.y] as const);
   const x = Matrix.fromFlat(points.length, state.features.length, featureMatrix(coords, state.features), "float64");
-  const y = Matrix.fromFlat(points.length, 1, points.map((p) => p.label), "float64");
-  return { x, y };
+  if (outputKind(state) !== "multiclass") return { x, y: Matrix.fromFlat(points.length, 1, points.map((p) => p.label), "float64") };
+  const classes = stateClasses(state);
+  const y = new Float64Array(points.length * classes);
+  points.forEach((p, i) => {
+    y[i * classes + p.label] = 1;
+  });
+  return { x, y: Matrix.fromFlat(points.length, classes, y, "float64") };
+}
+
+/** The Dense layers of a playground model (Dropout layers hold no weights and draw no neurons). */
+export function denseLayers(model: Sequential): Dense[] {
+  return model.layers.filter((layer): layer is Dense => layer instanceof Dense);
+}
+
+/**
+ * The confusion matrix of a classifier on points: `matrix[true][predicted]` counts (the predicted
+ * class is the most probable one; 0.5 is the threshold of one sigmoid unit).
+ */
+export function confusionMatrix(model: Sequential, data: { x: Matrix; y: Matrix }, classes: number): number[][] {
+  const matrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  const out = model.predict(data.x).asMatrix();
+  for (let r = 0; r < out.rows; r++) {
+    let truth: number;
+    let predicted: number;
+    if (out.cols === 1) {
+      truth = (data.y.data[r] as number) > 0.5 ? 1 : 0;
+      predicted = (out.data[r] as number) > 0.5 ? 1 : 0;
+    } else {
+      truth = argmax(data.y.data, r * out.cols, out.cols);
+      predicted = argmax(out.data, r * out.cols, out.cols);
+    }
+    (matrix[truth] as number[])[predicted]! += 1;
+  }
+  return matrix;
+}
+
+function argmax(values: ArrayLike<number>, offset: number, n: number): number {
+  let best = 0;
+  for (let i = 1; i < n; i++) if ((values[offset + i] as number) > (values[offset + best] as number)) best = i;
+  return best;
+}
+
+/** The Euclidean norm of every Dense layer's kernel gradient (what the last backward pass left). */
+export function gradientNorms(model: Sequential): number[] {
+  return denseLayers(model).map((layer) => {
+    const kernel = layer.params()[0];
+    if (!kernel) return 0;
+    const g = kernel.grad.data;
+    let sum = 0;
+    for (let i = 0; i < g.length; i++) sum += (g[i] as number) * (g[i] as number);
+    return Math.sqrt(sum);
+  });
 }
 
 /** The points of a `size × size` grid over the plane, row 0 at the top (x₂ = +DOMAIN). */
@@ -141,6 +206,17 @@ export function gridPoints(size: number): [number, number][] {
  * `Float32Array` of `units × size²` (neuron-major). Runs the layers' own forward passes.
  */
 export function neuronMaps(model: Sequential, gridX: Matrix): Float32Array[] {
+  const steps = neuronMapSteps(model, gridX);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/**
+ * {@link neuronMaps} one layer at a time: the generator pauses after each layer, so a worker can
+ * read its messages between layers (a 100×100 grid through six layers of 8 takes ~15 ms in all).
+ */
+export function* neuronMapSteps(model: Sequential, gridX: Matrix): Generator<undefined, Float32Array[], undefined> {
   const n = gridX.rows;
   const transpose = (m: Matrix): Float32Array => {
     const out = new Float32Array(m.rows * m.cols);
@@ -151,7 +227,11 @@ export function neuronMaps(model: Sequential, gridX: Matrix): Float32Array[] {
   let out: Tensor = gridX;
   for (const layer of model.layers) {
     out = layer.forward(out, { training: false });
-    maps.push(transpose(out.asMatrix()));
+    // Dropout passes values through at inference: it draws no column of its own
+    if (layer instanceof Dense) {
+      maps.push(transpose(out.asMatrix()));
+      yield undefined;
+    }
   }
   return maps;
 }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { FEATURES } from "./features.js";
 import { defaultLearningRate, optimizerDefaults } from "./optimizer-catalog.js";
-import { DEFAULT_STATE, decodeState, encodeState, type DemoState } from "./state.js";
+import { DEFAULT_STATE, decodeState, encodeState, outputKind, stateClasses, type DemoState } from "./state.js";
 
 const custom: DemoState = {
   problem: "regression",
-  dataset: "multiGauss",
+  dataset: "custom",
   noise: 35,
   trainRatio: 70,
   batchSize: 3,
@@ -13,7 +13,9 @@ const custom: DemoState = {
   seed: 7,
   features: ["x1", "x2sq", "sinx2"],
   hidden: [8, 1, 3, 5, 2, 6],
-  activation: "formula",
+  activations: ["formula", "relu", "tanh", "formula", "sigmoid", "elu"],
+  dropout: [0.1, 0, 0.5, 0, 0, 0.2],
+  initializer: "heNormal",
   formulaF: "x > 0 ? x : 0.1 * x & more = #?",
   formulaDf: "x > 0 ? 1 : 0.1",
   optimizer: "rmsprop",
@@ -21,6 +23,10 @@ const custom: DemoState = {
   lr: 0.003,
   regularization: "l1",
   regRate: 0.0001,
+  customClasses: 1,
+  compare: "sgd",
+  discretize: true,
+  logLoss: true,
 };
 
 describe("the URL state", () => {
@@ -73,6 +79,35 @@ describe("the URL state", () => {
   it("gives each optimizer its own hyperparameters with their defaults", () => {
     expect(decodeState("optimizer=adadelta").hyper).toEqual({ rho: 0.9, eps: 1e-6, weightDecay: 0 });
     expect(Object.keys(decodeState("optimizer=adam&hp.rho=0.5").hyper)).not.toContain("rho");
+  });
+
+  it("reads one activation for every layer (older links), or one per layer", () => {
+    expect(decodeState("hidden=4,3,2&activation=relu").activations).toEqual(["relu", "relu", "relu"]);
+    expect(decodeState("hidden=4,3&activation=relu,sigmoid").activations).toEqual(["relu", "sigmoid"]);
+    // a wrong count or an unknown name falls back, layer by layer, to the first name
+    expect(decodeState("hidden=4,3,2&activation=relu,sigmoid").activations).toEqual(["relu", "relu", "relu"]);
+    expect(decodeState("hidden=4,3&activation=relu,eval").activations).toEqual(["relu", "relu"]);
+    expect(encodeState({ ...DEFAULT_STATE, activations: ["relu", "relu"] })).toContain("activation=relu&");
+  });
+
+  it("reads dropout per layer within [0, 0.9], and the initializer by name", () => {
+    expect(decodeState("hidden=4,3&dropout=0.2,0").dropout).toEqual([0.2, 0]);
+    expect(decodeState("hidden=4,3&dropout=0.95,0").dropout).toEqual([0, 0]);
+    expect(decodeState("hidden=4,3").dropout).toEqual([0, 0]);
+    expect(encodeState(DEFAULT_STATE)).not.toContain("dropout");
+    expect(decodeState("init=heNormal").initializer).toBe("heNormal");
+    expect(decodeState("init=eval").initializer).toBe(DEFAULT_STATE.initializer);
+  });
+
+  it("knows multiclass and custom data: classes, output kind", () => {
+    const blobs = decodeState("problem=regression&dataset=blobs4");
+    expect([blobs.problem, stateClasses(blobs), outputKind(blobs)]).toEqual(["classification", 4, "multiclass"]);
+    expect(outputKind(DEFAULT_STATE)).toBe("binary");
+    expect(outputKind(decodeState("dataset=plane"))).toBe("regression");
+    const custom3 = decodeState("dataset=custom&classes=3");
+    expect([custom3.problem, stateClasses(custom3)]).toEqual(["classification", 3]);
+    expect(decodeState("dataset=custom&classes=1").problem).toBe("regression");
+    expect(decodeState("dataset=custom&classes=9").customClasses).toBe(DEFAULT_STATE.customClasses);
   });
 
   it("lists every feature key once in the URL", () => {

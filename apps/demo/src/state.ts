@@ -1,8 +1,8 @@
-import { CLASSIFICATION_DATASETS, REGRESSION_DATASETS, isRegression, type DatasetName } from "./datasets.js";
+import { CLASSIFICATION_DATASETS, MULTICLASS_DATASETS, REGRESSION_DATASETS, classCount, isRegression, type DatasetName } from "./datasets.js";
 import { FEATURES, type FeatureName } from "./features.js";
 import { OPTIMIZER_NAMES, defaultLearningRate, optimizerDefaults, type HyperValue } from "./optimizer-catalog.js";
 
-/** Classification (two classes) or regression (a value in [−1, 1]). */
+/** Classification (two to five classes) or regression (a value in [−1, 1]). */
 export type ProblemType = "classification" | "regression";
 /** Weight penalty kind. */
 export type RegularizationKind = "none" | "l1" | "l2";
@@ -12,6 +12,16 @@ export const ACTIVATIONS = [
   "tanh", "relu", "sigmoid", "identity", "leakyRelu", "elu", "selu", "gelu", "softplus", "softsign",
   "silu", "mish", "hardSigmoid", "hardTanh", "relu6", "sinusoid", "gaussian", "formula",
 ] as const;
+
+/** Weight initializers offered on the page (registry names of `@backprop/layers`). */
+export const INITIALIZERS = ["glorotUniform", "glorotNormal", "heUniform", "heNormal", "lecunNormal", "randomNormal", "zeros"] as const;
+/** One of {@link INITIALIZERS}. */
+export type InitializerName = (typeof INITIALIZERS)[number];
+
+/** Most classes a data set may have (the colours the page has). */
+export const MAX_CLASSES = 5;
+/** Largest dropout rate offered. */
+export const MAX_DROPOUT = 0.9;
 
 /** Maximum number of hidden layers. */
 export const MAX_LAYERS = 6;
@@ -36,8 +46,12 @@ export interface DemoState {
   readonly features: readonly FeatureName[];
   /** Neurons per hidden layer (0–6 layers of 1–8). */
   readonly hidden: readonly number[];
-  /** Activation of every hidden layer: a built-in name or `"formula"`. */
-  readonly activation: string;
+  /** Activation of each hidden layer (same length as `hidden`): a built-in name or `"formula"`. */
+  readonly activations: readonly string[];
+  /** Dropout rate after each hidden layer (same length as `hidden`), 0 for none. */
+  readonly dropout: readonly number[];
+  /** How the weights start (biases start at 0). */
+  readonly initializer: InitializerName;
   /** f(x) of the formula activation. */
   readonly formulaF: string;
   /** f′(x) of the formula activation; empty for a numerical derivative. */
@@ -51,6 +65,14 @@ export interface DemoState {
   readonly regularization: RegularizationKind;
   /** Regularization rate (the L1 or L2 factor). */
   readonly regRate: number;
+  /** Classes of the user's own data (`dataset: "custom"`; 1 for regression). */
+  readonly customClasses: number;
+  /** A second optimizer trained beside the first from the same initial weights ("" for none); it starts from its own defaults. */
+  readonly compare: string;
+  /** Output view: paint each cell with its predicted class (no confidence shading). */
+  readonly discretize: boolean;
+  /** Loss chart on a log scale. */
+  readonly logLoss: boolean;
 }
 
 /**
@@ -68,7 +90,9 @@ export const DEFAULT_STATE: DemoState = {
   seed: 1,
   features: ["x1", "x2", "sinx1", "sinx2"],
   hidden: [8, 8],
-  activation: "tanh",
+  activations: ["tanh", "tanh"],
+  dropout: [0, 0],
+  initializer: "glorotUniform",
   formulaF: "x / (1 + abs(x))",
   formulaDf: "",
   optimizer: "adam",
@@ -76,7 +100,23 @@ export const DEFAULT_STATE: DemoState = {
   lr: defaultLearningRate("adam"),
   regularization: "none",
   regRate: 0,
+  customClasses: 2,
+  compare: "",
+  discretize: false,
+  logLoss: false,
 };
+
+/** Classes of the state's data: 2–5 for classification, 1 for regression. */
+export function stateClasses(state: DemoState): number {
+  if (state.problem === "regression") return 1;
+  return state.dataset === "custom" ? state.customClasses : classCount(state.dataset);
+}
+
+/** How the output is read: one sigmoid unit, a softmax over classes, or one linear unit. */
+export function outputKind(state: DemoState): "binary" | "multiclass" | "regression" {
+  const classes = stateClasses(state);
+  return classes === 1 ? "regression" : classes === 2 ? "binary" : "multiclass";
+}
 
 /**
  * The state as URL parameters (the part after `#`): every field, so a link keeps meaning the same
@@ -98,7 +138,11 @@ export function encodeState(state: DemoState): string {
   p.set("seed", String(state.seed));
   p.set("features", state.features.join(","));
   p.set("hidden", state.hidden.join(","));
-  p.set("activation", state.activation);
+  // one name when every layer shares it (links stay short and old links keep working)
+  const sameActivation = state.activations.every((a) => a === state.activations[0]);
+  p.set("activation", sameActivation ? (state.activations[0] ?? "tanh") : state.activations.join(","));
+  if (state.dropout.some((d) => d > 0)) p.set("dropout", state.dropout.join(","));
+  p.set("init", state.initializer);
   p.set("f", state.formulaF);
   if (state.formulaDf.trim() !== "") p.set("df", state.formulaDf);
   p.set("optimizer", state.optimizer);
@@ -106,6 +150,10 @@ export function encodeState(state: DemoState): string {
   for (const [key, value] of Object.entries(state.hyper)) p.set(`hp.${key}`, String(value));
   p.set("reg", state.regularization);
   p.set("regRate", String(state.regRate));
+  if (state.dataset === "custom") p.set("classes", String(state.customClasses));
+  if (state.compare !== "") p.set("compare", state.compare);
+  if (state.discretize) p.set("discretize", "true");
+  if (state.logLoss) p.set("logLoss", "true");
   return p.toString();
 }
 
@@ -133,12 +181,15 @@ function oneOf<T extends string>(raw: string | null, allowed: readonly T[]): T |
 export function decodeState(text: string): DemoState {
   const p = new URLSearchParams(text.startsWith("#") ? text.slice(1) : text);
   const d = DEFAULT_STATE;
-  const datasets: readonly DatasetName[] = [...CLASSIFICATION_DATASETS, ...REGRESSION_DATASETS];
+  const datasets: readonly DatasetName[] = [...CLASSIFICATION_DATASETS, ...MULTICLASS_DATASETS, ...REGRESSION_DATASETS, "custom"];
   let problem = oneOf(p.get("problem"), ["classification", "regression"] as const) ?? d.problem;
   let dataset = oneOf(p.get("dataset"), datasets);
   if (dataset === undefined) dataset = problem === "regression" ? REGRESSION_DATASETS[0] : d.dataset;
   // NOTE: the data set decides the problem when the two disagree: its labels only fit one loss.
-  problem = isRegression(dataset) ? "regression" : "classification";
+  // The user's own data says which it is through its class count.
+  const customClasses = numberIn(p.get("classes"), 1, MAX_CLASSES, true) ?? d.customClasses;
+  if (dataset === "custom") problem = customClasses === 1 ? "regression" : "classification";
+  else problem = isRegression(dataset) ? "regression" : "classification";
 
   const featureList = (p.get("features") ?? "").split(",").filter((f): f is FeatureName => (FEATURES as readonly string[]).includes(f));
   const features = FEATURES.filter((f) => featureList.includes(f));
@@ -163,7 +214,13 @@ export function decodeState(text: string): DemoState {
     }
   }
 
-  const activation = oneOf(p.get("activation"), ACTIVATIONS) ?? d.activation;
+  // "tanh" applies to every layer; "tanh,relu,…" names each (a wrong count falls back to the first)
+  const named = (p.get("activation") ?? "").split(",").map((a) => oneOf(a, ACTIVATIONS));
+  const fallback = named[0] ?? "tanh";
+  const activations = hidden.map((_, i) => (named.length === hidden.length ? named[i] : undefined) ?? fallback);
+  const rates = (p.get("dropout") ?? "").split(",").map((r) => numberIn(r, 0, MAX_DROPOUT, false));
+  const dropout = hidden.map((_, i) => (rates.length === hidden.length ? rates[i] : undefined) ?? 0);
+  const compare = oneOf(p.get("compare"), OPTIMIZER_NAMES) ?? "";
   return {
     problem,
     dataset,
@@ -174,7 +231,9 @@ export function decodeState(text: string): DemoState {
     seed: numberIn(p.get("seed"), 0, 2 ** 31, true) ?? d.seed,
     features: features.length > 0 ? features : d.features,
     hidden,
-    activation,
+    activations,
+    dropout,
+    initializer: oneOf(p.get("init"), INITIALIZERS) ?? d.initializer,
     formulaF: (p.get("f") ?? "").trim() === "" ? d.formulaF : (p.get("f") as string).slice(0, 500),
     formulaDf: (p.get("df") ?? "").slice(0, 500),
     optimizer,
@@ -182,5 +241,9 @@ export function decodeState(text: string): DemoState {
     lr: numberIn(p.get("lr"), 0, 10, false) ?? defaultLearningRate(optimizer),
     regularization: oneOf(p.get("reg"), ["none", "l1", "l2"] as const) ?? d.regularization,
     regRate: numberIn(p.get("regRate"), 0, 10, false) ?? d.regRate,
+    customClasses: dataset === "custom" ? customClasses : d.customClasses,
+    compare,
+    discretize: p.get("discretize") === "true",
+    logLoss: p.get("logLoss") === "true",
   };
 }
