@@ -1,5 +1,5 @@
 // #region example
-import { Dense, Matrix, Sequential, adam, modelToJSON } from "backprop";
+import { Dense, Matrix, Sequential, adam, modelToJSON } from "@backprop/all";
 
 const x = Matrix.fromArray([[0, 0], [0, 1], [1, 0], [1, 1]]);
 const y = Matrix.fromArray([[0], [1], [1], [0]]);

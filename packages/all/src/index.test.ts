@@ -6,7 +6,7 @@ import * as serialize from "@backprop/serialize";
 import { describe, expect, it } from "vitest";
 import * as backprop from "./index.js";
 
-describe("the backprop package", () => {
+describe("the @backprop/all package", () => {
   it.each([
     ["linalg", linalg],
     ["activations", activations],

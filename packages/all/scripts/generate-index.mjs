@@ -1,6 +1,6 @@
 // Writes src/index.ts: an explicit re-export of every name each Backprop package exports from its
 // own src/index.ts (explicit names, not `export *`, so the public surface is reviewable in a diff).
-// Run after a package's exports change: `npx -y pnpm@10.34.9 --filter backprop generate`.
+// Run after a package's exports change: `npx -y pnpm@10.34.9 --filter @backprop/all generate`.
 // src/index.test.ts fails when this file has fallen behind.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
