@@ -248,7 +248,7 @@ describe("every sample on the guide pages is one of the tested files", () => {
 
   it("the pages include every example, and only examples a test runs", () => {
     const onDisk = readdirSync(join(DOCS, "examples")).filter((f) => f.endsWith(".ts")).map((f) => f.replace(/\.ts$/, ""));
-    // NOTE: a test file runs an example by importing it (`import("../examples/name.js")`); the
+    // NOTE: a test file runs an example by importing it dynamically from ../examples/; the
     // samples of this file are registered through `sample` as well, so a name typed there but never
     // imported is caught too
     const run = new Set<string>(TESTED);
