@@ -1,7 +1,8 @@
 import { extname } from "node:path";
 import { Sequential, layerFromConfig } from "@backprop/layers";
 import type { Json } from "@backprop/linalg";
-import { encodeModel, formatForExtension, type ModelFormat } from "@backprop/serialize";
+import { formatForExtension, type ModelFormat } from "@backprop/serialize";
+import { encodeModel } from "@backprop/serialize/codec";
 import { loadModel, saveModel, writeFileAtomic } from "@backprop/serialize/node";
 import * as v from "valibot";
 import { cliError } from "./cli-error.js";

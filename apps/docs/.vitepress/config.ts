@@ -13,6 +13,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     text: "Introduction",
     items: [
       { text: "Getting started", link: "/guide/getting-started" },
+      { text: "Tutorial: a real table", link: "/guide/tutorial-tabular" },
       { text: "Backpropagation, step by step", link: "/guide/concepts" },
     ],
   },
@@ -27,13 +28,25 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: "Time series", link: "/guide/time-series" },
       { text: "Text generation", link: "/guide/text-generation" },
       { text: "Saving and exporting", link: "/guide/serialization" },
+      { text: "Extending Backprop", link: "/guide/extending" },
+      { text: "Browser, bundlers and Web Workers", link: "/guide/browser" },
+      { text: "Troubleshooting and FAQ", link: "/guide/troubleshooting" },
+    ],
+  },
+  {
+    text: "Coming from…",
+    items: [
+      { text: "brain.js", link: "/guide/from-brainjs" },
+      { text: "TensorFlow.js", link: "/guide/from-tfjs" },
     ],
   },
   {
     text: "More",
     items: [
       { text: "Performance", link: "/performance" },
+      { text: "Changelog", link: "/changelog" },
       { text: "CLI reference", link: "/reference/cli" },
+      { text: "Error codes", link: "/reference/errors" },
       { text: "API reference", link: "/reference/api/" },
     ],
   },
@@ -42,6 +55,8 @@ const guide: DefaultTheme.SidebarItem[] = [
 export default defineConfig({
   title: "Backprop",
   description: "Neural networks trained by backpropagation, in TypeScript, from first principles.",
+  // NOTE: head links are not prefixed with `base`; change the path if the site moves under one.
+  head: [["link", { rel: "icon", type: "image/svg+xml", href: "/favicon.svg" }]],
   srcDir: "src",
   outDir: "dist",
   cleanUrls: false,
@@ -64,6 +79,8 @@ export default defineConfig({
       "/guide/": guide,
       "/performance": guide,
       "/reference/cli": guide,
+      "/reference/errors": guide,
+      "/changelog": guide,
       "/reference/api/": apiSidebar,
     },
     search: { provider: "local" },

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import * as ort from "onnxruntime-node";                  // npm i onnxruntime-node (or onnxruntime-web)
 import { Matrix, Rng } from "@backprop/linalg";
 import { Dense, Sequential } from "@backprop/layers";
-import { modelToOnnx } from "@backprop/serialize";
+import { modelToOnnx } from "@backprop/serialize/onnx";
 
 const model = new Sequential([
   new Dense({ units: 8, inputDim: 4, activation: "gelu" }),

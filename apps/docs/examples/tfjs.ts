@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { Matrix, Rng } from "@backprop/linalg";
 import { Dense, Sequential } from "@backprop/layers";
-import { modelToTfjs } from "@backprop/serialize";
+import { modelToTfjs } from "@backprop/serialize/tfjs";
 
 const model = new Sequential([
   new Dense({ units: 6, inputDim: 3, activation: "relu" }),

@@ -4,5 +4,5 @@ export const API_PACKAGES: readonly { dir: string; entries: readonly string[] }[
   { dir: "packages/activations", entries: ["src/index.ts"] },
   { dir: "packages/optimizers", entries: ["src/index.ts"] },
   { dir: "packages/layers", entries: ["src/index.ts"] },
-  { dir: "packages/serialize", entries: ["src/index.ts", "src/node.ts"] },
+  { dir: "packages/serialize", entries: ["src/index.ts", "src/onnx.ts", "src/tfjs.ts", "src/codec.ts", "src/node.ts"] },
 ];

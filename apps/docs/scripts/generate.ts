@@ -14,6 +14,8 @@ import { fileURLToPath } from "node:url";
 import { Application, LogLevel } from "typedoc";
 import { API_PACKAGES } from "./api-packages.js";
 import { renderCliReference, type CliCommand } from "./cli-reference.js";
+import { writeErrorCodes } from "./error-codes.js";
+import { generateChangelog } from "./changelog.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const docs = resolve(here, "..");
@@ -123,5 +125,7 @@ async function generateCli(): Promise<void> {
 
 const started = Date.now();
 await generateCli();
+writeErrorCodes();
+generateChangelog();
 await generateApi();
 console.log(`[docs] generated the CLI and API references in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -5,10 +5,21 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const packages = ["linalg", "activations", "optimizers", "layers", "serialize"];
+// Each package's main entry, then the other browser-safe entries of @backprop/serialize (ONNX,
+// TF.js and the all-format codec; not /node). A name appears in one entry only.
+const entries = [
+  ["linalg", "index"],
+  ["activations", "index"],
+  ["optimizers", "index"],
+  ["layers", "index"],
+  ["serialize", "index"],
+  ["serialize", "onnx"],
+  ["serialize", "tfjs"],
+  ["serialize", "codec"],
+];
 const root = new URL("../../", import.meta.url);
-const blocks = packages.map((name) => {
-  const source = readFileSync(new URL(`${name}/src/index.ts`, root), "utf8");
+const blocks = entries.map(([name, entry]) => {
+  const source = readFileSync(new URL(`${name}/src/${entry}.ts`, root), "utf8");
   const values = [];
   const types = [];
   for (const match of source.matchAll(/export\s+(type\s+)?\{([^}]*)\}\s*from/g)) {
@@ -20,8 +31,12 @@ const blocks = packages.map((name) => {
       (isType ? types : values).push(exported);
     }
   }
+  // An entry that is itself a module (serialize's tfjs.ts, codec.ts) exports declarations.
+  for (const match of source.matchAll(/^export\s+(?:declare\s+)?(?:async\s+)?(function\*?|const|let|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm)) {
+    (match[1] === "interface" || match[1] === "type" ? types : values).push(match[2]);
+  }
   const lines = [...values, ...types.map((t) => `type ${t}`)].map((n) => `  ${n},`).join("\n");
-  return `export {\n${lines}\n} from "@backprop/${name}";`;
+  return `export {\n${lines}\n} from "@backprop/${name}${entry === "index" ? "" : `/${entry}`}";`;
 });
 const header = `/*
  * Everything Backprop offers, from one package. Each name comes from the package that owns it;

@@ -2,11 +2,16 @@ import type { Json } from "@backprop/linalg";
 import type { Sequential } from "@backprop/layers";
 import type { LoadOptions } from "./custom-components.js";
 import { invalidFile } from "./file-error.js";
-import { DEFAULT_FORMAT, FORMATS, formatNames, formatSpec, type FileBytes, type ModelFormat } from "./formats.js";
+import { DEFAULT_FORMAT, detectFormat, type ModelFormat } from "./format-info.js";
+import { encodeModelParts, requireFormat } from "./formats.js";
 import { joinChunks } from "./json-writer.js";
 import type { ToJSONOptions } from "./model-file.js";
 
-export type { ModelFormat } from "./formats.js";
+/*
+ * `@backprop/serialize/codec`: one call for every format. It carries every format's reader and
+ * writer (ONNX and TF.js included), so it has an entry of its own: a bundle of the main entry
+ * holds only the formats it calls. (`ModelFormat` and `detectFormat` are in the main entry.)
+ */
 
 /** Options of {@link encodeModel}. */
 export interface EncodeOptions extends ToJSONOptions {
@@ -29,12 +34,6 @@ export interface DecodedModel {
   readonly format: ModelFormat;
 }
 
-function specOf(format: unknown) {
-  const spec = formatSpec(format);
-  if (spec === undefined) throw invalidFile({}, "format", `unknown format (got ${JSON.stringify(format)}, expected ${formatNames()})`);
-  return spec;
-}
-
 /**
  * The model as file bytes, in memory — browser-safe, no file system: `model.json`,
  * `model.safetensors`, `model.onnx`, or TF.js' `model.json` + `model.weights.bin`.
@@ -52,28 +51,6 @@ export function encodeModel(model: Sequential, options: EncodeOptions = {}): Enc
   return { format, files };
 }
 
-/** {@link encodeModel} with a large file left in chunks, for writing them one by one (`saveModel`). */
-export function encodeModelParts(model: Sequential, options: EncodeOptions, format: ModelFormat): Record<string, FileBytes> {
-  return specOf(format).encode(model, options, options.name ?? "model");
-}
-
-/**
- * Guesses the format of a set of files: from their names (`.onnx`, `.safetensors`, several files
- * or a `.bin` for TF.js), else from the first bytes of the first file; native JSON otherwise.
- * @example
- * ```ts
- * detectFormat({ "weights": bytes }); // "safetensors"
- * ```
- */
-export function detectFormat(files: Readonly<Record<string, Uint8Array>>): ModelFormat {
-  const names = Object.keys(files);
-  for (const f of FORMATS) if ("byName" in f && f.byName(names)) return f.name;
-  const first = files[names[0] ?? ""];
-  const head = first instanceof Uint8Array ? first : new Uint8Array(0);
-  for (const f of FORMATS) if ("byContent" in f && f.byContent(head)) return f.name;
-  return DEFAULT_FORMAT;
-}
-
 /**
  * Rebuilds a model from file bytes (as {@link encodeModel} gives them, or as read from disk).
  * The format is detected from names and contents unless given. `options.compile: false` loads a
@@ -86,7 +63,7 @@ export function detectFormat(files: Readonly<Record<string, Uint8Array>>): Model
  * ```
  */
 export function decodeModel(files: Readonly<Record<string, Uint8Array>>, format?: ModelFormat, options: LoadOptions = {}): DecodedModel {
-  const spec = specOf(format ?? detectFormat(files));
+  const spec = requireFormat(format ?? detectFormat(files));
   const names = Object.keys(files);
   const main = names.find((n) => n.toLowerCase().endsWith(spec.mainFile)) ?? names[0] ?? "";
   if (!(files[main] instanceof Uint8Array)) throw invalidFile({ file: main }, "", "no file to read");

@@ -4,8 +4,8 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeModel, detectFormat, encodeModel, type ModelFormat } from "./codec.js";
-import { FORMATS, formatForExtension } from "./formats.js";
+import { decodeModel, encodeModel } from "./codec.js";
+import { detectFormat, FORMATS, formatForExtension, type ModelFormat } from "./format-info.js";
 import { loadModel, saveModel } from "./node.js";
 import { classifier, normalizedClassifier, rawData, twoClassData } from "./test-models.test-util.js";
 

@@ -1,13 +1,21 @@
 import type { Json } from "@backprop/linalg";
 import type { Sequential } from "@backprop/layers";
 import type { LoadOptions } from "./custom-components.js";
+import { invalidFile } from "./file-error.js";
+import { formatInfo, formatNames, type FormatInfo, type ModelFormat } from "./format-info.js";
 import { writeJsonChunks } from "./json-writer.js";
 import { modelFromFile, modelToJSONShared, readModelFile, type ToJSONOptions } from "./model-file.js";
 import { modelToSafetensors, safetensorsToModelFile } from "./model-safetensors.js";
 import { modelToOnnx } from "./onnx-export.js";
 import { modelFromOnnx, readOnnxMetadata } from "./onnx-import.js";
-import { isWeightData, MAX_JSON_BYTES, parseJson } from "./safe-json.js";
+import { isWeightData, parseJson } from "./safe-json.js";
 import { modelFromTfjs, modelToTfjs, readTfjsMetadata } from "./tfjs.js";
+
+/*
+ * Every format's writer and reader, by name (their names, extensions and detection are in
+ * format-info.ts). Only the all-format entries import this table — `@backprop/serialize/codec`
+ * and `/node` — so a bundle of the main entry holds only the formats it calls.
+ */
 
 /** What every format's writer receives: the native file options, and the metadata every format keeps. */
 export type FormatEncodeOptions = ToJSONOptions;
@@ -21,48 +29,18 @@ export interface FormatDecoded {
   readonly metadata: Record<string, Json>;
 }
 
-/**
- * One file format, everything this package knows about it in one place: how to recognise it, how
- * to name, write and read its files. `encodeModel`, `decodeModel`, `detectFormat`, `saveModel` and
- * `loadModel` all read {@link FORMATS}; a new format is one more entry.
- */
-export interface FormatSpec {
-  /** The `format` option's value. */
-  readonly name: string;
-  /** One line for people (error messages, docs). */
-  readonly description: string;
-  /** Path extensions that select this format when saving or loading (lower case, with the dot). */
-  readonly extensions: readonly string[];
-  /** Saved as several files in a directory named by the path (TF.js), rather than one file. */
-  readonly directory: boolean;
-  /** The name ending of the file that holds the model, among one model's files. */
-  readonly mainFile: string;
-  /** Other files that belong with the main one in its directory (TF.js weight shards). */
-  readonly companion?: (fileName: string) => boolean;
-  /** Recognises the format from the names of a model's files alone. */
-  readonly byName?: (names: readonly string[]) => boolean;
-  /** Recognises the format from the first bytes of its main file (checked after every `byName`). */
-  readonly byContent?: (head: Uint8Array) => boolean;
+/** How one format writes and reads a model's files. */
+export interface FormatCodec {
   /** The model's files, by name; `base` is the name without extension. */
   readonly encode: (model: Sequential, options: FormatEncodeOptions, base: string) => Record<string, FileBytes>;
-  /** Largest main file the loader reads, in bytes: larger ones are refused before they are read. */
-  readonly maxBytes: number;
   /** The model from its files; `main` is the name of the main file among them. */
   readonly decode: (files: Readonly<Record<string, Uint8Array>>, main: string, options: LoadOptions) => FormatDecoded;
 }
 
-/**
- * Largest binary model file (safetensors, ONNX, TF.js weights) a loader reads: 2 GiB − 1, what
- * Node reads into one buffer. Loading holds the file and the model's weights (about 2× the file).
- */
-export const MAX_BINARY_BYTES = 2 ** 31 - 1;
+/** A format's entry in the table, and its writer and reader: what `encodeModel` and `loadModel` use. */
+export type FormatSpec = FormatInfo & FormatCodec;
 
-const decoder = /* @__PURE__ */ new TextDecoder();
-
-const endsWith = (ext: string) => (names: readonly string[]) => names.some((n) => n.toLowerCase().endsWith(ext));
 const withMetadata = (options: FormatEncodeOptions) => (options.metadata ? { metadata: options.metadata } : {});
-// First bytes of a JSON text: "{", "[", whitespace, or a UTF-8 byte-order mark.
-const JSON_START: ReadonlySet<number> = new Set([0x7b, 0x5b, 0x20, 0x0a, 0x0d, 0x09, 0xef]);
 
 /** The model and metadata of a native model file parsed by `parseJson` (or `readJsonFrom`). */
 export function decodeNativeJson(value: Json, options: LoadOptions): FormatDecoded {
@@ -71,100 +49,49 @@ export function decodeNativeJson(value: Json, options: LoadOptions): FormatDecod
   return { model: modelFromFile(file, options), metadata: file.metadata };
 }
 
-/**
- * Every format this package reads and writes. Detection runs every `byName`, then every
- * `byContent`, in this order; a file nothing recognises is native JSON (the first entry).
- */
-export const FORMATS = [
-  {
-    name: "json",
-    description: "native Backprop model file (JSON): topology, weights, optimizer and training state",
-    extensions: [".json"],
-    directory: false,
-    mainFile: ".json",
+const CODECS: Readonly<Record<ModelFormat, FormatCodec>> = {
+  json: {
     // Straight from the model's buffers to bytes, without a string of the whole file.
     encode: (model, options, base) => ({ [`${base}.json`]: writeJsonChunks(modelToJSONShared(model, options, "encodeModel")) }),
     decode: (files, main, options) => decodeNativeJson(parseJson(files[main] as Uint8Array, { file: options.file }, "", { floatArrayAt: isWeightData }), options),
-    maxBytes: MAX_JSON_BYTES,
   },
-  {
-    name: "safetensors",
-    description: "safetensors: the tensors, and the rest of the native model file in __metadata__",
-    extensions: [".safetensors"],
-    directory: false,
-    mainFile: ".safetensors",
-    byName: endsWith(".safetensors"),
-    // An 8-byte little-endian header length, then the JSON header.
-    byContent: (head) => head.length >= 9 && head[0] !== 0x7b && head[8] === 0x7b,
+  safetensors: {
     encode: (model, options, base) => ({ [`${base}.safetensors`]: modelToSafetensors(model, options) }),
     decode: (files, main, options) => {
       const file = safetensorsToModelFile(files[main] as Uint8Array, { file: options.file });
       return { model: modelFromFile(file, options), metadata: file.metadata };
     },
-    maxBytes: MAX_BINARY_BYTES,
   },
-  {
-    name: "onnx",
-    description: "ONNX (opset 13) inference graph",
-    extensions: [".onnx"],
-    directory: false,
-    mainFile: ".onnx",
-    byName: endsWith(".onnx"),
-    // Protobuf: binary from the first byte.
-    byContent: (head) => head.length > 0 && !JSON_START.has(head[0] as number),
+  onnx: {
     encode: (model, options, base) => ({ [`${base}.onnx`]: modelToOnnx(model, withMetadata(options)) }),
     decode: (files, main, options) => {
       const bytes = files[main] as Uint8Array;
       return { model: modelFromOnnx(bytes, options), metadata: readOnnxMetadata(bytes, options) };
     },
-    maxBytes: MAX_BINARY_BYTES,
   },
-  {
-    name: "tfjs",
-    description: "TensorFlow.js layers format: model.json and a float32 weights file, in a directory",
-    extensions: [".tfjs"],
-    directory: true,
-    mainFile: ".json",
-    companion: (name) => name.toLowerCase().endsWith(".bin"),
-    byName: (names) => names.length > 1 || endsWith(".bin")(names),
-    byContent: (head) => decoder.decode(head.subarray(0, 4096)).includes('"modelTopology"'),
+  tfjs: {
     encode: (model, options, base) => modelToTfjs(model, { weightsFile: `${base}.weights.bin`, jsonFile: `${base}.json`, ...withMetadata(options) }),
     decode: (files, main, options) => ({ model: modelFromTfjs(files, options), metadata: readTfjsMetadata(files[main] as Uint8Array, options) }),
-    // model.json is JSON; its weight files are checked against MAX_BINARY_BYTES.
-    maxBytes: MAX_JSON_BYTES,
   },
-] as const satisfies readonly FormatSpec[];
+};
 
-/** Every format this package reads and writes: `"json" | "safetensors" | "onnx" | "tfjs"`. */
-export type ModelFormat = (typeof FORMATS)[number]["name"];
+/** A format's table entry with its writer and reader, or undefined for a name that is not a format. */
+export function formatSpec(name: unknown): FormatSpec | undefined {
+  const info = formatInfo(name);
+  return info === undefined ? undefined : { ...info, ...CODECS[info.name as ModelFormat] };
+}
 
-/** The format written when none is asked for. */
-export const DEFAULT_FORMAT: ModelFormat = "json";
+/** {@link formatSpec}, or INVALID_FILE naming every format for a name that is not one. */
+export function requireFormat(format: unknown): FormatSpec {
+  const spec = formatSpec(format);
+  if (spec === undefined) throw invalidFile({}, "format", `unknown format (got ${JSON.stringify(format)}, expected ${formatNames()})`);
+  return spec;
+}
 
 /**
- * The names of every format this package reads and writes, in the order of its format table.
- * @example
- * ```ts
- * modelFormats(); // ["json", "safetensors", "onnx", "tfjs"]
- * ```
+ * A model's files in `format`, a large one left in chunks for writing them one by one
+ * (`saveModel`; `encodeModel` joins them). `options.name` is the base name, default `"model"`.
  */
-export function modelFormats(): ModelFormat[] {
-  return FORMATS.map((f) => f.name);
-}
-
-/** `"json, safetensors, onnx or tfjs"`, for messages. */
-export function formatNames(): string {
-  const names = FORMATS.map((f) => f.name);
-  return `${names.slice(0, -1).join(", ")} or ${names[names.length - 1] ?? ""}`;
-}
-
-/** The entry of a format name, or undefined for a name that is not one. */
-export function formatSpec(name: unknown): FormatSpec | undefined {
-  return FORMATS.find((f) => f.name === name);
-}
-
-/** The format a path's extension selects (`.json`, `.safetensors`, `.onnx`, `.tfjs`), if any. */
-export function formatForExtension(ext: string): ModelFormat | undefined {
-  const lower = ext.toLowerCase();
-  return FORMATS.find((f) => (f.extensions as readonly string[]).includes(lower))?.name;
+export function encodeModelParts(model: Sequential, options: FormatEncodeOptions & { readonly name?: string }, format: ModelFormat): Record<string, FileBytes> {
+  return requireFormat(format).encode(model, options, options.name ?? "model");
 }

@@ -1,3 +1,9 @@
+/*
+ * `@backprop/serialize`: native JSON model files and safetensors, and the format table (names,
+ * extensions, detection). Other entries, so that a bundle holds only what it uses: `/onnx` and
+ * `/tfjs` (export and import), `/codec` (encodeModel / decodeModel over every format) and `/node`
+ * (saveModel / loadModel).
+ */
 export type { CustomComponents, LoadOptions } from "./custom-components.js";
 export {
   modelToJSON,
@@ -10,7 +16,7 @@ export {
 } from "./model-file.js";
 export { FORMAT_NAME, FORMAT_VERSION, MAX_TENSOR_ELEMENTS, MAX_WIDTH } from "./schema.js";
 export { MAX_JSON_ARRAY, MAX_JSON_BYTES, MAX_JSON_DEPTH } from "./safe-json.js";
-export { MAX_BINARY_BYTES } from "./formats.js";
+export { MAX_BINARY_BYTES } from "./format-info.js";
 export {
   encodeSafetensors,
   decodeSafetensors,
@@ -20,17 +26,4 @@ export {
   type SafetensorsContents,
 } from "./safetensors.js";
 export { modelToSafetensors, modelFromSafetensors, SAFETENSORS_MODEL_KEY } from "./model-safetensors.js";
-export { modelToOnnx, ONNX_OPSET, ONNX_ACTIVATIONS, type OnnxExportOptions } from "./onnx-export.js";
-export { modelFromOnnx, readOnnxMetadata, ONNX_IMPORT_OPS } from "./onnx-import.js";
-export { modelToTfjs, modelFromTfjs, readTfjsMetadata, type TfjsExportOptions, type TfjsLoadOptions } from "./tfjs.js";
-export {
-  encodeModel,
-  decodeModel,
-  detectFormat,
-  encodeModelBlobs,
-  type ModelFormat,
-  type EncodeOptions,
-  type EncodedModel,
-  type DecodedModel,
-} from "./codec.js";
-export { modelFormats, formatForExtension } from "./formats.js";
+export { modelFormats, formatForExtension, detectFormat, type ModelFormat } from "./format-info.js";

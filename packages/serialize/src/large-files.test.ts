@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { decodeModel, encodeModel } from "./codec.js";
-import { MAX_BINARY_BYTES } from "./formats.js";
+import { MAX_BINARY_BYTES } from "./format-info.js";
 import { modelFromSafetensors, modelToSafetensors } from "./model-safetensors.js";
 import { loadModel, saveModel } from "./node.js";
 import { checkJsonValue, MAX_JSON_BYTES } from "./safe-json.js";

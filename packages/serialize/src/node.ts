@@ -4,9 +4,10 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "nod
 import { basename, dirname, extname, join } from "node:path";
 import { BackpropError, type Json } from "@backprop/linalg";
 import type { Sequential } from "@backprop/layers";
-import { decodeModel, detectFormat, encodeModelParts } from "./codec.js";
+import { decodeModel } from "./codec.js";
 import type { LoadOptions } from "./custom-components.js";
-import { decodeNativeJson, DEFAULT_FORMAT, FORMATS, formatForExtension, formatSpec, MAX_BINARY_BYTES, type FileBytes, type FormatSpec, type ModelFormat } from "./formats.js";
+import { DEFAULT_FORMAT, detectFormat, FORMATS, formatForExtension, MAX_BINARY_BYTES, type ModelFormat } from "./format-info.js";
+import { decodeNativeJson, encodeModelParts, formatSpec, type FileBytes, type FormatSpec } from "./formats.js";
 import { readJsonFrom } from "./json-reader.js";
 import { isWeightData, MAX_JSON_BYTES, tooLargeProblem } from "./safe-json.js";
 import type { ToJSONOptions } from "./model-file.js";
@@ -58,7 +59,7 @@ export async function writeFileAtomic(path: string, bytes: FileBytes): Promise<v
 export async function saveModel(model: Sequential, path: string, options: SaveOptions = {}): Promise<string[]> {
   const format = options.format ?? formatForExtension(extname(path)) ?? DEFAULT_FORMAT;
   const spec = formatSpec(format);
-  const files = encodeModelParts(model, { ...options, format }, format);
+  const files = encodeModelParts(model, options, format);
   if (spec?.directory === true) {
     await mkdir(path, { recursive: true });
     // The main file last, so it never points at files not written yet.

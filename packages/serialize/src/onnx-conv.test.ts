@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { maxDiff } from "./peer-agreement.test-util.js";
 import { modelToOnnx } from "./onnx-export.js";
 import { modelFromOnnx } from "./onnx-import.js";
-import { onnx } from "./onnx-proto.js";
+import { decodeOnnxModel, encodeOnnxModel, ONNX_ATTRIBUTE_TYPE, ONNX_DATA_TYPE, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode } from "./onnx-proto.js";
 import { batchNormCnn, lenet, paddedStridedCnn, randomBatch, randomizeWeights, reshapeCnn } from "./test-models.test-util.js";
 
 /*
@@ -71,7 +71,7 @@ function sequenceBatchNorm(): Sequential {
   ], { seed: 11 }).build(), 11);
 }
 
-const ops = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType);
+const ops = (bytes: Uint8Array) => decodeOnnxModel(bytes).graph!.node!.map((n) => n.opType);
 
 describe("ONNX export of convolutional networks, checked by onnxruntime-node (float32, within 1e-5)", () => {
   it("LeNet-style: conv valid relu → max pool → conv same → average pool same (odd sizes) → flatten → dense softmax", async () => {
@@ -82,7 +82,7 @@ describe("ONNX export of convolutional networks, checked by onnxruntime-node (fl
   });
 
   it("explicit pads from our geometry, the kernel as [out, in, kh, kw], count_include_pad = 0", () => {
-    const graph = onnx.ModelProto.decode(modelToOnnx(lenet())).graph!;
+    const graph = decodeOnnxModel(modelToOnnx(lenet())).graph!;
     const attrs = (op: string) => Object.fromEntries(graph.node!.find((n) => n.opType === op)!.attribute!.map((a) => [a.name, a.ints?.length ? a.ints.map(Number) : Number(a.i)]));
     expect(graph.node![0]!.attribute![0]!.ints!.map(Number)).toEqual([0, 3, 1, 2]);
     expect(attrs("AveragePool")).toMatchObject({ kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1], count_include_pad: 0 });
@@ -124,7 +124,7 @@ describe("ONNX export of convolutional networks, checked by onnxruntime-node (fl
   it("a model that ends on a convolution gives NHWC, with softmax over the channels", async () => {
     const model = endsOnConv();
     expect(await agreement("ends on conv softmax", model)).toBeLessThan(1e-5);
-    const graph = onnx.ModelProto.decode(modelToOnnx(model)).graph!;
+    const graph = decodeOnnxModel(modelToOnnx(model)).graph!;
     expect(graph.output![0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual(["batch", 6, 7, 3]);
     const softmax = graph.node!.find((n) => n.opType === "Softmax")!;
     expect(Number(softmax.attribute![0]!.i)).toBe(1);
@@ -136,9 +136,9 @@ describe("ONNX export of convolutional networks, checked by onnxruntime-node (fl
   });
 
   it("float64: DOUBLE tensors; onnxruntime agrees within 1e-10 where it has double kernels", async () => {
-    const graph = onnx.ModelProto.decode(modelToOnnx(lenet("float64"))).graph!;
-    expect(graph.initializer!.filter((t) => t.name!.endsWith(".kernel")).every((t) => t.dataType === onnx.TensorProto.DataType.DOUBLE)).toBe(true);
-    expect(graph.input![0]!.type!.tensorType!.elemType).toBe(onnx.TensorProto.DataType.DOUBLE);
+    const graph = decodeOnnxModel(modelToOnnx(lenet("float64"))).graph!;
+    expect(graph.initializer!.filter((t) => t.name!.endsWith(".kernel")).every((t) => t.dataType === ONNX_DATA_TYPE.DOUBLE)).toBe(true);
+    expect(graph.input![0]!.type!.tensorType!.elemType).toBe(ONNX_DATA_TYPE.DOUBLE);
     // NOTE: onnxruntime's CPU provider has no double Conv; the other ops are checked here.
     const model = randomizeWeights(new Sequential([
       new Dense({ units: 4, inputShape: [5, 3] }),
@@ -182,14 +182,15 @@ describe("ONNX import of convolutional networks (our exports read back)", () => 
 });
 
 describe("ONNX import of graphs other exporters write", () => {
-  type Graph = ReturnType<typeof onnx.GraphProto.decode>;
   /** Our export of `model`, edited (nodes, attributes, opset), re-encoded. */
-  function edited(model: Sequential, edit: (graph: Graph, proto: ReturnType<typeof onnx.ModelProto.decode>) => void): Uint8Array {
-    const proto = onnx.ModelProto.decode(modelToOnnx(model));
-    edit(proto.graph as Graph, proto);
-    return onnx.ModelProto.encode(proto).finish();
+  function edited(model: Sequential, edit: (graph: OnnxGraph, proto: OnnxModel) => void): Uint8Array {
+    const proto = decodeOnnxModel(modelToOnnx(model));
+    edit(proto.graph!, proto);
+    return encodeOnnxModel(proto);
   }
-  const intsAttr = (name: string, ints: number[]) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
+  /** An attribute as the decoder gives one: its lists present, if empty. */
+  const attribute = (a: Partial<OnnxAttribute>): OnnxAttribute => ({ floats: new Float32Array(0), ints: [], strings: [], tensors: [], ...a });
+  const intsAttr = (name: string, ints: number[]) => attribute({ name, type: ONNX_ATTRIBUTE_TYPE.INTS, ints });
 
   it("Conv pads that are neither valid nor same (PyTorch's padding=1 on a strided conv) read as ZeroPadding2D + valid Conv2D; onnxruntime agrees", async () => {
     const model = randomizeWeights(new Sequential([
@@ -220,12 +221,12 @@ describe("ONNX import of graphs other exporters write", () => {
       proto.opsetImport = [{ domain: "", version: 17 }];
       const start = graph.node.findIndex((n) => n.opType === "ReduceMean");
       const end = graph.node.findIndex((n, i) => i > start && n.opType === "Add" && n.input![1] === "layers.1.beta");
-      const ln = onnx.NodeProto.create({
+      const ln: OnnxNode = {
         opType: "LayerNormalization",
         input: [graph.node[start]!.input![0]!, "layers.1.gamma", "layers.1.beta"],
         output: [graph.node[end]!.output![0]!],
-        attribute: [{ name: "axis", type: onnx.AttributeProto.AttributeType.INT, i: -1 }, { name: "epsilon", type: onnx.AttributeProto.AttributeType.FLOAT, f: 1e-3 }],
-      });
+        attribute: [attribute({ name: "axis", type: ONNX_ATTRIBUTE_TYPE.INT, i: -1 }), attribute({ name: "epsilon", type: ONNX_ATTRIBUTE_TYPE.FLOAT, f: 1e-3 })],
+      };
       graph.node.splice(start, end - start + 1, ln);
     });
     const back = modelFromOnnx(bytes);
@@ -248,8 +249,8 @@ describe("ONNX import of graphs other exporters write", () => {
     };
     const model = batchNormCnn();
     expect(refusal(edited(model, (g) => void g.node.shift()))).toMatch(/graph\.node\[\d+\] \(Conv\)/);
-    expect(refusal(edited(model, (g) => g.node[1]!.attribute!.push({ name: "group", type: onnx.AttributeProto.AttributeType.INT, i: 3 })))).toMatch(/\(Conv\)\.attribute\.group: grouped convolutions are not supported \(got 3, expected 1\)/);
-    expect(refusal(edited(model, (g) => g.node[1]!.attribute!.push({ name: "auto_pad", type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode("SAME_LOWER") })))).toMatch(/auto_pad: is not supported \(got "SAME_LOWER"/);
+    expect(refusal(edited(model, (g) => g.node[1]!.attribute.push(attribute({ name: "group", type: ONNX_ATTRIBUTE_TYPE.INT, i: 3 }))))).toMatch(/\(Conv\)\.attribute\.group: grouped convolutions are not supported \(got 3, expected 1\)/);
+    expect(refusal(edited(model, (g) => g.node[1]!.attribute.push(attribute({ name: "auto_pad", type: ONNX_ATTRIBUTE_TYPE.STRING, s: new TextEncoder().encode("SAME_LOWER") }))))).toMatch(/auto_pad: is not supported \(got "SAME_LOWER"/);
     expect(refusal(edited(model, (g) => (g.node[0]!.attribute = [intsAttr("perm", [0, 2, 1, 3])])))).toMatch(/\(Transpose\)\.attribute\.perm/);
     const unflattened = edited(model, (g) => {
       const at = g.node.findIndex((n) => n.opType === "Flatten");

@@ -4,7 +4,7 @@ import type { Layer, MergeMode, Sequential } from "@backprop/layers";
 import { isJsonObject, RECURRENT_CLASSES, recurrentSpec, storedActivation, type RecurrentKind, type RecurrentSpec } from "./recurrent-config.js";
 import { configNumber, configPadding, configPair, configSides } from "./layer-config.js";
 import { explicitPads, kernelToOihw, transposeTo, type Layout } from "./onnx-layout.js";
-import { onnx, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from "./onnx-proto.js";
+import { encodeOnnxModel, ONNX_ATTRIBUTE_TYPE, ONNX_DATA_TYPE, type OnnxAttribute, type OnnxDraft, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from "./onnx-proto.js";
 
 /** Options of {@link modelToOnnx}. */
 export interface OnnxExportOptions {
@@ -40,8 +40,8 @@ export const ONNX_ACTIVATIONS: readonly string[] = [
 ];
 
 class GraphBuilder {
-  readonly nodes: OnnxNode[] = [];
-  readonly initializers: OnnxTensor[] = [];
+  readonly nodes: OnnxDraft<OnnxNode>[] = [];
+  readonly initializers: OnnxDraft<OnnxTensor>[] = [];
   private counter = 0;
   constructor(readonly elemType: number, readonly bytesPer: number) {}
 
@@ -54,7 +54,7 @@ class GraphBuilder {
       if (bytes === 4) view.setFloat32(i * 4, values[i] as number, true);
       else view.setFloat64(i * 8, values[i] as number, true);
     }
-    this.initializers.push({ name, dims, dataType: float32 ? onnx.TensorProto.DataType.FLOAT : this.elemType, rawData: raw });
+    this.initializers.push({ name, dims, dataType: float32 ? ONNX_DATA_TYPE.FLOAT : this.elemType, rawData: raw });
     return name;
   }
 
@@ -63,7 +63,7 @@ class GraphBuilder {
     const raw = new Uint8Array(values.length * 8);
     const view = new DataView(raw.buffer);
     values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
-    this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: raw });
+    this.initializers.push({ name, dims: [values.length], dataType: ONNX_DATA_TYPE.INT64, rawData: raw });
     return name;
   }
 
@@ -90,8 +90,8 @@ class GraphBuilder {
   }
 
   private push({ op, inputs, attrs = {} }: NodeSpec, output: string[], name: string): void {
-    const { AttributeType } = onnx.AttributeProto;
-    const attribute = Object.entries(attrs).map(([key, value]) => {
+    const AttributeType = ONNX_ATTRIBUTE_TYPE;
+    const attribute = Object.entries(attrs).map(([key, value]): OnnxDraft<OnnxAttribute> => {
       if (typeof value === "string") return { name: key, type: AttributeType.STRING, s: encoder.encode(value) };
       if (typeof value === "number") {
         return INT_ATTRIBUTES.has(key) ? { name: key, type: AttributeType.INT, i: value } : { name: key, type: AttributeType.FLOAT, f: value };
@@ -176,7 +176,7 @@ function emitActivation(g: GraphBuilder, act: Activation | undefined, x: string,
   }
 }
 
-function valueInfo(name: string, elemType: number, sample: Shape): OnnxValueInfo {
+function valueInfo(name: string, elemType: number, sample: Shape): OnnxDraft<OnnxValueInfo> {
   return {
     name,
     type: { tensorType: { elemType, shape: { dim: [{ dimParam: "batch" }, ...sample.map((d) => ({ dimValue: d }))] } } },
@@ -400,9 +400,9 @@ function emitRecurrentOp(
   const dirs = directions.length;
   // NOTE: onnxruntime runs LSTM, GRU and RNN in float32 only ("does not support double yet"), so a
   // float64 model's recurrent ops run in float32 between two Casts; the rest stays DOUBLE.
-  const double = g.elemType === onnx.TensorProto.DataType.DOUBLE;
+  const double = g.elemType === ONNX_DATA_TYPE.DOUBLE;
   let x = ctx.channelsLast();
-  if (double) x = g.node({ op: "Cast", inputs: [x], attrs: { to: onnx.TensorProto.DataType.FLOAT } });
+  if (double) x = g.node({ op: "Cast", inputs: [x], attrs: { to: ONNX_DATA_TYPE.FLOAT } });
   const inputs = [
     g.node({ op: "Transpose", inputs: [x], attrs: { perm: [1, 0, 2] } }),
     g.tensor(`${ctx.prefix}.W`, [dirs, gateCount * units, inputDim], concat((d) => d.W), true),
@@ -419,7 +419,7 @@ function emitRecurrentOp(
   if (spec.kind === "gru") attrs["linear_before_reset"] = c["resetAfter"] === false ? 0 : 1;
   const sequences = c["returnSequences"] === true;
   let [y] = g.nodeOutputs({ op, inputs, attrs }, sequences ? [true] : [false, true]) as [string];
-  if (double) y = g.node({ op: "Cast", inputs: [y], attrs: { to: onnx.TensorProto.DataType.DOUBLE } });
+  if (double) y = g.node({ op: "Cast", inputs: [y], attrs: { to: ONNX_DATA_TYPE.DOUBLE } });
   const shape = (name: string, values: number[]) => g.int64s(`${ctx.prefix}.${name}`, values);
   // Both directions' halves merged elementwise (sum, mul, ave): picked from the direction axis.
   const merged = (value: string, axis: number): string => {
@@ -619,7 +619,7 @@ const ONNX_EMITTERS: Readonly<Record<string, OnnxEmitter>> = {
   // Gather on the table's rows, the ids cast to integers (ours truncate likewise: they are checked to be integers).
   embedding: (layer, ctx) => {
     const table = requiredParam(layer, ctx.prefix, "embeddings").value;
-    const ids = ctx.g.node({ op: "Cast", inputs: [ctx.channelsLast()], attrs: { to: onnx.TensorProto.DataType.INT64 } });
+    const ids = ctx.g.node({ op: "Cast", inputs: [ctx.channelsLast()], attrs: { to: ONNX_DATA_TYPE.INT64 } });
     return ctx.g.node({ op: "Gather", inputs: [ctx.g.tensor(`${ctx.prefix}.embeddings`, [...table.shape], table.data), ids], attrs: { axis: 0 } });
   },
   // Without a recurrent layer reading its mask (see refuseMasks), Masking is y = x · any(x ≠ maskValue)
@@ -716,7 +716,7 @@ export function modelToOnnx(model: Sequential, options: OnnxExportOptions = {}):
   }
   refuseMasks(model);
   const float64 = model.dtype === "float64";
-  const elemType = float64 ? onnx.TensorProto.DataType.DOUBLE : onnx.TensorProto.DataType.FLOAT;
+  const elemType = float64 ? ONNX_DATA_TYPE.DOUBLE : ONNX_DATA_TYPE.FLOAT;
   const g = new GraphBuilder(elemType, float64 ? 8 : 4);
   const inputName = options.inputName ?? "input";
   const outputName = options.outputName ?? "output";
@@ -742,7 +742,7 @@ export function modelToOnnx(model: Sequential, options: OnnxExportOptions = {}):
   // The graph output must be a node's output with the agreed name.
   g.node({ op: "Identity", inputs: [x] }, outputName);
   const metadataProps = options.metadata === undefined ? [] : [{ key: "backprop.metadata", value: JSON.stringify(options.metadata) }];
-  const proto = onnx.ModelProto.create({
+  return encodeOnnxModel({
     irVersion: 7,
     producerName: "backprop",
     producerVersion: "1",
@@ -756,5 +756,4 @@ export function modelToOnnx(model: Sequential, options: OnnxExportOptions = {}):
     },
     metadataProps,
   });
-  return onnx.ModelProto.encode(proto).finish();
 }

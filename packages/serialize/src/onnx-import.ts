@@ -20,13 +20,14 @@ import { BackpropError, convGeometry, formatShape, sameShape, type DType, type F
 import type { LoadOptions } from "./custom-components.js";
 import { at, invalidFile, type FileLocation } from "./file-error.js";
 import { explicitPads, kernelFromOihw, transposeTo, type Layout } from "./onnx-layout.js";
-import { onnx, toNumber, type OnnxModel, type OnnxNode, type OnnxTensor } from "./onnx-proto.js";
+import { decodeOnnxModel, ONNX_ATTRIBUTE_TYPE, ONNX_DATA_LOCATION, ONNX_DATA_TYPE, type OnnxDimension, type OnnxNode, type OnnxTensor } from "./onnx-proto.js";
 import { parseJson } from "./safe-json.js";
 import { MAX_TENSOR_ELEMENTS, MAX_WIDTH } from "./schema.js";
+import { checkSampleSizes, expectedParams } from "./shape-flow.js";
+import { littleEndian } from "./endian.js";
 
 // NOTE: ONNX raw data is little-endian; on such a host (every common one) values are used as they are.
-const LITTLE_ENDIAN = /* @__PURE__ */ new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-import { checkSampleSizes, expectedParams } from "./shape-flow.js";
+const LITTLE_ENDIAN = /* @__PURE__ */ littleEndian();
 
 interface Weight {
   readonly dims: number[];
@@ -101,22 +102,21 @@ type OpReader = (ctx: OpContext) => number | void;
 
 function attrs(node: OnnxNode): Map<string, number> {
   const out = new Map<string, number>();
-  for (const a of node.attribute ?? []) {
+  for (const a of node.attribute) {
     if (typeof a.name !== "string") continue;
-    out.set(a.name, a.type === onnx.AttributeProto.AttributeType.FLOAT ? (a.f ?? 0) : toNumber(a.i));
+    out.set(a.name, a.type === ONNX_ATTRIBUTE_TYPE.FLOAT ? (a.f ?? 0) : (a.i ?? 0));
   }
   return out;
 }
 
 /** An INTS attribute, if present. */
 function ints(node: OnnxNode, name: string): number[] | undefined {
-  const a = (node.attribute ?? []).find((x) => x.name === name);
-  return a === undefined ? undefined : (a.ints ?? []).map((v) => toNumber(v));
+  return node.attribute.find((x) => x.name === name)?.ints;
 }
 
 /** A STRING attribute, if present. */
 function text(node: OnnxNode, name: string): string | undefined {
-  const a = (node.attribute ?? []).find((x) => x.name === name);
+  const a = node.attribute.find((x) => x.name === name);
   if (a === undefined) return undefined;
   return a.s ? new TextDecoder().decode(a.s) : "";
 }
@@ -453,7 +453,6 @@ function readComposedLayerNorm(ctx: OpContext): number {
   return used;
 }
 
-
 /** The width the chain gives so far, when a layer fixed it. */
 function outputWidth(steps: readonly Step[]): number | undefined {
   for (let i = steps.length - 1; i >= 0; i--) {
@@ -622,18 +621,18 @@ const OP_READERS: Readonly<Record<string, OpReader>> = {
 export const ONNX_IMPORT_OPS: readonly string[] = Object.keys(OP_READERS);
 
 function readTensor(t: OnnxTensor, loc: FileLocation, path: string): Weight {
-  const dims = (t.dims ?? []).map((d) => toNumber(d));
+  const dims = t.dims;
   let n = 1;
   for (const d of dims) {
     if (!Number.isSafeInteger(d) || d < 0) throw invalidFile(loc, `${path}.dims`, `invalid dimension ${d}`);
     n *= d;
     if (n > MAX_TENSOR_ELEMENTS) throw invalidFile(loc, `${path}.dims`, `more than ${MAX_TENSOR_ELEMENTS} elements`);
   }
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
+  if (t.dataLocation === ONNX_DATA_LOCATION.EXTERNAL) {
     throw invalidFile(loc, `${path}.dataLocation`, "external data is not supported (expected the weights inside the file)");
   }
   const type = t.dataType ?? 0;
-  const size = type === onnx.TensorProto.DataType.FLOAT ? 4 : type === onnx.TensorProto.DataType.DOUBLE ? 8 : 0;
+  const size = type === ONNX_DATA_TYPE.FLOAT ? 4 : type === ONNX_DATA_TYPE.DOUBLE ? 8 : 0;
   if (size === 0) throw invalidFile(loc, `${path}.dataType`, `element type ${type} is not supported (expected FLOAT = 1 or DOUBLE = 11)`);
   const dtype: DType = size === 4 ? "float32" : "float64";
   const raw = t.rawData;
@@ -641,8 +640,8 @@ function readTensor(t: OnnxTensor, loc: FileLocation, path: string): Weight {
   // NOTE: lengths are checked against the bytes actually present before anything is allocated.
   if (raw && raw.length > 0) {
     if (raw.length !== n * size) throw invalidFile(loc, `${path}.rawData`, `has ${raw.length} bytes (expected ${n} × ${size})`);
-  } else if (!values || values.length !== n) {
-    throw invalidFile(loc, path, `has ${values?.length ?? 0} values (expected ${n})`);
+  } else if (values.length !== n) {
+    throw invalidFile(loc, path, `has ${values.length} values (expected ${n})`);
   }
   const Float = size === 4 ? Float32Array : Float64Array;
   let data: FloatArray;
@@ -656,7 +655,7 @@ function readTensor(t: OnnxTensor, loc: FileLocation, path: string): Weight {
       for (let i = 0; i < n; i++) data[i] = size === 4 ? view.getFloat32(i * 4, true) : view.getFloat64(i * 8, true);
     }
   } else {
-    data = Float.from(values as number[]);
+    data = values;
   }
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(data[i])) throw invalidFile(loc, path, `value ${i} is not finite`);
@@ -665,16 +664,16 @@ function readTensor(t: OnnxTensor, loc: FileLocation, path: string): Weight {
 }
 
 /** The graph input's per-sample shape (`[batch, …]` without the batch), when every axis is a number. */
-function declaredSampleShape(dims: readonly { dimValue?: unknown; dimParam?: unknown }[] | null | undefined): number[] | undefined {
+function declaredSampleShape(dims: readonly OnnxDimension[] | undefined): number[] | undefined {
   if (!dims || dims.length < 2) return undefined;
-  const sample = dims.slice(1).map((d) => toNumber(d.dimValue as number | null | undefined));
+  const sample = dims.slice(1).map((d) => d.dimValue ?? 0);
   return sample.every((d) => Number.isSafeInteger(d) && d >= 1 && d <= MAX_WIDTH) && sample.length <= 8 ? sample : undefined;
 }
 
 /** An INT64 initializer's values (shapes, pads), checked to be safe integers. */
 function readInt64s(t: OnnxTensor, loc: FileLocation, path: string): number[] {
-  if (t.dataType !== onnx.TensorProto.DataType.INT64) throw invalidFile(loc, `${path}.dataType`, `must be INT64 = 7 (got ${t.dataType})`);
-  const dims = (t.dims ?? []).map((d) => toNumber(d));
+  if (t.dataType !== ONNX_DATA_TYPE.INT64) throw invalidFile(loc, `${path}.dataType`, `must be INT64 = 7 (got ${t.dataType})`);
+  const dims = t.dims;
   if (dims.length > 1 || !dims.every((d) => Number.isSafeInteger(d) && d >= 0 && d <= 64)) throw invalidFile(loc, `${path}.dims`, `expected a list of at most 64 integers (got dims ${JSON.stringify(dims).slice(0, 80)})`);
   const n = dims.length === 0 ? 1 : (dims[0] as number);
   const raw = t.rawData;
@@ -684,7 +683,7 @@ function readInt64s(t: OnnxTensor, loc: FileLocation, path: string): number[] {
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     values = Array.from({ length: n }, (_, i) => Number(view.getBigInt64(i * 8, true)));
   } else {
-    values = (t.int64Data ?? []).map((v) => toNumber(v));
+    values = t.int64Data;
     if (values.length !== n) throw invalidFile(loc, path, `has ${values.length} values (expected ${n})`);
   }
   if (!values.every((v) => Number.isSafeInteger(v))) throw invalidFile(loc, path, "holds an integer beyond 2^53");
@@ -717,12 +716,12 @@ function readInt64s(t: OnnxTensor, loc: FileLocation, path: string): number[] {
 export function modelFromOnnx(bytes: Uint8Array, options: LoadOptions = {}): Sequential {
   const loc: FileLocation = { file: options.file };
   if (!(bytes instanceof Uint8Array)) throw invalidFile(loc, "", "expected the bytes of an ONNX file");
-  const proto = at(loc, "", () => onnx.ModelProto.decode(bytes)) as OnnxModel;
+  const proto = decodeOnnxModel(bytes, loc);
   const graph = proto.graph;
   if (!graph) throw invalidFile(loc, "graph", "missing: not an ONNX model");
-  const opset = Math.max(1, ...(proto.opsetImport ?? []).filter((o) => !o.domain).map((o) => toNumber(o.version)));
+  const opset = Math.max(1, ...proto.opsetImport.filter((o) => !o.domain).map((o) => o.version ?? 0));
   const weights = new Map<string, OnnxTensor>();
-  (graph.initializer ?? []).forEach((t, i) => {
+  graph.initializer.forEach((t, i) => {
     if (typeof t.name !== "string" || weights.has(t.name)) throw invalidFile(loc, `graph.initializer[${i}].name`, "missing or repeated");
     weights.set(t.name, t);
   });
@@ -738,13 +737,13 @@ export function modelFromOnnx(bytes: Uint8Array, options: LoadOptions = {}): Seq
     return w;
   };
   const readInts = (name: string | undefined, path: string): number[] => readInt64s(initializer(name, path), loc, `graph.initializer["${name}"]`);
-  const realInputs = (graph.input ?? []).filter((i) => !weights.has(i.name ?? ""));
+  const realInputs = graph.input.filter((i) => !weights.has(i.name ?? ""));
   if (realInputs.length !== 1) throw invalidFile(loc, "graph.input", `has ${realInputs.length} non-constant inputs (expected 1)`);
   const declared = declaredSampleShape(realInputs[0]?.type?.tensorType?.shape?.dim);
   let current = realInputs[0]?.name ?? "";
   const steps: Step[] = [];
   const chain: Chain = { shape: declared, layout: "channelsLast", pooled: false };
-  const nodes = graph.node ?? [];
+  const nodes = graph.node;
   // NOTE: recurrent models export (modelToOnnx) but do not read back: say so at the op, not at the
   // Transpose before it.
   const recurrent = nodes.findIndex((node) => node.opType === "LSTM" || node.opType === "GRU" || node.opType === "RNN");
@@ -842,8 +841,8 @@ function broadcastVector(w: Weight, width: number, loc: FileLocation, path: stri
  */
 export function readOnnxMetadata(bytes: Uint8Array, options: LoadOptions = {}): Record<string, Json> {
   const loc: FileLocation = { file: options.file };
-  const proto = at(loc, "", () => onnx.ModelProto.decode(bytes));
-  const entry = (proto.metadataProps ?? []).find((p) => p.key === "backprop.metadata");
+  const proto = decodeOnnxModel(bytes, loc);
+  const entry = proto.metadataProps.find((p) => p.key === "backprop.metadata");
   if (!entry?.value) return {};
   const value = parseJson(entry.value, loc, "metadataProps[\"backprop.metadata\"]");
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { maxDiff } from "./peer-agreement.test-util.js";
 import { modelToOnnx } from "./onnx-export.js";
 import { modelFromOnnx } from "./onnx-import.js";
-import { onnx } from "./onnx-proto.js";
+import { decodeOnnxModel, ONNX_ATTRIBUTE_TYPE, ONNX_DATA_TYPE } from "./onnx-proto.js";
 import {
   bidirectional,
   embeddingLstm,
@@ -64,18 +64,18 @@ function refusal(run: () => unknown): string {
 }
 
 function nodes(bytes: Uint8Array): { opType: string; attributes: Record<string, unknown> }[] {
-  const graph = onnx.ModelProto.decode(bytes).graph!;
+  const graph = decodeOnnxModel(bytes).graph!;
   const decoder = new TextDecoder();
   return graph.node!.map((n) => ({
     opType: n.opType!,
     attributes: Object.fromEntries(
       (n.attribute ?? []).map((a) => [
         a.name!,
-        a.type === onnx.AttributeProto.AttributeType.STRING ? decoder.decode(a.s!)
-          : a.type === onnx.AttributeProto.AttributeType.STRINGS ? a.strings!.map((s) => decoder.decode(s))
-          : a.type === onnx.AttributeProto.AttributeType.FLOATS ? [...a.floats!]
-          : a.type === onnx.AttributeProto.AttributeType.INTS ? a.ints!.map(Number)
-          : a.type === onnx.AttributeProto.AttributeType.INT ? Number(a.i)
+        a.type === ONNX_ATTRIBUTE_TYPE.STRING ? decoder.decode(a.s!)
+          : a.type === ONNX_ATTRIBUTE_TYPE.STRINGS ? a.strings!.map((s) => decoder.decode(s))
+          : a.type === ONNX_ATTRIBUTE_TYPE.FLOATS ? [...a.floats!]
+          : a.type === ONNX_ATTRIBUTE_TYPE.INTS ? a.ints!.map(Number)
+          : a.type === ONNX_ATTRIBUTE_TYPE.INT ? Number(a.i)
           : a.f,
       ]),
     ),
@@ -131,9 +131,9 @@ describe("ONNX export of recurrent models, checked by onnxruntime-node (within 1
   it("float64 models: DOUBLE in and out, the recurrent ops in float32 between Casts (onnxruntime has them in float32 only)", async () => {
     for (const [label, model] of [["GRU float64", grus(true, "float64")], ["LSTM float64", lstmBackwards("float64")], ["SimpleRNN float64", simpleRnns("float64")]] as const) {
       const bytes = modelToOnnx(model);
-      const graph = onnx.ModelProto.decode(bytes).graph!;
-      expect(graph.input![0]!.type!.tensorType!.elemType).toBe(onnx.TensorProto.DataType.DOUBLE);
-      expect(graph.initializer!.filter((t) => /\.[WRB]$/.test(t.name!)).every((t) => t.dataType === onnx.TensorProto.DataType.FLOAT)).toBe(true);
+      const graph = decodeOnnxModel(bytes).graph!;
+      expect(graph.input![0]!.type!.tensorType!.elemType).toBe(ONNX_DATA_TYPE.DOUBLE);
+      expect(graph.initializer!.filter((t) => /\.[WRB]$/.test(t.name!)).every((t) => t.dataType === ONNX_DATA_TYPE.FLOAT)).toBe(true);
       expect(await agreement(label, model, sequences(4, "float64"))).toBeLessThan(1e-5);
     }
   });
@@ -171,7 +171,7 @@ describe("ONNX export of recurrent models, checked by onnxruntime-node (within 1
     expect(bi.filter((n) => n.opType === "LSTM" || n.opType === "GRU").map((n) => n.attributes["direction"])).toEqual(["bidirectional", "bidirectional"]);
     // A reversed sequence (goBackwards with every step) is put back in processing order with a Gather.
     expect(nodes(modelToOnnx(lstmBackwards())).map((n) => n.opType)).toContain("Gather");
-    const graph = onnx.ModelProto.decode(modelToOnnx(lstmLast())).graph!;
+    const graph = decodeOnnxModel(modelToOnnx(lstmLast())).graph!;
     expect(graph.initializer!.map((t) => `${t.name} [${t.dims!.map(Number).join(",")}]`)).toEqual([
       "layers.0.W [1,16,3]", "layers.0.R [1,16,4]", "layers.0.B [1,32]", "layers.0.shape [2]", "layers.1.kernel [4,2]", "layers.1.bias [2]",
     ]);
@@ -181,7 +181,7 @@ describe("ONNX export of recurrent models, checked by onnxruntime-node (within 1
     const model = lstmLast();
     const kernel = model.params()[0]!.value;
     const bias = model.params()[2]!.value.data;
-    const graph = onnx.ModelProto.decode(modelToOnnx(model)).graph!;
+    const graph = decodeOnnxModel(modelToOnnx(model)).graph!;
     const read = (name: string) => {
       const t = graph.initializer!.find((i) => i.name === name)!;
       const raw = t.rawData!;

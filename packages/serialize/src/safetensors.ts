@@ -3,6 +3,7 @@ import { BackpropError, type FloatArray } from "@backprop/linalg";
 import { formatPath, invalidFile, type FileLocation } from "./file-error.js";
 import { parseJson } from "./safe-json.js";
 import { MAX_TENSOR_ELEMENTS } from "./schema.js";
+import { littleEndian } from "./endian.js";
 
 /** Element types this package reads and writes. */
 export type SafetensorsDType = "F32" | "F64";
@@ -32,7 +33,7 @@ const BYTES: Readonly<Record<SafetensorsDType, number>> = { F32: 4, F64: 8 };
 const KNOWN_DTYPES = ["BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "F64", "I64", "U64"];
 const encoder = /* @__PURE__ */ new TextEncoder();
 // NOTE: safetensors is little-endian; on such a host (every common one) values are copied as they are.
-const LITTLE_ENDIAN = /* @__PURE__ */ new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LITTLE_ENDIAN = /* @__PURE__ */ littleEndian();
 
 /**
  * Writes a safetensors file: an 8-byte little-endian header length N, N bytes of JSON header

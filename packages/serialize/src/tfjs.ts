@@ -1,3 +1,7 @@
+/*
+ * `@backprop/serialize/tfjs`: the TensorFlow.js layers format both ways, on an entry of its own so
+ * that a bundle of the main entry (JSON, safetensors) holds no TF.js code.
+ */
 import * as v from "valibot";
 import type { Activation, ActivationSpec } from "@backprop/activations";
 import { BackpropError, formatShape, sameShape, type Json, type JsonObject, type Param, type Shape } from "@backprop/linalg";
@@ -43,12 +47,13 @@ import type { LoadOptions } from "./custom-components.js";
 import { at, formatPath, invalidFile, type FileLocation } from "./file-error.js";
 import { configNumber, configPadding, configPair, configRegularizer, configSides } from "./layer-config.js";
 import { parseJson } from "./safe-json.js";
-
-// NOTE: TF.js weight files are little-endian; on such a host (every common one) values are used as they are.
-const LITTLE_ENDIAN = /* @__PURE__ */ new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 import { MAX_RANK, MAX_TENSOR_ELEMENTS, MAX_WIDTH } from "./schema.js";
 import { checkSampleSizes, expectedParams } from "./shape-flow.js";
 import { hasStateful, isJsonObject, recurrentSpec, storedActivation, type RecurrentKind, type RecurrentSpec } from "./recurrent-config.js";
+import { littleEndian } from "./endian.js";
+
+// NOTE: TF.js weight files are little-endian; on such a host (every common one) values are used as they are.
+const LITTLE_ENDIAN = /* @__PURE__ */ littleEndian();
 
 /** Options of {@link modelToTfjs}. */
 export interface TfjsExportOptions {
