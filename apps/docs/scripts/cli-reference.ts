@@ -6,6 +6,8 @@
  * dependency of their own.
  */
 
+import { cell, prose } from "./markdown.js";
+
 /** The part of a commander `Argument` the reference reads. */
 export interface CliArgument {
   name(): string;
@@ -37,13 +39,6 @@ export interface CliCommand {
   readonly options: readonly CliOption[];
 }
 
-const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
-// NOTE: outside code spans VitePress compiles markdown as a Vue template, where `<unk>` opens an element.
-const prose = (text: string): string =>
-  cell(text)
-    .split(/(`[^`]*`)/)
-    .map((part) => (part.startsWith("`") ? part : part.replace(/</g, "&lt;").replace(/>/g, "&gt;")))
-    .join("");
 
 /** Appends the allowed values as a sentence of their own. */
 function withChoices(description: string, choices: readonly string[] | undefined): string {

@@ -18,6 +18,7 @@ import { Matrix, isBackpropError, matmul, useBackend, type BackendName } from "@
 import { Dense, Dropout, Sequential } from "@backprop/layers";
 import { sgd } from "@backprop/optimizers";
 import { FORMAT_VERSION, modelFromJSON, modelToJSON, type WeightEntry } from "@backprop/serialize";
+import { cell, prose } from "./markdown.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const docs = resolve(here, "..");
@@ -165,13 +166,6 @@ export function exampleError(code: string): { readonly code: string; readonly me
   throw new Error(`error-codes: ${doc.call} did not throw (expected ${code})`);
 }
 
-// Table cells: no raw pipes or newlines; outside code spans, no `<` that Vue would read as a tag.
-const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
-const prose = (text: string): string =>
-  cell(text)
-    .split(/(`[^`]*`)/)
-    .map((part) => (part.startsWith("`") ? part : part.replace(/</g, "&lt;").replace(/>/g, "&gt;")))
-    .join("");
 /** Inline code for any text: a fence longer than any backtick run inside it. */
 const code = (text: string): string => {
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));

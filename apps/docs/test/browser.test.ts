@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { DOCS } from "./site.js";
+import { quietSamples } from "./samples.js";
 
 const require = createRequire(import.meta.url);
 
@@ -37,12 +38,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const filesIn = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesIn(join(dir, e.name)) : [join(dir, e.name)]));
 
-beforeAll(() => {
-  vi.spyOn(console, "log").mockImplementation(() => undefined);
-});
-afterAll(() => {
-  vi.restoreAllMocks();
-});
+quietSamples();
 
 describe("training in a Web Worker", () => {
   it("the worker script answers a train message with every epoch's loss, then the model file", async () => {

@@ -3,14 +3,10 @@
 import { binaryCrossentropy, getMetric, registerLoss, unregisterLoss } from "@backprop/layers";
 import { Matrix, Rng, finiteDifferenceCheck, isBackpropError } from "@backprop/linalg";
 import { modelFromJSON } from "@backprop/serialize";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { quietSamples } from "./samples.js";
 
-beforeAll(() => {
-  vi.spyOn(console, "log").mockImplementation(() => undefined);
-});
-afterAll(() => {
-  vi.restoreAllMocks();
-});
+quietSamples();
 
 /** The error a call throws, or undefined. */
 function thrown(fn: () => unknown): unknown {

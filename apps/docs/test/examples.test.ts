@@ -4,28 +4,16 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { referenceExample } from "@backprop/layers";
 import { Matrix, Rng, rowsOf, type NestedArray } from "@backprop/linalg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DOCS, SRC, filesUnder } from "./site.js";
+import { maxAbsDiff, quietSamples } from "./samples.js";
 
 /** The first row of a traced value's 2-D view (the first sample), or none. */
 function firstRow(value: NestedArray | undefined): number[] {
   return value === undefined ? [] : (rowsOf(value)[0] ?? []);
 }
 
-// Each sample prints what it shows; keep the test output readable.
-beforeAll(() => {
-  vi.spyOn(console, "log").mockImplementation(() => undefined);
-});
-afterAll(() => {
-  vi.restoreAllMocks();
-});
-
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number)));
-  return d;
-};
+quietSamples();
 
 /** The examples this file runs; the coverage test below checks it against the pages and the folder. */
 const TESTED = new Set<string>();

@@ -2,7 +2,8 @@
 // and Backprop on the same task, and what the pages say about how their results compare.
 import { Rng } from "@backprop/linalg";
 import * as tf from "@tensorflow/tfjs-core";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { maxAbsDiff, quietSamples } from "./samples.js";
 
 // brain.js and TF.js draw their initial weights from Math.random. Each sample gets a freshly
 // seeded stream, so a run does not depend on the order (or the selection) of the tests.
@@ -11,19 +12,7 @@ function seedMathRandom(seed: number): void {
   vi.spyOn(Math, "random").mockImplementation(() => rng.uniform());
 }
 
-beforeAll(() => {
-  vi.spyOn(console, "log").mockImplementation(() => undefined);
-});
-afterAll(() => {
-  vi.restoreAllMocks();
-});
-
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number)));
-  return d;
-};
+quietSamples();
 
 const XOR = [0, 1, 1, 0];
 /** Each output within `tolerance` of its XOR target. */

@@ -4,8 +4,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DOCS, SRC } from "./site.js";
+import { quietSamples } from "./samples.js";
 
 const page = readFileSync(join(SRC, "guide/troubleshooting.md"), "utf8");
 const prose = page.replace(/\s*\n\s*/g, " ");
@@ -14,12 +15,7 @@ const onPage = (text: string): void => {
 };
 const percent = (v: number | undefined): string => `${(100 * (v ?? Number.NaN)).toFixed(1)} %`;
 
-beforeAll(() => {
-  vi.spyOn(console, "log").mockImplementation(() => undefined);
-});
-afterAll(() => {
-  vi.restoreAllMocks();
-});
+quietSamples();
 
 describe("troubleshooting: the loss is NaN or Infinity", () => {
   it("a learning rate too large diverges; clipping, a tiny rate and normalisation compare as the table says", async () => {

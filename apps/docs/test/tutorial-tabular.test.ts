@@ -4,8 +4,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DOCS, SRC } from "./site.js";
+import { quietSamples } from "./samples.js";
 
 const page = readFileSync(join(SRC, "guide/tutorial-tabular.md"), "utf8");
 /** The page's prose with line breaks as spaces, so a quoted phrase may wrap. */
@@ -14,13 +15,7 @@ const onPage = (text: string): void => {
   expect(prose, `expected the page to say "${text}"`).toContain(text);
 };
 
-beforeAll(() => {
-  vi.spyOn(console, "log").mockImplementation(() => undefined);
-  vi.spyOn(console, "table").mockImplementation(() => undefined);
-});
-afterAll(() => {
-  vi.restoreAllMocks();
-});
+quietSamples(["log", "table"]);
 
 describe("tutorial: penguins, end to end", () => {
   it("runs, and the page quotes what it computes", async () => {

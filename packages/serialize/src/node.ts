@@ -12,6 +12,8 @@ import { readJsonFrom } from "./json-reader.js";
 import { isWeightData, MAX_JSON_BYTES, tooLargeProblem } from "./safe-json.js";
 import type { ToJSONOptions } from "./model-file.js";
 
+export type { FileBytes };
+
 /** Options of {@link saveModel}. */
 export interface SaveOptions extends ToJSONOptions {
   /** Output format; default from the extension (`.json`, `.safetensors`, `.onnx`, `.tfjs` — a directory), else `"json"`. */
