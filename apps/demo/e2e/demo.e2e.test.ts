@@ -97,6 +97,8 @@ describe("the playground in Chromium", () => {
     await expect.poll(() => page.textContent("#formula-note")).toContain("numerically");
     await page.waitForFunction(() => location.hash.includes("activation=formula"));
     expect(decodeState(await page.evaluate(() => location.hash)).formulaF).toBe("x / (1 + x^2)");
+    // the rejected formula cleared the numbers; the new network's first picture brings them back
+    await page.waitForFunction(() => document.querySelector<HTMLElement>("#test-loss")?.dataset["value"] !== undefined);
     const initial = await readNumber(page, "#test-loss");
     const run = await playUntil(page, 150, 0.1);
     expect(run.epoch).toBeGreaterThan(0);
