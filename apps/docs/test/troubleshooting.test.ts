@@ -71,7 +71,7 @@ describe("troubleshooting: the network does not learn", () => {
     expect(t.dead).toBe(16);
     expect(Math.abs(t.dying.loss - Math.LN2)).toBeLessThan(0.01);
     expect(t.dying.valAccuracy).toBeLessThan(0.55);
-    expect(t.leaky.valAccuracy).toBeGreaterThan(0.9);
+    expect(t.leaky.valAccuracy).toBeGreaterThan(0.8);
     onPage(`kills ${t.dead} of the 16 units`);
     onPage(`the loss sits at ${t.dying.loss.toFixed(4)}`);
     onPage(`the validation accuracy is ${percent(t.dying.valAccuracy)}`);

@@ -124,14 +124,38 @@ export function isRelaxedSimdSupported(): boolean {
 function relaxedBytes(): Uint8Array | undefined {
   if (relaxedSupported === undefined) {
     const bytes = decode(wasmGemmRelaxedBase64);
-    try {
-      relaxedSupported = wasmNamespace()?.validate(bytes) === true;
-    } catch {
-      relaxedSupported = false;
-    }
+    const validates = (): boolean => {
+      try {
+        return wasmNamespace()?.validate(bytes) === true;
+      } catch {
+        return false;
+      }
+    };
+    relaxedSupported = validates() || (allowRelaxedSimdInNode() && validates());
     if (relaxedSupported) cachedRelaxed = bytes;
   }
   return cachedRelaxed;
+}
+
+/**
+ * Turns relaxed SIMD on in a Node.js that has it behind a flag (Node 20:
+ * `--experimental-wasm-relaxed-simd`); returns whether it could try. V8 reads the flag when a
+ * module is validated or compiled, so setting it at run time, before our first relaxed module,
+ * works as if it had been given on the command line (Node ≥ 22 and current browsers have relaxed
+ * SIMD on, so this never runs there). `process.getBuiltinModule` (Node ≥ 20.16) keeps this file
+ * free of a static `node:` import, so browser bundles are unaffected. `relaxed: false` on the
+ * backend never gets here.
+ */
+function allowRelaxedSimdInNode(): boolean {
+  const node = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const v8 = node?.getBuiltinModule?.("node:v8") as { setFlagsFromString?: (flags: string) => void } | undefined;
+  if (typeof v8?.setFlagsFromString !== "function") return false;
+  try {
+    v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The global `WebAssembly`, if any. */
