@@ -36,7 +36,8 @@ export interface Row extends Summary {
   readonly ours: boolean;
 }
 
-function toUnit(unit: Unit, work: number, ms: number): number {
+/** A run of `work` samples or iterations in `ms`, in `unit`. */
+export function toUnit(unit: Unit, work: number, ms: number): number {
   if (unit === "samples/s") return work / (ms / 1000);
   if (unit === "µs") return (ms * 1000) / work;
   return ms;

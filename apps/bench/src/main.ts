@@ -1,23 +1,26 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { getBackend } from "@backprop/linalg";
-import { irisLike, mnistLike, xor, type Dataset } from "./data.js";
+import { mnistLike } from "./data.js";
 import { CONV_FLOPS, convPassBench, type ConvPassRow } from "./conv-bench.js";
 import { gemmBackends, gemmBench, type GemmRow } from "./gemm-bench.js";
-import { bestOurs, jsonLines, measure, ratio, table, warmThenTime, type Entry, type Row, type Workload } from "./harness.js";
-import { brainInfer, brainTrain } from "./libs/brain.js";
-import { infer, loadTfjs, trainFit, trainMinimize, trainTiny, type TfBackend } from "./libs/tfjs.js";
+import { bestOurs, jsonLines, ratio, table, warmThenTime, type Entry, type Row } from "./harness.js";
+import { brainTrain } from "./libs/brain.js";
+import { loadTfjs, trainMinimize } from "./libs/tfjs.js";
+import { rowsOf, runRounds, type Launcher } from "./rounds.js";
+import { W123_KEYS, w123ChildRound, w123Libs, w123Sizes, w123Workload, w1StepFigures, w1StepJson, w1StepLines, type W123Key } from "./w1-w3.js";
 import { W4_INFER, W4_TRAIN, w4InferMakers, w4Notes, w4Sizes, w4TargetLines, w4TrainMakers, w4Work, type Ours, type W4Sizes } from "./w4.js";
-import { summarize } from "./stats.js";
 
 /*
- * `pnpm bench [--json] [--quick] [--smoke] [--only=W1,W2,W3,W4,W5,gemm,conv,rss]` (`W5` is W5a and
- * W5b; `W5a` or `W5b` selects one)
- * Everything runs in this process except the peak-RSS measurements, which run each library's W1
- * (and W4 train) in a child process of its own (`--child=<lib> [--child-workload=W4]`), so one
- * library's heap does not count for another. W4 includes the GFLOP/s of its convolution passes
- * (`conv` alone selects just those). W5 (recurrent) runs like W4, each library in a fresh process per
- * round (`--child=<lib> --child-workload=W5a-round|W5b-round`, see w5.ts).
+ * `pnpm bench [--json] [--quick] [--smoke] [--rounds=N] [--only=W1,W2,W3,W4,W5,gemm,conv,rss]` (`W5` is
+ * W5a and W5b; `W5a` or `W5b` selects one)
+ * Every timed workload (W1–W5) runs each library in a fresh process per round, rounds rotating the
+ * order (round 1: A, B, C; round 2: B, C, A; …), `--rounds` rounds (default 5; `--quick` 3,
+ * `--smoke` 1); a row is the median and min–max of its rounds, so every ratio compares medians of
+ * one run. W1–W3: `--child=<lib> --child-workload=W1-round|W2-xor-round|…` (w1-w3.ts, rounds.ts);
+ * W4: `W4-train-round|W4-infer-round`; W5: `W5a-round|W5b-round` (w5.ts). The matmul and conv
+ * GFLOP/s run in this process. Peak RSS runs each library's W1 (and W4 train) in a child of its own
+ * (`--child=<lib> [--child-workload=W4]`), so one library's heap does not count for another.
  */
 
 interface Options {
@@ -41,11 +44,12 @@ function parseArgs(argv: readonly string[]): Options {
   const quick = flag("quick");
   const only = value("only");
   const samples = value("samples");
+  const rounds = value("rounds");
   return {
     json: flag("json"),
     quick,
     smoke,
-    reps: smoke ? 1 : quick ? 3 : 5,
+    reps: rounds !== undefined ? Math.max(1, Number(rounds)) : smoke ? 1 : quick ? 3 : 5,
     samples: samples !== undefined ? Number(samples) : smoke ? 128 : quick ? 3200 : 6400,
     epochs: smoke ? 20 : quick ? 2000 : 10000,
     only: new Set((only ?? "W1,W2,W3,W4,W5,gemm,rss").split(",")),
@@ -69,62 +73,6 @@ async function loadOurs(): Promise<Ours | undefined> {
 }
 
 const BATCH = 64;
-const TF_BACKENDS: readonly TfBackend[] = ["wasm", "cpu"];
-
-async function w1(o: Options, ours: Ours | undefined, d: Dataset): Promise<Workload> {
-  const tfm = await loadTfjs();
-  const entries: Entry[] = [];
-  if (ours) {
-    entries.push({ lib: "backprop-wasm", ours: true, ...ours.oursTrain(ours.backendNamed("wasm"), d, BATCH) });
-    try {
-      const two = await ours.twoThreadBackend();
-      entries.push({ lib: "backprop-wasm-2w", ours: true, ...ours.oursTrain(two, d, BATCH) });
-    } catch (e) {
-      log(`note: no two-thread backend here (${(e as Error).message.split("\n")[0]})`);
-    }
-    entries.push({ lib: "backprop-ts", ours: true, ...ours.oursTrain(ours.backendNamed("typescript"), d, BATCH) });
-  }
-  for (const b of TF_BACKENDS) {
-    entries.push({ lib: `tfjs-${b} fit`, ours: false, ...trainFit(tfm, b, d, BATCH) });
-    entries.push({ lib: `tfjs-${b} minimize`, ours: false, ...trainMinimize(tfm, b, d, BATCH) });
-  }
-  entries.push({ lib: "brain.js", ours: false, ...brainTrain(d, 128, "relu", 1, 0.01) });
-  return { name: "W1 train 784-128-10", unit: "samples/s", work: d.x.rows, entries };
-}
-
-async function w2(o: Options, ours: Ours | undefined, name: string, d: Dataset, sizes: number[]): Promise<Workload> {
-  const tfm = await loadTfjs();
-  const softmax = (sizes[sizes.length - 1] as number) > 1;
-  const entries: Entry[] = [];
-  if (ours) {
-    entries.push({ lib: "backprop-wasm", ours: true, ...ours.oursTiny(ours.backendNamed("wasm"), d, sizes, o.epochs) });
-    entries.push({ lib: "backprop-ts", ours: true, ...ours.oursTiny(ours.backendNamed("typescript"), d, sizes, o.epochs) });
-  }
-  for (const b of TF_BACKENDS) {
-    entries.push({
-      lib: `tfjs-${b}`,
-      ours: false,
-      ...trainTiny(tfm, b, d, sizes, softmax ? "softmaxCrossEntropy" : "sigmoidMse", o.epochs),
-    });
-  }
-  entries.push({ lib: "brain.js", ours: false, ...brainTrain(d, sizes[1] as number, "sigmoid", o.epochs, softmax ? 0.1 : 0.5) });
-  return { name, unit: "ms", work: o.epochs, entries };
-}
-
-async function w3(o: Options, ours: Ours | undefined, d: Dataset, batch: number, iterations: number): Promise<Workload> {
-  const tfm = await loadTfjs();
-  const x = d.x.rowSlice(0, batch);
-  const entries: Entry[] = [];
-  if (ours) {
-    entries.push({ lib: "backprop-wasm", ours: true, ...ours.oursInfer(ours.backendNamed("wasm"), x, iterations) });
-    entries.push({ lib: "backprop-ts", ours: true, ...ours.oursInfer(ours.backendNamed("typescript"), x, iterations) });
-  }
-  for (const b of TF_BACKENDS) entries.push({ lib: `tfjs-${b}`, ours: false, ...infer(tfm, b, x, iterations) });
-  entries.push({ lib: "brain.js", ours: false, ...brainInfer(x, d, iterations) });
-  return batch === 1
-    ? { name: "W3 latency batch 1", unit: "µs", work: iterations, entries }
-    : { name: `W3 infer batch ${batch}`, unit: "samples/s", work: batch * iterations, entries };
-}
 
 /**
  * In a child: one round of one library on W4 train or infer (`--child-workload=W4-train-round` or
@@ -141,38 +89,22 @@ async function childRound(lib: string, o: Options): Promise<void> {
   await entry.setup?.();
   const { ms } = await warmThenTime(() => entry.run());
   const work = entry.work ?? (o.childWorkload === "W4-train-round" ? w4Work(d, o.w4).train : w4Work(d, o.w4).infer);
-  process.stdout.write(`${JSON.stringify({ lib, ms, work })}\n`);
+  process.stdout.write(`${JSON.stringify({ lib, ms, work, pid: process.pid })}\n`);
   // The two-thread backend's helper must not keep the child alive.
   process.exit(0);
 }
 
 /**
  * W4 train or infer with every library in a fresh process per round (see childRound), rounds
- * rotating the order: no library's threads, heap or detached buffers touch another's numbers.
+ * rotating the order (rounds.ts): no library's threads, heap or detached buffers touch another's numbers.
  */
 function measureInChildren(o: Options, name: string, childWorkload: string, libs: readonly string[]): Row[] {
-  const script = fileURLToPath(import.meta.url);
-  const samples = new Map<string, number[]>(libs.map((l) => [l, []]));
-  const flags = [`--samples=${o.samples}`, ...(o.smoke ? ["--smoke"] : []), ...(o.quick ? ["--quick"] : [])];
-  for (let r = 0; r < o.reps; r++) {
-    for (let q = 0; q < libs.length; q++) {
-      const lib = libs[(q + r) % libs.length] as string;
-      const args = [script, `--child=${lib}`, `--child-workload=${childWorkload}`, ...flags];
-      const run = spawnSync(process.execPath, [...process.execArgv, ...args], { encoding: "utf8" });
-      const line = run.stdout.split("\n").find((l) => l.startsWith("{"));
-      if (!line) {
-        // Only the two-thread row may be missing (no shared memory or workers in this runtime).
-        if (lib === "backprop-wasm-2w") continue;
-        throw new Error(`${name}: ${lib} failed in its child process: ${run.stderr.slice(0, 600)}`);
-      }
-      const { ms, work } = JSON.parse(line) as { ms: number; work: number };
-      samples.get(lib)?.push(work / (ms / 1000));
-    }
-    log(`  ${name}: round ${r + 1}/${o.reps}`);
-  }
-  return libs
-    .filter((lib) => (samples.get(lib) as number[]).length > 0)
-    .map((lib) => ({ workload: name, lib, unit: "samples/s" as const, ours: lib.startsWith("backprop-"), ...summarize(samples.get(lib) as number[]) }));
+  const launch: Launcher = {
+    script: fileURLToPath(import.meta.url),
+    execArgv: process.execArgv,
+    flags: [`--samples=${o.samples}`, ...(o.smoke ? ["--smoke"] : []), ...(o.quick ? ["--quick"] : [])],
+  };
+  return rowsOf(name, "samples/s", runRounds(launch, name, childWorkload, libs, o.reps, log));
 }
 
 /** In a child: run one library's W1 or W4 train (warm-up + one epoch) and print its peak RSS. */
@@ -181,6 +113,14 @@ async function child(lib: string, o: Options): Promise<void> {
     const w5 = await import("./w5.js");
     const result = await w5.w5ChildRound(lib, o.childWorkload, w5.w5Sizes(o.smoke ? "smoke" : o.quick ? "quick" : "full"));
     process.stdout.write(`${JSON.stringify(result)}\n`);
+    // The two-thread backend's helper must not keep the child alive.
+    process.exit(0);
+  }
+  const key = o.childWorkload.slice(0, -"-round".length) as W123Key;
+  if (W123_KEYS.includes(key)) {
+    const ours = lib.startsWith("backprop-") ? await loadOurs() : undefined;
+    const sizes = w123Sizes(o.smoke ? "smoke" : o.quick ? "quick" : "full", o.samples);
+    process.stdout.write(`${JSON.stringify(await w123ChildRound(key, lib, sizes, ours))}\n`);
     // The two-thread backend's helper must not keep the child alive.
     process.exit(0);
   }
@@ -265,20 +205,28 @@ async function main(): Promise<void> {
   log(`backprop default backend: ${getBackend().name}; node ${process.version}; reps ${o.reps}`);
   const rows: Row[] = [];
   const d = mnistLike(o.samples);
-  const run = async (w: Workload): Promise<void> => {
-    log(`${w.name} …`);
-    rows.push(...(await measure(w, o.reps, log)));
-  };
-  if (o.only.has("W1")) await run(await w1(o, ours, d));
-  if (o.only.has("W2")) {
-    await run(await w2(o, ours, "W2 XOR 2-4-1", xor(), [2, 4, 1]));
-    await run(await w2(o, ours, "W2 Iris 4-8-3", irisLike(), [4, 8, 3]));
-  }
-  if (o.only.has("W3")) {
-    await run(await w3(o, ours, d, Math.min(256, d.x.rows), o.smoke ? 2 : 20));
-    await run(await w3(o, ours, d, 1, o.smoke ? 10 : 2000));
-  }
   const notes: string[] = [];
+  // W1–W3: every library in a fresh process per round, rounds rotating (rounds.ts, w1-w3.ts).
+  const launch: Launcher = {
+    script: fileURLToPath(import.meta.url),
+    execArgv: process.execArgv,
+    flags: [`--samples=${o.samples}`, ...(o.smoke ? ["--smoke"] : []), ...(o.quick ? ["--quick"] : [])],
+  };
+  const sizes = w123Sizes(o.smoke ? "smoke" : o.quick ? "quick" : "full", o.samples);
+  const w1Step: string[] = [];
+  const w1StepJsonLines: string[] = [];
+  for (const key of W123_KEYS) {
+    if (!o.only.has(key.slice(0, 2))) continue;
+    const { name, unit } = w123Workload(key, sizes);
+    log(`${name} … (each library in a fresh process per round, ${o.reps} rounds)`);
+    const samples = runRounds(launch, name, `${key}-round`, w123Libs(key, ours !== undefined), o.reps, log);
+    rows.push(...rowsOf(name, unit, samples));
+    if (key === "W1") {
+      const figures = w1StepFigures(samples);
+      w1Step.push(...w1StepLines(figures));
+      w1StepJsonLines.push(...w1StepJson(figures));
+    }
+  }
   if (o.only.has("W4")) {
     const ourLibs = ours ? ["backprop-wasm", "backprop-wasm-2w", "backprop-ts"] : [];
     const libs = [...ourLibs, "tfjs-wasm", "tfjs-cpu", "ConvNetJS"];
@@ -335,6 +283,7 @@ async function main(): Promise<void> {
   const all = [...rows, ...memory];
   if (o.json) {
     for (const l of jsonLines(rows)) process.stdout.write(`${l}\n`);
+    for (const l of w1StepJsonLines) process.stdout.write(`${l}\n`);
     for (const g of gemm) {
       process.stdout.write(
         `${JSON.stringify({ workload: `matmul ${g.shape}`, lib: `backprop-${g.backend}`, unit: "GFLOP/s", median: g.median, min: g.min, max: g.max, n: g.n })}\n`,
@@ -353,6 +302,7 @@ async function main(): Promise<void> {
   {
     const out = o.json ? process.stderr : process.stdout;
     out.write(`${table(all)}\n\n`);
+    if (w1Step.length) out.write(`${w1Step.join("\n")}\n\n`);
     if (notes.length) out.write(`${notes.map((n) => `note: ${n}`).join("\n")}\n\n`);
     if (gemm.length) out.write(`${gemmTable(gemm)}\n\n`);
     if (conv.length) out.write(`${convTable(conv)}\n\n`);
