@@ -23,13 +23,18 @@ export interface ChildSample {
 
 /** The result line of a child's stdout, or undefined when it printed none. */
 export function parseSample(stdout: string): ChildSample | undefined {
-  const line = stdout.split("\n").find((l) => l.startsWith("{"));
+  const line = firstJsonLine(stdout);
   if (!line) return undefined;
   const r = JSON.parse(line) as ChildSample;
   if (typeof r.lib !== "string" || !(r.ms > 0) || !(r.work > 0) || !Number.isInteger(r.pid)) {
     throw new Error(`child: malformed result ${line} (help: a child prints { lib, ms, work, pid })`);
   }
   return r;
+}
+
+/** A child's result line: the first line of its stdout that opens a JSON object (notes may come before). */
+export function firstJsonLine(stdout: string): string | undefined {
+  return stdout.split("\n").find((l) => l.startsWith("{"));
 }
 
 /** How a child is started: this script, node's flags and the size flags passed on. */

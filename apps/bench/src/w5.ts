@@ -19,6 +19,7 @@ import {
   type Sequences,
 } from "./libs/rnn-peers.js";
 import { loadTfjs } from "./libs/tfjs.js";
+import { firstJsonLine, type Launcher } from "./rounds.js";
 import { summarize } from "./stats.js";
 
 /*
@@ -438,22 +439,15 @@ export async function w5ChildRound(lib: string, workload: W5ChildWorkload, s: W5
 
 /** The result line of a child's stdout, or undefined when it printed none. */
 export function parseChildLine(stdout: string): W5ChildResult | undefined {
-  const line = stdout.split("\n").find((l) => l.startsWith("{"));
+  const line = firstJsonLine(stdout);
   if (!line) return undefined;
   const r = JSON.parse(line) as W5ChildResult;
   if (typeof r.lib !== "string" || !(r.ms > 0) || !(r.work > 0)) throw new Error(`W5 child: malformed result ${line}`);
   return r;
 }
 
-/** How {@link measureW5} starts a child: this script, node's flags and the size flags. */
-export interface ChildLauncher {
-  readonly script: string;
-  readonly execArgv: readonly string[];
-  /** `--smoke` / `--quick`, passed on. */
-  readonly flags: readonly string[];
-  /** Runs node with these arguments; returns its stdout and stderr (spawnSync by default). */
-  readonly spawn?: (args: readonly string[]) => { stdout: string; stderr: string };
-}
+/** How {@link measureW5} starts a child: the launcher of the other workloads' rounds. */
+export type ChildLauncher = Launcher;
 
 /** W5a's libraries and W5b's, in the order of the first round. */
 export const W5A_LIBS = ["backprop-wasm", "backprop-wasm-2w", "backprop-ts", "tfjs-wasm", "tfjs-cpu", "brain.js"] as const;
