@@ -756,8 +756,9 @@ export interface StepperSource {
 /** What {@link mountBackpropView} returns. */
 export interface BackpropView {
   /**
-   * Call when the playground's network changes: the stepper traces the new network (now, or as
-   * soon as `source.model()` has one), keeping its position when the architecture is the same.
+   * Call when the playground's network changes, and when a new network's first weights arrive: the
+   * stepper traces `source.model()` (or says nothing is trained while it has none), keeping its
+   * position when the architecture is the same.
    */
   refresh(): void;
 }
@@ -766,10 +767,6 @@ type Mode = "user" | "classic";
 
 /** How many points the picker lists (a random pick beyond them is added to the list). */
 const LISTED_POINTS = 50;
-/** While the page has no trained model yet (its worker is starting), ask again this often… */
-const POLL_MS = 300;
-/** …for at most this many times after a refresh. */
-const POLL_TRIES = 100;
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -1011,8 +1008,6 @@ export function mountBackpropView(root: HTMLElement, source: StepperSource): Bac
   let problem: string | undefined;
   let pointIndex = 0;
   let pointCount = 0;
-  let pollTimer: ReturnType<typeof setTimeout> | undefined;
-  let pollsLeft = POLL_TRIES;
 
   const fillPoints = (points: ReturnType<StepperSource["points"]>): void => {
     pointCount = points.length;
@@ -1076,25 +1071,6 @@ export function mountBackpropView(root: HTMLElement, source: StepperSource): Bac
     return true;
   };
 
-  const stopPolling = (): void => {
-    if (pollTimer !== undefined) clearTimeout(pollTimer);
-    pollTimer = undefined;
-  };
-  const poll = (): void => {
-    stopPolling();
-    if (pollsLeft <= 0 || !root.isConnected) return;
-    pollsLeft--;
-    pollTimer = setTimeout(() => {
-      pollTimer = undefined;
-      if (loadUser()) render();
-      else poll();
-    }, POLL_MS);
-  };
-  /** Loads the user's network now, or keeps asking while the page's worker gets it ready. */
-  const ensureUser = (): void => {
-    if (!loadUser()) poll();
-    else stopPolling();
-  };
 
   const current = (): { stages: readonly Stage[]; shown: number } =>
     mode === "classic" ? { stages: classic, shown: classicShown } : { stages: user?.stages ?? [], shown: userShown };
@@ -1175,16 +1151,13 @@ export function mountBackpropView(root: HTMLElement, source: StepperSource): Bac
     }
 
     // the note: why there is nothing to step through
-    const waiting = pollTimer !== undefined;
     const message =
       mode !== "user"
         ? ""
         : (problem ??
           (user
             ? ""
-            : waiting
-              ? "Waiting for the playground's network…"
-              : "Nothing is trained right now: once the playground has a network (fix the settings above if an error shows), its step appears here. Meanwhile, try the classic example."));
+            : "Nothing is trained right now: once the playground has a network (fix the settings above if an error shows), its step appears here. Meanwhile, try the classic example."));
     note.textContent = message;
     note.hidden = message === "";
 
@@ -1217,7 +1190,7 @@ export function mountBackpropView(root: HTMLElement, source: StepperSource): Bac
   });
   restart.addEventListener("click", () => {
     // starting over on your network takes the playground's weights as they are now
-    if (mode === "user") ensureUser();
+    if (mode === "user") loadUser();
     setShown(0);
     render();
     if (!next.disabled) next.focus();
@@ -1232,16 +1205,13 @@ export function mountBackpropView(root: HTMLElement, source: StepperSource): Bac
       if (!r.checked) return;
       mode = r.value === "user" ? "user" : "classic";
       modeChosen = true;
-      if (mode === "user" && !user) {
-        pollsLeft = POLL_TRIES;
-        ensureUser();
-      }
+      if (mode === "user" && !user) loadUser();
       render();
     });
   }
   pointSelect.addEventListener("change", () => {
     pointIndex = Number(pointSelect.value);
-    ensureUser();
+    loadUser();
     render();
   });
   random.addEventListener("click", () => {
@@ -1250,29 +1220,18 @@ export function mountBackpropView(root: HTMLElement, source: StepperSource): Bac
     // a different point each time, so the button visibly does something
     while (pick === pointIndex) pick = Math.floor(Math.random() * pointCount);
     pointIndex = pick;
-    ensureUser();
+    loadUser();
     render();
     random.focus();
   });
   if (typeof ResizeObserver !== "undefined") new ResizeObserver(() => markScrollable(root)).observe(root);
-  // NOTE: a reader reaching for the stepper while the page's first network is still on its way
-  // gets it at once, not up to POLL_MS later (before the click lands on Next)
-  const hurry = (): void => {
-    if (user || pollTimer === undefined) return;
-    if (loadUser()) {
-      stopPolling();
-      render();
-    }
-  };
-  root.addEventListener("pointerdown", hurry);
-  root.addEventListener("focusin", hurry);
-
-  ensureUser();
+  loadUser();
   render();
+  // NOTE: the page calls refresh when its network changes and when a new network's first picture
+  // arrives, so the stepper never has to ask for one
   return {
     refresh(): void {
-      pollsLeft = POLL_TRIES;
-      ensureUser();
+      loadUser();
       render();
     },
   };

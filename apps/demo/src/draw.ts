@@ -849,25 +849,29 @@ export function drawOutput(canvas: HTMLCanvasElement, pic: OutputPicture): Outpu
   };
 }
 
+/** A neuron of the network picture, for {@link drawNeuronMap}: its column's maps and where it sits. */
+export interface NeuronMap {
+  /** Per layer (inputs first), neuron-major maps over the grid, as in {@link NetworkPicture}. */
+  readonly maps: readonly Float32Array[];
+  readonly grid: number;
+  readonly kind: NetworkPicture["kind"];
+  /** Its column: 0 = inputs, k = Dense layer k (the last is the output). */
+  readonly layer: number;
+  readonly unit: number;
+}
+
 /**
- * A neuron's map drawn large (for hover): the same colours as its thumbnail, on the same axes and
- * layout as {@link drawOutput} (so the canvas keeps its size), with a colour bar of its scale.
- * `opts.scale` divides the values (inputs, each on its own range); `opts.classColor` draws a
- * softmax unit's probability from grey to that colour; `opts.probability` (an addition: the
- * binary output unit's thumbnail shows 2p − 1) draws a probability from class 0's to class 1's colour.
+ * A neuron's map drawn large (for hover): the colours of its thumbnail in {@link drawNetwork}, on
+ * the same axes and layout as {@link drawOutput} (so the canvas keeps its size), with a colour bar
+ * of its scale.
  */
-export function drawNeuronMap(
-  canvas: HTMLCanvasElement,
-  values: Float32Array,
-  offset: number,
-  grid: number,
-  opts: { readonly scale: number; readonly classColor?: Rgb; readonly probability?: boolean },
-): void {
-  const colors: MapColors = opts.classColor
-    ? { kind: "class", color: opts.classColor }
-    : opts.probability
-      ? { kind: "probability" }
-      : { kind: "diverging", scale: opts.scale };
+export function drawNeuronMap(canvas: HTMLCanvasElement, neuron: NeuronMap): void {
+  const { maps, grid, layer, unit } = neuron;
+  const values = maps[layer];
+  if (!values) return;
+  const area = grid * grid;
+  const offset = unit * area;
+  const colors = neuronColors(neuron.kind, layer, maps.length - 1, unit, values, area);
   let scale: ColorScale;
   if (colors.kind === "class") {
     const lut = classLut(colors.color, false);
@@ -879,7 +883,7 @@ export function drawNeuronMap(
   } else if (colors.kind === "probability") {
     scale = { kind: "bar", title: "P(class 1)", color: colorOf, step: false, labels: ["0", "0.5", "1"] };
   } else {
-    const s = opts.scale > 0 ? opts.scale : 1;
+    const s = colors.scale > 0 ? colors.scale : 1;
     const step = niceTicks(0, s, 2).step;
     scale = { kind: "bar", title: "value", color: colorOf, step: false, labels: [formatTick(-s, step), "0", formatTick(s, step)] };
   }
@@ -900,8 +904,6 @@ export interface NetworkPicture {
   /** Per layer (inputs first), neuron-major maps over the grid. */
   readonly maps: readonly Float32Array[];
   readonly grid: number;
-  /** Superseded by `kind` (kept so callers written against it compile); not read. */
-  readonly probabilityOutput?: boolean;
   /** How the output column is coloured: as {@link drawOutput} colours the output. */
   readonly kind: "binary" | "multiclass" | "regression";
   /** A neuron or edge drawn emphasised (hovered, or being edited). */
@@ -917,7 +919,11 @@ export interface NetworkLayout {
 }
 
 /** The thumbnail colours of neuron `unit` of column `column` (the last column is the output). */
-function thumbnailColors(pic: NetworkPicture, column: number, unit: number, values: Float32Array, area: number): MapColors {
+/**
+ * How a neuron's map is coloured, in its thumbnail and drawn large: inputs each on their own scale,
+ * the output column as {@link drawOutput} colours it, hidden units on [−1, 1].
+ */
+function neuronColors(kind: NetworkPicture["kind"], column: number, outputColumn: number, unit: number, values: Float32Array, area: number): MapColors {
   if (column === 0) {
     // inputs span different ranges (x₁ to ±6, x₁² to 36): each on its own scale
     let max = 0;
@@ -927,9 +933,9 @@ function thumbnailColors(pic: NetworkPicture, column: number, unit: number, valu
     }
     return { kind: "diverging", scale: max || 1 };
   }
-  if (column === pic.weights.length) {
-    if (pic.kind === "binary") return { kind: "probability" };
-    if (pic.kind === "multiclass") return { kind: "class", color: classColor(unit) };
+  if (column === outputColumn) {
+    if (kind === "binary") return { kind: "probability" };
+    if (kind === "multiclass") return { kind: "class", color: classColor(unit) };
   }
   return { kind: "diverging", scale: 1 };
 }
@@ -993,7 +999,7 @@ export function drawNetwork(canvas: HTMLCanvasElement, pic: NetworkPicture): Net
     const column: number[] = [];
     for (let r = 0; r < n; r++) {
       if (atlas && values && values.length >= (r + 1) * area) {
-        paintMap(atlas.image, (slot % across) * grid, Math.floor(slot / across) * grid, values, r * area, grid, thumbnailColors(pic, c, r, values, area));
+        paintMap(atlas.image, (slot % across) * grid, Math.floor(slot / across) * grid, values, r * area, grid, neuronColors(pic.kind, c, pic.weights.length, r, values, area));
         column.push(slot++);
       } else column.push(-1);
     }

@@ -2,11 +2,11 @@ import { mountBackpropView } from "./backprop-view.js";
 import {
   CLASSIFICATION_DATASETS, DATASET_LABELS, MULTICLASS_DATASETS, REGRESSION_DATASETS, generateDataset, splitDataset, type DatasetName, type Point,
 } from "./datasets.js";
-import { CLASS_COLORS, drawGradientFlow, drawLoss, drawNetwork, drawNeuronMap, drawOutput, renderConfusion, type LossLine, type NetworkLayout, type NetworkTarget, type OutputLayout } from "./draw.js";
+import { drawGradientFlow, drawLoss, drawNetwork, drawNeuronMap, drawOutput, renderConfusion, type LossLine, type NetworkLayout, type NetworkTarget, type OutputLayout } from "./draw.js";
 import { FEATURES, FEATURE_LABELS, featureMatrix, type FeatureName } from "./features.js";
 import { FormulaError, formulaActivation } from "./formula-activation.js";
 import { LESSONS } from "./lessons.js";
-import { buildModel, changedFields, stateProblem } from "./model.js";
+import { LIVE_FIELDS, VIEW_FIELDS, buildModel, changedFields, stateProblem } from "./model.js";
 import { formatValue, mountNetworkHover } from "./network-hover.js";
 import { OPTIMIZER_NAMES, defaultLearningRate, optimizerDefaults, type HyperValue } from "./optimizer-catalog.js";
 import type { FromWorker, LayerWeights, Snapshot, ToWorker } from "./protocol.js";
@@ -471,6 +471,7 @@ function configure(weights?: readonly LayerWeights[]): void {
     setTrainable(false);
     showError(`Not applied — ${problem}. Training is off until this is fixed.`);
     renderControls();
+    stepper.refresh();
     return;
   }
   ({ train, test } = currentPoints());
@@ -496,11 +497,6 @@ function configureSecond(weights?: readonly LayerWeights[]): void {
   second ??= startWorker(onSecondMessage);
   second.send({ type: "configure", run, state: compareState(running), train, test, ...(weights ? { weights } : {}) });
 }
-
-/** View-only fields: they change the pictures, never the network. */
-const VIEW_FIELDS = new Set<keyof DemoState>(["discretize", "logLoss"]);
-/** Fields that apply to the running network without starting over (as the TensorFlow Playground). */
-const LIVE_FIELDS = new Set<keyof DemoState>(["lr", "regularization", "regRate", "batchSize"]);
 
 /**
  * Applies an edit: view options redraw, the learning rate, regularization and batch size change
@@ -607,20 +603,8 @@ function drawNetworkOf(s: Snapshot): void {
 /** Shows the hovered neuron's map in the output view, or the output. */
 function drawMainOutput(s: Snapshot): void {
   const neuron = shownNeuron;
-  const values = neuron ? s.maps[neuron.layer] : undefined;
-  if (neuron && values) {
-    const area = s.grid * s.grid;
-    let scale = 1;
-    if (neuron.layer === 0) {
-      // inputs span different ranges (x₁ to ±6, x₁² to 36): each on its own scale
-      scale = 0;
-      for (let i = 0; i < area; i++) scale = Math.max(scale, Math.abs(values[neuron.unit * area + i] as number));
-      scale ||= 1;
-    }
-    const lastLayer = neuron.layer === s.maps.length - 1;
-    const kind = outputKind(state);
-    const classColor = lastLayer && kind === "multiclass" ? CLASS_COLORS[neuron.unit] : undefined;
-    drawNeuronMap(ui.heatmap, values, neuron.unit * area, s.grid, { scale, probability: lastLayer && kind === "binary", ...(classColor ? { classColor } : {}) });
+  if (neuron && s.maps[neuron.layer]) {
+    drawNeuronMap(ui.heatmap, { maps: s.maps, grid: s.grid, kind: outputKind(state), layer: neuron.layer, unit: neuron.unit });
     ui.heatmapCaption.textContent = `Hovered: ${neuronName(neuron.layer, neuron.unit)}`;
     return;
   }

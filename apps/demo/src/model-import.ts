@@ -1,4 +1,5 @@
 import { Dense, Dropout, type Sequential } from "@backprop/layers";
+import { denseLayers } from "./model.js";
 import { modelFromJSON, readModelMetadata } from "@backprop/serialize";
 import { FEATURES, type FeatureName } from "./features.js";
 import { FORMULA_ACTIVATIONS } from "./model-file.js";
@@ -22,14 +23,15 @@ export interface ImportedModel {
 /** Files larger than this are not models of the playground's size (6 × 8 neurons at most). */
 const MAX_IMPORT_BYTES = 2 * 1024 * 1024;
 
-/** The Dense layers' weights as the page draws them (kernel rows are inputs). */
-export function denseWeights(model: Sequential): LayerWeights[] {
-  return model.layers
-    .filter((layer): layer is Dense => layer instanceof Dense)
-    .map((layer) => {
-      const [kernel, bias] = layer.params();
-      return { kernel: kernel ? kernel.value.asMatrix().toArray() : [], bias: bias ? Array.from(bias.value.data) : [] };
-    });
+/**
+ * The Dense layers' weights as the page draws them (kernel rows are inputs), or with `"grad"` their
+ * gradients of the last batch, in the same shape.
+ */
+export function denseWeights(model: Sequential, of: "value" | "grad" = "value"): LayerWeights[] {
+  return denseLayers(model).map((layer) => {
+    const [kernel, bias] = layer.params();
+    return { kernel: kernel ? kernel[of].asMatrix().toArray() : [], bias: bias ? Array.from(bias[of].data) : [] };
+  });
 }
 
 /**
@@ -88,7 +90,7 @@ function stateForModel(fileName: string, model: Sequential): DemoState {
       throw new ModelImportError(`${fileName}: layer ${i + 1} is a ${layer.className} layer; the playground shows Dense and Dropout layers only`);
     }
   }
-  const dense = layers.filter((layer): layer is Dense => layer instanceof Dense);
+  const dense = denseLayers(model);
   const inputs = model.inputDim ?? 0;
   if (inputs < 1 || inputs > FEATURES.length) {
     throw new ModelImportError(`${fileName}: ${inputs} inputs; the playground has 1–${FEATURES.length} input features`);

@@ -94,20 +94,22 @@ export function changedFields(prev: DemoState, next: DemoState): (keyof DemoStat
   return (Object.keys(next) as (keyof DemoState)[]).filter((key) => JSON.stringify(prev[key]) !== JSON.stringify(next[key]));
 }
 
+/** View-only fields: they change the pictures, never the network. */
+export const VIEW_FIELDS: ReadonlySet<keyof DemoState> = new Set<keyof DemoState>(["discretize", "logLoss"]);
+
 /** Fields the page alone uses (views, the compared run): the network never depends on them. */
-const PAGE_FIELDS = new Set<keyof DemoState>(["discretize", "logLoss", "compare"]);
+const PAGE_FIELDS: ReadonlySet<keyof DemoState> = new Set<keyof DemoState>([...VIEW_FIELDS, "compare"]);
 
 /** The fields that apply to a running network without starting over (as the TensorFlow Playground). */
-const LIVE_FIELDS = ["lr", "regularization", "regRate", "batchSize"] as const satisfies readonly (keyof DemoState)[];
+export const LIVE_FIELDS: ReadonlySet<keyof DemoState> = new Set<keyof DemoState>(["lr", "regularization", "regRate", "batchSize"]);
 
 /**
  * Whether `next` differs from `prev` in live fields only (and in at least one): then training
  * continues with the same weights, epoch count and optimizer state.
  */
 export function liveChanges(prev: DemoState, next: DemoState): boolean {
-  const live = new Set<string>(LIVE_FIELDS);
   const changed = changedFields(prev, next).filter((key) => !PAGE_FIELDS.has(key));
-  return changed.length > 0 && changed.every((key) => live.has(key));
+  return changed.length > 0 && changed.every((key) => LIVE_FIELDS.has(key));
 }
 
 /**

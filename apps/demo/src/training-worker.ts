@@ -87,10 +87,7 @@ function evaluateLosses(s: Session): void {
 /** The snapshot's numbers other than the maps (cheap: weights, gradients, losses, confusion). */
 function snapshotParts(s: Session): Omit<Snapshot, "maps"> {
   const weights = denseWeights(s.model);
-  const gradients: LayerWeights[] = denseLayers(s.model).map((layer) => {
-    const [kernel, bias] = layer.params();
-    return { kernel: kernel ? kernel.grad.asMatrix().toArray() : [], bias: bias ? Array.from(bias.grad.data) : [] };
-  });
+  const gradients = denseWeights(s.model, "grad");
   const classes = stateClasses(s.state);
   const confusion = classes >= 2 ? confusionMatrix(s.model, s.test ?? s.train, classes) : undefined;
   return {
