@@ -57,6 +57,7 @@ export {
 export type { FitOptions, FitAsyncOptions, History } from "./model/training-loop.js";
 export type { StepStrategy, StepPasses, StepModel } from "./model/train-step.js";
 export { fusedSmallNetStep } from "./model/small-net-step.js";
+export { denseStackStep } from "./model/dense-stack-step.js";
 export {
   earlyStopping,
   type Callback,

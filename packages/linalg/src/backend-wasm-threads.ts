@@ -724,6 +724,24 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
       checkOpen();
       return (local.lstmBackward as NonNullable<KernelBackend["lstmBackward"]>)(steps, batch, units, recurrent, c, gates, cellOut, mask, outputGradients, dh, dc, dz);
     },
+    // Optimizer updates and the finiteness check: a few flops per element, memory-bound, on the
+    // calling thread with the one-thread backend's kernels.
+    sgdUpdate(value, grad, lr, weightDecay) {
+      checkOpen();
+      return (local.sgdUpdate as NonNullable<KernelBackend["sgdUpdate"]>)(value, grad, lr, weightDecay);
+    },
+    momentumUpdate(value, grad, buffer, lr, momentum, weightDecay, nesterov) {
+      checkOpen();
+      return (local.momentumUpdate as NonNullable<KernelBackend["momentumUpdate"]>)(value, grad, buffer, lr, momentum, weightDecay, nesterov);
+    },
+    adamUpdate(value, grad, moments, step) {
+      checkOpen();
+      return (local.adamUpdate as NonNullable<KernelBackend["adamUpdate"]>)(value, grad, moments, step);
+    },
+    nonFinite(d) {
+      checkOpen();
+      return (local.nonFinite as NonNullable<KernelBackend["nonFinite"]>)(d);
+    },
     memoryBytes: () => memory.buffer.byteLength,
     close,
   };

@@ -1,4 +1,4 @@
-import type { FloatArray } from "./dtype.js";
+import type { DType, FloatArray } from "./dtype.js";
 import type { PoolGeometry } from "./elementwise.js";
 import type { ConvGeometry } from "./im2col.js";
 
@@ -186,6 +186,50 @@ export interface KernelBackend {
    * it gives different (deterministic) low bits than one that does not. Returns false, having
    * written nothing, when it does not run it (float64, units not a multiple of 4, small work).
    */
+  /**
+   * Plain SGD, `value[i] = value[i] − lr·(grad[i] + weightDecay·value[i])`, computed in float64 and
+   * rounded once when stored — the bits of `@backprop/optimizers`' `sgd` rule. `value` and `grad`
+   * have the same length and element type. Returns false, having written nothing, when it would
+   * not run it (small arrays): the caller runs its own loop.
+   */
+  sgdUpdate?(value: FloatArray, grad: FloatArray, lr: number, weightDecay: number): boolean;
+  /**
+   * SGD with momentum (PyTorch's, dampening 0), per element: `d = g + weightDecay·p`,
+   * `b = momentum·b + d` (stored in `buffer`), `p = p − lr·(nesterov ? d + momentum·b : b)`, in
+   * float64 with one rounding when storing `p` — the bits of the `sgd` rule with momentum.
+   * Returns false, having written nothing, as {@link KernelBackend.sgdUpdate}.
+   */
+  momentumUpdate?(
+    value: FloatArray,
+    grad: FloatArray,
+    buffer: Float64Array,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+    nesterov: boolean,
+  ): boolean;
+  /**
+   * Adam, per element as the `adam` rule writes it: `g += weightDecay·p`, `m = β₁m + (1 − β₁)g`,
+   * `v = β₂v + (1 − β₂)·g·g` (with AMSGrad, `v = max(vMax, v)`, stored in `vMax`),
+   * `p = p − (stepSize·m) / (√v / sqrtCorrection2 + eps)`; float64 moments, one rounding when
+   * storing `p`. `stepSize` is `lr / (1 − β₁ᵗ)` and `sqrtCorrection2` is `√(1 − β₂ᵗ)`, computed by the
+   * caller. Returns false, having written nothing, as {@link KernelBackend.sgdUpdate}.
+   */
+  adamUpdate?(value: FloatArray, grad: FloatArray, moments: AdamMoments, step: AdamStep): boolean;
+  /**
+   * Whether every element of `d` is finite: 0 when all are, 1 when some element is ±∞ or NaN,
+   * −1 when the backend would not check (small arrays): the caller then checks.
+   */
+  nonFinite?(d: FloatArray): number;
+  /**
+   * A fused forward and backward pass through a stack of dense layers for batches of
+   * `plan.batch` samples, each pass one call that does not return between layers (see
+   * {@link DenseStack}). Every product, bias add and bias sum, ReLU and ReLU gradient gives the bits
+   * this backend's own `gemm`, `addRowVector`, `sumColumns`, `relu` and `reluGradient` give — the
+   * bits of the layer-by-layer passes. Returns undefined when it would not run the plan (float64
+   * with a tiny product, say: then some product would run elsewhere).
+   */
+  denseStack?(plan: DenseStackPlan): DenseStack | undefined;
   lstmForward?(
     steps: number,
     batch: number,
@@ -220,4 +264,73 @@ export interface KernelBackend {
     dc: Float32Array,
     dz: Float32Array,
   ): boolean;
+}
+
+/** The float64 moment slots of one parameter for {@link KernelBackend.adamUpdate}. */
+export interface AdamMoments {
+  /** First moment m (`expAvg`). */
+  readonly expAvg: Float64Array;
+  /** Second moment v (`expAvgSq`). */
+  readonly expAvgSq: Float64Array;
+  /** The running maximum of v, with AMSGrad; undefined without. */
+  readonly maxExpAvgSq: Float64Array | undefined;
+}
+
+/** The scalars of one Adam update for {@link KernelBackend.adamUpdate}. */
+export interface AdamStep {
+  /** lr / (1 − β₁ᵗ). */
+  readonly stepSize: number;
+  /** √(1 − β₂ᵗ). */
+  readonly sqrtCorrection2: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+}
+
+/** One layer of a {@link DenseStackPlan}: `y = act(x·W + b)` with W `inputs`×`units`. */
+export interface DenseStackLayer {
+  readonly inputs: number;
+  readonly units: number;
+  /** Whether the layer adds a bias. */
+  readonly bias: boolean;
+  /**
+   * `"identity"` and `"relu"` run in the backend; `"external"` (last layer only) means the caller
+   * applies the activation to the pre-activation the forward pass hands out, and passes δ = dL/dz
+   * back.
+   */
+  readonly activation: "identity" | "relu" | "external";
+}
+
+/** What {@link KernelBackend.denseStack} fuses: the element type, the batch size and the layers. */
+export interface DenseStackPlan {
+  readonly dtype: DType;
+  readonly batch: number;
+  readonly layers: readonly DenseStackLayer[];
+}
+
+/**
+ * The fused passes of a {@link DenseStackPlan}. The parameters are read from the caller's arrays
+ * on every forward pass (so changes between steps are seen) and the gradients written to the
+ * caller's arrays by every backward pass; the activations in between stay inside the backend.
+ */
+export interface DenseStack {
+  /**
+   * The forward pass of the batch `x` (batch×inputs of the first layer): writes the last layer's
+   * output to `out` — its activation for `"identity"`/`"relu"`, its pre-activation z for
+   * `"external"`. `biases[l]` is ignored for a layer without bias.
+   */
+  forward(x: FloatArray, kernels: readonly FloatArray[], biases: readonly (FloatArray | undefined)[], out: FloatArray): void;
+  /**
+   * The backward pass from the last forward: `outputGradient` is dL/dy of the last layer, or δ =
+   * dL/dz when `isDelta` (always for `"external"`). Writes every kernel and bias gradient whose
+   * array is given (undefined: frozen, not computed). Returns 0 when every gradient written is
+   * finite, 1 otherwise.
+   */
+  backward(
+    outputGradient: FloatArray,
+    isDelta: boolean,
+    kernelGrads: readonly (FloatArray | undefined)[],
+    biasGrads: readonly (FloatArray | undefined)[],
+  ): number;
 }

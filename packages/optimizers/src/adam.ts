@@ -1,3 +1,4 @@
+import { getBackend, type AdamMoments, type AdamStep } from "@backprop/linalg";
 import { defineOptimizer, type CommonOptimizerOptions, type OptimizerFactory } from "./define-optimizer.js";
 
 /**
@@ -20,6 +21,12 @@ export interface AdamOptions extends CommonOptimizerOptions {
   /** Use the running maximum of the second moment (AMSGrad). Default false. */
   readonly amsgrad?: boolean;
 }
+
+// The arguments of the kernel backend's adamUpdate, filled per parameter (one pair for all steps).
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+const EMPTY = new Float64Array(0);
+const MOMENTS: Mutable<AdamMoments> = { expAvg: EMPTY, expAvgSq: EMPTY, maxExpAvgSq: undefined };
+const STEP: Mutable<AdamStep> = { stepSize: 0, sqrtCorrection2: 1, beta1: 0, beta2: 0, eps: 0, weightDecay: 0 };
 
 /**
  * Adam: bias-corrected running averages of the gradient and its square.
@@ -58,6 +65,21 @@ export const adam: OptimizerFactory<AdamOptions> = /* @__PURE__ */ defineOptimiz
     const { expAvg, expAvgSq, maxExpAvgSq } = slots;
     const stepSize = lr / (1 - beta1 ** t);
     const sqrtCorrection2 = Math.sqrt(1 - beta2 ** t);
+    const backend = getBackend();
+    if (backend.adamUpdate) {
+      // A kernel backend may run the same formula in WASM (same bits): large arrays only. The
+      // argument objects are reused, not made per step.
+      MOMENTS.expAvg = expAvg;
+      MOMENTS.expAvgSq = expAvgSq;
+      MOMENTS.maxExpAvgSq = amsgrad ? maxExpAvgSq : undefined;
+      STEP.stepSize = stepSize;
+      STEP.sqrtCorrection2 = sqrtCorrection2;
+      STEP.beta1 = beta1;
+      STEP.beta2 = beta2;
+      STEP.eps = eps;
+      STEP.weightDecay = wd;
+      if (backend.adamUpdate(value, grad, MOMENTS, STEP)) return;
+    }
     for (let i = 0; i < value.length; i++) {
       const p = value[i] as number;
       const g = (grad[i] as number) + wd * p;

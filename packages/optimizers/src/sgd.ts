@@ -1,4 +1,4 @@
-import { BackpropError, type FloatArray } from "@backprop/linalg";
+import { BackpropError, getBackend, type FloatArray } from "@backprop/linalg";
 import { defineOptimizer, type CommonOptimizerOptions, type OptimizerFactory } from "./define-optimizer.js";
 
 /**
@@ -54,6 +54,8 @@ export const sgd: OptimizerFactory<SgdOptions> = /* @__PURE__ */ defineOptimizer
     const mu = hp.momentum;
     const wd = hp.weightDecay;
     if (mu === 0) {
+      // A kernel backend may run the same formula in WASM (same bits): large arrays only.
+      if (getBackend().sgdUpdate?.(value, grad, lr, wd) === true) return;
       // One loop per dtype, so each stays monomorphic (V8 optimises a typed-array loop for the
       // element kinds it has seen; one shared loop for both is several times slower).
       if (value instanceof Float32Array && grad instanceof Float32Array) descendF32(value, grad, lr, wd);
@@ -63,6 +65,7 @@ export const sgd: OptimizerFactory<SgdOptions> = /* @__PURE__ */ defineOptimizer
     }
     const nesterov = hp.nesterov;
     const buf = slots.momentumBuffer;
+    if (getBackend().momentumUpdate?.(value, grad, buf, lr, mu, wd, nesterov) === true) return;
     for (let i = 0; i < value.length; i++) {
       const p = value[i] as number;
       const d = (grad[i] as number) + wd * p;

@@ -22,6 +22,7 @@ import type { Layer } from "../layer.js";
 import { resolveLoss, type Loss, type LossSpec } from "../losses/index.js";
 import { resolveMetric, type Metric, type MetricSpec } from "../metrics/index.js";
 import type { Logs } from "./callbacks.js";
+import { denseStackStep } from "./dense-stack-step.js";
 import { fusedSmallNetStep } from "./small-net-step.js";
 import { captureStep, type StepTrace } from "./trace.js";
 import { TrainingStep, forwardLayers, nonFiniteProbe, type StepModel, type StepStrategy } from "./train-step.js";
@@ -76,7 +77,7 @@ export interface BatchOptions {
 /** A weight given to {@link Sequential.setWeights}: a tensor, nested arrays, or flat row-major numbers. */
 export type WeightValue = Tensor | NestedArray | FloatArray;
 
-const DEFAULT_STRATEGIES: readonly StepStrategy[] = [fusedSmallNetStep];
+const DEFAULT_STRATEGIES: readonly StepStrategy[] = [fusedSmallNetStep, denseStackStep];
 
 function checkFinite(where: string, t: Tensor): void {
   const d = t.data;

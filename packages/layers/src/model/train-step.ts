@@ -1,4 +1,4 @@
-import { BackpropError, type DType, type FloatArray, type Param, type Shape, type Tensor } from "@backprop/linalg";
+import { BackpropError, getBackend, type DType, type FloatArray, type Param, type Shape, type Tensor } from "@backprop/linalg";
 import type { Optimizer } from "@backprop/optimizers";
 import { BufferPool } from "../buffer-pool.js";
 import type { BackwardContext, ForwardContext, Layer, TimeMask } from "../layer.js";
@@ -159,6 +159,9 @@ class LayerPasses implements StepPasses {
  * several times slower).
  */
 export function nonFiniteProbe(d: FloatArray): number {
+  // A kernel backend may check large arrays in WASM SIMD (~10× faster than this loop).
+  const checked = getBackend().nonFinite?.(d) ?? -1;
+  if (checked >= 0) return checked === 0 ? 0 : Number.NaN;
   return d instanceof Float32Array ? probeF32(d) : probeF64(d);
 }
 

@@ -1,0 +1,189 @@
+import type { FloatArray } from "./dtype.js";
+import type { DenseStack, DenseStackPlan } from "./kernel-backend.js";
+import type { GemmExport, WasmInstance, WasmMemory } from "./wasm-backend.js";
+
+/*
+ * The fused passes of a stack of dense layers (KernelBackend.denseStack) on the wasm backend.
+ *
+ * The layer-by-layer step crosses into WASM for every product, bias add, ReLU and bias sum, and
+ * copies every operand in and every result out: the input batch twice (forward product, weight
+ * gradient), each activation out and back in. Here each pass is one JavaScript call that copies
+ * the batch and the parameters in once, runs every layer's kernels on data that stays in the
+ * module's memory, and copies out only the output (forward) or the gradients (backward).
+ *
+ * The kernels are the backend's own (gemm, addRowVector, sumColumns, relu, reluBackward) with the
+ * arguments the layer-by-layer path gives them, so the bits are the same; a plan is declined when
+ * some product would not run in WASM there (below the backend's minWork, the TypeScript backend
+ * computes it, with other float32 bits).
+ *
+ * Each stack has its own module instance and memory: nothing the other kernels do between the
+ * forward and the backward pass (a loss that calls matmul, say) can overwrite the activations
+ * kept for the backward pass, and the memory, sized once for the plan, never grows afterwards.
+ */
+
+/** What a dense stack needs of the backend that makes it (internal). */
+export interface DenseStackKit {
+  /** Makes a fresh instance of the backend's compiled module, with its own memory. */
+  instantiate(): WasmInstance;
+  /** Products with fewer multiply-adds run outside WASM on the backend: the plan is declined. */
+  readonly minWork: number;
+  /** First byte the kernels may use (below it: the module's reserved first page). */
+  readonly heapBase: number;
+  /** Scratch bytes `gemm` needs for a product of inner dimension k. */
+  panelBytes(k: number): number;
+}
+
+type RowsExport = (rows: number, cols: number, a: number, v: number, out: number) => void;
+type SumExport = (rows: number, cols: number, a: number, out: number, accumulate: number) => void;
+type ReluExport = (src: number, dst: number, n: number) => void;
+type ReluBackwardExport = (x: number, grad: number, dst: number, n: number) => void;
+type NonFiniteExport = (src: number, n: number) => number;
+
+interface LayerRegions {
+  readonly inputs: number;
+  readonly units: number;
+  readonly bias: boolean;
+  readonly relu: boolean;
+  /** Byte offsets: kernel, bias, pre-activation, activation (= z without ReLU), δ, kernel and bias gradients, input gradient. */
+  readonly w: number;
+  readonly b: number;
+  readonly z: number;
+  readonly y: number;
+  readonly dz: number;
+  readonly dw: number;
+  readonly db: number;
+  readonly dx: number;
+}
+
+const PAGE = 65536;
+
+function align16(bytes: number): number {
+  return (bytes + 15) & ~15;
+}
+
+/** The {@link DenseStack} of `plan` on a fresh instance, or undefined when the plan is declined (internal). */
+export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): DenseStack | undefined {
+  const { batch, layers } = plan;
+  if (!(Number.isInteger(batch) && batch > 0) || layers.length === 0) return undefined;
+  for (let l = 0; l < layers.length; l++) {
+    const layer = layers[l] as DenseStackPlan["layers"][number];
+    if (!(Number.isInteger(layer.inputs) && layer.inputs > 0 && Number.isInteger(layer.units) && layer.units > 0)) return undefined;
+    if (l > 0 && layer.inputs !== (layers[l - 1] as DenseStackPlan["layers"][number]).units) return undefined;
+    if (layer.activation === "external" && l !== layers.length - 1) return undefined;
+    // Every product of the step (forward, weight gradient, input gradient) is batch·units·inputs.
+    if (batch * layer.units * layer.inputs < kit.minWork) return undefined;
+  }
+  const isF32 = plan.dtype === "float32";
+  const size = isF32 ? 4 : 8;
+  const shift = isF32 ? 2 : 3;
+
+  // Layout: the gemm panel, the input batch, then each layer's regions.
+  let next = kit.heapBase;
+  const take = (elements: number): number => {
+    const at = next;
+    next = align16(next + elements * size);
+    return at;
+  };
+  let widestK = batch;
+  for (const layer of layers) widestK = Math.max(widestK, layer.inputs, layer.units);
+  const panel = next;
+  next = align16(next + kit.panelBytes(widestK));
+  const xAt = take(batch * (layers[0] as DenseStackPlan["layers"][number]).inputs);
+  const regions: LayerRegions[] = layers.map((layer, l) => {
+    const relu = layer.activation === "relu";
+    const w = take(layer.inputs * layer.units);
+    const b = take(layer.units);
+    const z = take(batch * layer.units);
+    const y = relu ? take(batch * layer.units) : z;
+    const dz = take(batch * layer.units);
+    const dw = take(layer.inputs * layer.units);
+    const db = take(layer.units);
+    const dx = l > 0 ? take(batch * layer.inputs) : 0;
+    return { inputs: layer.inputs, units: layer.units, bias: layer.bias, relu, w, b, z, y, dz, dw, db, dx };
+  });
+  const end = next;
+
+  const instance = kit.instantiate();
+  const e = instance.exports;
+  const memory = e["memory"] as WasmMemory;
+  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+  // The memory is never grown again, so these views stay valid for the stack's life.
+  const view: FloatArray = isF32 ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
+  const suffix = isF32 ? "F32" : "F64";
+  const gemm = e[`gemm${suffix}`] as GemmExport;
+  const addRowVector = e[`addRowVector${suffix}`] as RowsExport;
+  const sumColumns = e[`sumColumns${suffix}`] as SumExport;
+  const relu = e[`relu${suffix}`] as ReluExport;
+  const reluBackward = e[`reluBackward${suffix}`] as ReluBackwardExport;
+  const nonFinite = e[`nonFinite${suffix}`] as NonFiniteExport;
+
+  const last = regions[regions.length - 1] as LayerRegions;
+  const external = (layers[layers.length - 1] as DenseStackPlan["layers"][number]).activation === "external";
+  const outputElements = batch * last.units;
+
+  /** Copies `src` into the module's memory at byte offset `at` (its first `n` elements). */
+  function put(src: FloatArray, at: number, n: number): void {
+    view.set(n === src.length ? src : src.subarray(0, n), at >> shift);
+  }
+
+  /** Copies `n` elements at byte offset `at` out to `dst`. */
+  function get(at: number, n: number, dst: FloatArray): void {
+    dst.set(view.subarray(at >> shift, (at >> shift) + n));
+  }
+
+  return {
+    forward(x, kernels, biases, out) {
+      put(x, xAt, batch * (regions[0] as LayerRegions).inputs);
+      let input = xAt;
+      for (let l = 0; l < regions.length; l++) {
+        const r = regions[l] as LayerRegions;
+        put(kernels[l] as FloatArray, r.w, r.inputs * r.units);
+        gemm(0, 0, batch, r.units, r.inputs, input, r.w, r.z, 0, panel, 0, batch);
+        if (r.bias) {
+          put(biases[l] as FloatArray, r.b, r.units);
+          addRowVector(batch, r.units, r.z, r.b, r.z);
+        }
+        if (r.relu) relu(r.z, r.y, batch * r.units);
+        input = r.y;
+      }
+      get(external ? last.z : last.y, outputElements, out);
+    },
+    backward(outputGradient, isDelta, kernelGrads, biasGrads) {
+      // δ of the last layer: given, or through its ReLU (an identity layer's δ is its dL/dy).
+      if (last.relu && !isDelta) {
+        put(outputGradient, last.dz, outputElements);
+        reluBackward(last.z, last.dz, last.dz, outputElements);
+      } else {
+        put(outputGradient, last.dz, outputElements);
+      }
+      let bad = 0;
+      for (let l = regions.length - 1; l >= 0; l--) {
+        const r = regions[l] as LayerRegions;
+        const input = l > 0 ? (regions[l - 1] as LayerRegions).y : xAt;
+        const kernelGrad = kernelGrads[l];
+        if (kernelGrad) {
+          // As the layer does: the gradient zeroed, then the product accumulated onto it.
+          const n = r.inputs * r.units;
+          view.fill(0, r.dw >> shift, (r.dw >> shift) + n);
+          gemm(1, 0, r.inputs, r.units, batch, input, r.dz, r.dw, 1, panel, 0, r.inputs);
+          bad |= nonFinite(r.dw, n);
+          get(r.dw, n, kernelGrad);
+        }
+        const biasGrad = r.bias ? biasGrads[l] : undefined;
+        if (biasGrad) {
+          view.fill(0, r.db >> shift, (r.db >> shift) + r.units);
+          sumColumns(batch, r.units, r.dz, r.db, 1);
+          bad |= nonFinite(r.db, r.units);
+          get(r.db, r.units, biasGrad);
+        }
+        if (l === 0) break;
+        // dL/dx = δ·Wᵀ, the previous layer's dL/dy; through its ReLU when it has one.
+        const prev = regions[l - 1] as LayerRegions;
+        gemm(0, 1, batch, r.inputs, r.units, r.dz, r.w, r.dx, 0, panel, 0, batch);
+        if (prev.relu) reluBackward(prev.z, r.dx, prev.dz, batch * r.inputs);
+        else view.copyWithin(prev.dz >> shift, r.dx >> shift, (r.dx >> shift) + batch * r.inputs);
+      }
+      return bad;
+    },
+  };
+}
