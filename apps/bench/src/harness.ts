@@ -34,6 +34,8 @@ export interface Row extends Summary {
   readonly lib: string;
   readonly unit: Unit;
   readonly ours: boolean;
+  /** Peak RSS of the library's child processes over the same rounds, MB (rows of the round loop, rounds.ts). */
+  readonly peakRssMB?: Summary;
 }
 
 /** A run of `work` samples or iterations in `ms`, in `unit`. */
@@ -108,11 +110,16 @@ export function bestOurs(rows: readonly Row[], workload: string): Row | undefine
   return best;
 }
 
-/** The JSON lines: one per row, then one ratio line per (our row, peer row) pair. */
+/**
+ * The JSON lines: one per row, then one ratio line per (our row, peer row) pair. A row measured in
+ * child processes also carries `peakRssMB: { median, min, max, n }` (MB, over the same rounds): an
+ * added field, so readers of the older lines read these unchanged.
+ */
 export function jsonLines(rows: readonly Row[]): string[] {
   const out: string[] = [];
   for (const r of rows) {
-    out.push(JSON.stringify({ workload: r.workload, lib: r.lib, unit: r.unit, median: r.median, min: r.min, max: r.max, n: r.n }));
+    const rss = r.peakRssMB ? { peakRssMB: { median: r.peakRssMB.median, min: r.peakRssMB.min, max: r.peakRssMB.max, n: r.peakRssMB.n } } : {};
+    out.push(JSON.stringify({ workload: r.workload, lib: r.lib, unit: r.unit, median: r.median, min: r.min, max: r.max, n: r.n, ...rss }));
   }
   for (const o of rows) {
     if (!o.ours) continue;

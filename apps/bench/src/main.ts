@@ -7,7 +7,7 @@ import { gemmBackends, gemmBench, type GemmRow } from "./gemm-bench.js";
 import { bestOurs, jsonLines, ratio, table, warmThenTime, type Entry, type Row } from "./harness.js";
 import { brainTrain } from "./libs/brain.js";
 import { loadTfjs, trainMinimize } from "./libs/tfjs.js";
-import { rowsOf, runRounds, type Launcher } from "./rounds.js";
+import { peakRssMB, rowsOf, rssLines, runRounds, w1RssTargetLines, type Launcher } from "./rounds.js";
 import { W123_KEYS, w123ChildRound, w123Libs, w123Sizes, w123Workload, w1StepFigures, w1StepJson, w1StepLines, type W123Key } from "./w1-w3.js";
 import { W4_INFER, W4_TRAIN, w4InferMakers, w4Notes, w4Sizes, w4TargetLines, w4TrainMakers, w4Work, type Ours, type W4Sizes } from "./w4.js";
 
@@ -18,7 +18,8 @@ import { W4_INFER, W4_TRAIN, w4InferMakers, w4Notes, w4Sizes, w4TargetLines, w4T
  * order (round 1: A, B, C; round 2: B, C, A; …), `--rounds` rounds (default 5; `--quick` 3,
  * `--smoke` 1); a row is the median and min–max of its rounds, so every ratio compares medians of
  * one run. W1–W3: `--child=<lib> --child-workload=W1-round|W2-xor-round|…` (w1-w3.ts, rounds.ts);
- * W4: `W4-train-round|W4-infer-round`; W5: `W5a-round|W5b-round` (w5.ts). The matmul and conv
+ * W4: `W4-train-round|W4-infer-round`; W5: `W5a-round|W5b-round` (w5.ts); every round's child
+ * also reports its peak RSS, printed per library (median, max over rounds) under the table. The matmul and conv
  * GFLOP/s run in this process. Peak RSS runs each library's W1 (and W4 train) in a child of its own
  * (`--child=<lib> [--child-workload=W4]`), so one library's heap does not count for another.
  */
@@ -77,7 +78,7 @@ const BATCH = 64;
 /**
  * In a child: one round of one library on W4 train or infer (`--child-workload=W4-train-round` or
  * `W4-infer-round`): setup and warm-up runs untimed, then the median of three timed runs (one when
- * a run takes a second or more); prints `{ lib, ms, work }`.
+ * a run takes a second or more); prints `{ lib, ms, work, pid, peakRssMB }`.
  */
 async function childRound(lib: string, o: Options): Promise<void> {
   const d = mnistLike(o.samples);
@@ -89,7 +90,7 @@ async function childRound(lib: string, o: Options): Promise<void> {
   await entry.setup?.();
   const { ms } = await warmThenTime(() => entry.run());
   const work = entry.work ?? (o.childWorkload === "W4-train-round" ? w4Work(d, o.w4).train : w4Work(d, o.w4).infer);
-  process.stdout.write(`${JSON.stringify({ lib, ms, work, pid: process.pid })}\n`);
+  process.stdout.write(`${JSON.stringify({ lib, ms, work, pid: process.pid, peakRssMB: peakRssMB() })}\n`);
   // The two-thread backend's helper must not keep the child alive.
   process.exit(0);
 }
@@ -143,7 +144,8 @@ async function child(lib: string, o: Options): Promise<void> {
   await entry.setup?.();
   await entry.run();
   await entry.run();
-  process.stdout.write(`${JSON.stringify({ lib, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+  // VmHWM, not resourceUsage().maxRSS: a spawned child's maxRSS starts at its parent's RSS (rounds.ts).
+  process.stdout.write(`${JSON.stringify({ lib, maxRssMB: peakRssMB() })}\n`);
 }
 
 function rss(o: Options, withOurs: boolean, workload: "W1" | "W4"): Row[] {
@@ -303,6 +305,8 @@ async function main(): Promise<void> {
     const out = o.json ? process.stderr : process.stdout;
     out.write(`${table(all)}\n\n`);
     if (w1Step.length) out.write(`${w1Step.join("\n")}\n\n`);
+    const rss = rssLines(rows);
+    if (rss.length) out.write(`${rss.join("\n")}\n\n`);
     if (notes.length) out.write(`${notes.map((n) => `note: ${n}`).join("\n")}\n\n`);
     if (gemm.length) out.write(`${gemmTable(gemm)}\n\n`);
     if (conv.length) out.write(`${convTable(conv)}\n\n`);
@@ -317,6 +321,8 @@ async function main(): Promise<void> {
     const targets = w4TargetLines(rows);
     if (targets.length) out.write(`${targets.join("\n")}\n`);
     if (w5Targets.length) out.write(`${w5Targets.join("\n")}\n`);
+    const rssTargets = w1RssTargetLines(rows, w123Workload("W1", sizes).name);
+    if (rssTargets.length) out.write(`${rssTargets.join("\n")}\n`);
   }
 }
 

@@ -1,10 +1,28 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { jsonLines } from "./harness.js";
-import { parseSample, roundOrder, rowsOf, runRounds, type ChildSample, type Launcher } from "./rounds.js";
+import { jsonLines, table } from "./harness.js";
+import {
+  parseSample,
+  peakRssMB,
+  roundOrder,
+  rowsOf,
+  rssLines,
+  rssOf,
+  runRounds,
+  vmHwmMB,
+  w1RssTargetLines,
+  W1_RSS_TARGET_MB,
+  type ChildSample,
+  type Launcher,
+} from "./rounds.js";
 import { w1StepFigures, w123Libs, W1_BATCH } from "./w1-w3.js";
 
-/** A fake launcher: every spawn is a new "process" (a new pid) answering with `ms(lib, round)`. */
-function fakeLauncher(ms: (lib: string, round: number) => number | undefined, work = 6400, reusePid = false) {
+/**
+ * A fake launcher: every spawn is a new "process" (a new pid) answering with `ms(lib, round)` and,
+ * when `rss` is given, `peakRssMB: rss(lib, round)`.
+ */
+function fakeLauncher(ms: (lib: string, round: number) => number | undefined, work = 6400, reusePid = false, rss?: (lib: string, round: number) => number) {
   const calls: string[][] = [];
   const seen = new Map<string, number>();
   let pid = 1000;
@@ -19,7 +37,14 @@ function fakeLauncher(ms: (lib: string, round: number) => number | undefined, wo
       seen.set(lib, round + 1);
       const t = ms(lib, round);
       if (t === undefined) return { stdout: "", stderr: `${lib} broke` };
-      const sample: ChildSample = { lib, ms: t, work, pid: reusePid ? 1 : pid++, gemmMsPerStep: lib.startsWith("backprop-") ? 0.5 : undefined };
+      const sample: ChildSample = {
+        lib,
+        ms: t,
+        work,
+        pid: reusePid ? 1 : pid++,
+        gemmMsPerStep: lib.startsWith("backprop-") ? 0.5 : undefined,
+        ...(rss ? { peakRssMB: rss(lib, round) } : {}),
+      };
       return { stdout: `note: loading\n${JSON.stringify(sample)}\n`, stderr: "" };
     },
   };
@@ -112,5 +137,102 @@ describe("parseSample", () => {
     expect(parseSample(`warning\n${JSON.stringify(s)}\n`)).toEqual(s);
     expect(parseSample("nothing\n")).toBeUndefined();
     expect(() => parseSample('{"lib":"x","ms":1,"work":1}')).toThrow(/malformed/);
+  });
+
+  it("reads the peak RSS a child reports, and refuses one that is not a positive number", () => {
+    expect(parseSample('{"lib":"x","ms":1,"work":1,"pid":3,"peakRssMB":61.5}')?.peakRssMB).toBe(61.5);
+    expect(() => parseSample('{"lib":"x","ms":1,"work":1,"pid":3,"peakRssMB":0}')).toThrow(/malformed/);
+    expect(() => parseSample('{"lib":"x","ms":1,"work":1,"pid":3,"peakRssMB":"61"}')).toThrow(/malformed/);
+  });
+});
+
+describe("peak RSS per library over rounds", () => {
+  const libs = ["backprop-wasm", "backprop-ts", "tfjs-wasm fit", "brain.js"];
+  // MB per round: ours 60, 64, 62 (backprop-ts 20 more); tfjs 150, 170, 160; brain.js 90, 95, 100.
+  const rss = (lib: string, r: number): number =>
+    lib === "backprop-wasm" ? [60, 64, 62][r]! : lib === "backprop-ts" ? [80, 84, 82][r]! : lib === "brain.js" ? [90, 95, 100][r]! : [150, 170, 160][r]!;
+
+  it("keeps each child's peak RSS per library and round, and puts median and min–max on the rows", () => {
+    const { launch } = fakeLauncher(() => 100, 6400, false, rss);
+    const samples = runRounds(launch, "W1 train 784-128-10", "W1-round", libs, 3, () => {});
+    expect(samples.get("backprop-wasm")?.map((s) => s.peakRssMB)).toEqual([60, 64, 62]);
+    // round 2 ran tfjs first (rotation), but each library's values stay its own, in its round order
+    expect(samples.get("tfjs-wasm fit")?.map((s) => s.peakRssMB)).toEqual([150, 170, 160]);
+    const rows = rowsOf("W1 train 784-128-10", "samples/s", samples);
+    expect(rows.map((r) => [r.lib, r.peakRssMB])).toEqual([
+      ["backprop-wasm", { median: 62, min: 60, max: 64, n: 3 }],
+      ["backprop-ts", { median: 82, min: 80, max: 84, n: 3 }],
+      ["tfjs-wasm fit", { median: 160, min: 150, max: 170, n: 3 }],
+      ["brain.js", { median: 95, min: 90, max: 100, n: 3 }],
+    ]);
+  });
+
+  it("has no figure unless every round reported one", () => {
+    expect(rssOf([{ lib: "a", ms: 1, work: 1, pid: 1 }])).toBeUndefined();
+    expect(rssOf([{ lib: "a", ms: 1, work: 1, pid: 1, peakRssMB: 50 }, { lib: "a", ms: 1, work: 1, pid: 2 }])).toBeUndefined();
+    const { launch } = fakeLauncher(() => 100);
+    expect(rowsOf("W", "ms", runRounds(launch, "W", "W1-round", libs, 1, () => {}))[0]).not.toHaveProperty("peakRssMB");
+  });
+
+  it("adds the figures to the JSON row lines as a field (the older fields unchanged), not to the ratio lines", () => {
+    const { launch } = fakeLauncher((lib) => (lib === "brain.js" ? 4000 : 100), 6400, false, rss);
+    const rows = rowsOf("W1 train 784-128-10", "samples/s", runRounds(launch, "W1 train 784-128-10", "W1-round", libs, 3, () => {}));
+    const lines = jsonLines(rows).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toEqual({
+      workload: "W1 train 784-128-10",
+      lib: "backprop-wasm",
+      unit: "samples/s",
+      median: 64_000,
+      min: 64_000,
+      max: 64_000,
+      n: 3,
+      peakRssMB: { median: 62, min: 60, max: 64, n: 3 },
+    });
+    for (const l of lines.filter((l) => "ratio" in l)) expect(Object.keys(l)).toEqual(["workload", "lib", "ratio_vs", "ratio"]);
+    // the table is the speed table, as before
+    expect(table(rows)).not.toMatch(/MB/);
+  });
+
+  it("prints one line per library (median and max, MB) and the W1 target for ours", () => {
+    const { launch } = fakeLauncher(() => 100, 6400, false, rss);
+    const rows = rowsOf("W1 train 784-128-10", "samples/s", runRounds(launch, "W1", "W1-round", libs, 3, () => {}));
+    const lines = rssLines(rows);
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/^peak RSS of each round's child process \(VmHWM/);
+    expect(lines[1]).toBe("peak RSS, W1 train 784-128-10, backprop-wasm: median  62.0 MB, max  64.0 MB (3 rounds)");
+    expect(lines[3]).toBe("peak RSS, W1 train 784-128-10, tfjs-wasm fit: median 160.0 MB, max 170.0 MB (3 rounds)");
+    expect(W1_RSS_TARGET_MB).toBe(80);
+    expect(w1RssTargetLines(rows, "W1 train 784-128-10")).toEqual([
+      "target W1 peak RSS ≤ 80 MB: backprop-wasm 64.0 MB (max over 3 rounds) — met",
+      "target W1 peak RSS ≤ 80 MB: backprop-ts 84.0 MB (max over 3 rounds) — not met",
+    ]);
+    expect(rssLines(rowsOf("W", "ms", runRounds(fakeLauncher(() => 100).launch, "W", "W1-round", libs, 1, () => {})))).toEqual([]);
+  });
+});
+
+describe("peakRssMB", () => {
+  it("reads VmHWM (kB) of /proc/<pid>/status as MB", () => {
+    expect(vmHwmMB("Name:\tnode\nVmPeak:\t 1234 kB\nVmHWM:\t   61440 kB\nVmRSS:\t   51200 kB\n")).toBe(60);
+    expect(vmHwmMB("Name:\tnode\n")).toBeUndefined();
+  });
+
+  it("is this process's peak: at least its current RSS", () => {
+    expect(peakRssMB()).toBeGreaterThanOrEqual(process.memoryUsage().rss / 2 ** 20 - 1);
+  });
+
+  // Why not process.resourceUsage().maxRSS: a spawned child's starts at its parent's RSS (Linux).
+  it.runIf(existsSync("/proc/self/status"))("in a spawned child, is the child's own peak, not its parent's RSS", () => {
+    const hold = Buffer.alloc(200 * 2 ** 20, 1);
+    const parentMB = process.memoryUsage().rss / 2 ** 20;
+    const code = 'console.log(JSON.stringify({ status: require("fs").readFileSync("/proc/self/status", "utf8"), maxRSS: process.resourceUsage().maxRSS }))';
+    const r = spawnSync(process.execPath, ["-e", code], { encoding: "utf8" });
+    const { status, maxRSS } = JSON.parse(r.stdout) as { status: string; maxRSS: number };
+    const own = vmHwmMB(status) as number;
+    expect(own).toBeGreaterThan(10);
+    expect(own).toBeLessThan(parentMB - 150);
+    // maxRSS there is about the parent's RSS (here: parent ~270 MB, child VmHWM ~40 MB, child maxRSS
+    // ~210 MB); not asserted, it is the kernel's behaviour, but it is at least the child's own peak.
+    expect(maxRSS / 1024).toBeGreaterThanOrEqual(own - 1);
+    expect(hold[hold.length - 1]).toBe(1);
   });
 });

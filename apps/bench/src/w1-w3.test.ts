@@ -58,6 +58,7 @@ describe("W1–W3 workloads", () => {
     const w1 = await w123ChildRound("W1", "backprop-ts", s, ours);
     expect(w1.work).toBe(s.samples);
     expect(w1.gemmMsPerStep).toBeGreaterThan(0);
+    expect(w1.peakRssMB).toBeGreaterThan(10); // this process's VmHWM, MB
     const b = await w123ChildRound("W3-latency", "brain.js", s, undefined);
     expect(b).toMatchObject({ lib: "brain.js", work: s.latencyIterations });
     expect(b.gemmMsPerStep).toBeUndefined();

@@ -4,7 +4,7 @@ import type { GemmShape } from "./gemm-bench.js";
 import { warmThenTime, type Entry, type Unit } from "./harness.js";
 import { brainInfer, brainTrain } from "./libs/brain.js";
 import { infer, loadTfjs, trainFit, trainMinimize, trainTiny } from "./libs/tfjs.js";
-import type { ChildSample, Samples } from "./rounds.js";
+import { peakRssMB, type ChildSample, type Samples } from "./rounds.js";
 import { summarize, type Summary } from "./stats.js";
 import type { Ours } from "./w4.js";
 
@@ -130,7 +130,7 @@ export async function w123ChildRound(key: W123Key, lib: string, s: W123Sizes, ou
   await entry.setup?.();
   const { ms } = await warmThenTime(() => entry.run());
   const gemm = key === "W1" && backend ? { gemmMsPerStep: stepGemmMs(backend, mlpStepProducts(W1_SIZES, W1_BATCH)) } : {};
-  return { lib, ms, work, pid: process.pid, ...gemm };
+  return { lib, ms, work, pid: process.pid, ...gemm, peakRssMB: peakRssMB() };
 }
 
 // --------------------------------------------------------------------------------------------

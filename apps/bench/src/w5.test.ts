@@ -1,6 +1,7 @@
 import { Tensor, typescriptBackend } from "@backprop/linalg";
 import { afterAll, describe, expect, it } from "vitest";
 import { jsonLines, table } from "./harness.js";
+import { parseSample, rssLines } from "./rounds.js";
 import * as ours from "./libs/backprop.js";
 import { loadBrain } from "./libs/brain.js";
 import { w5bStrings } from "./libs/rnn-peers.js";
@@ -18,7 +19,6 @@ import {
   measureW5,
   oursCharLstm,
   oursLstmTrain,
-  parseChildLine,
   uniformCharError,
   w5ChildRound,
   w5LossLines,
@@ -36,9 +36,13 @@ afterAll(async () => {
 
 const smoke = w5Sizes("smoke");
 
-/** A fake child launcher: answers every spawn with `answer(lib, workload)`, recording the calls. */
-function fakeLauncher(answer: (lib: string, workload: string) => string) {
+/**
+ * A fake child launcher: answers every spawn with `answer(lib, workload, pid)`, recording the calls;
+ * every spawn is a new "process" (a new pid).
+ */
+function fakeLauncher(answer: (lib: string, workload: string, pid: number) => string) {
   const calls: string[][] = [];
+  let pid = 1000;
   return {
     calls,
     launch: {
@@ -49,27 +53,40 @@ function fakeLauncher(answer: (lib: string, workload: string) => string) {
         calls.push([...args]);
         const lib = (args.find((a) => a.startsWith("--child=")) as string).slice(8);
         const workload = (args.find((a) => a.startsWith("--child-workload=")) as string).slice(17);
-        return { stdout: answer(lib, workload), stderr: `${lib} broke` };
+        return { stdout: answer(lib, workload, pid++), stderr: `${lib} broke` };
       },
     },
   };
 }
 
-const result = (lib: string, ms: number, work: number): W5ChildResult => ({ lib, ms, work, firstLoss: 0.5, lastLoss: 0.1, runs: 4 });
+const result = (lib: string, ms: number, work: number, pid = 1, peakRssMB?: number): W5ChildResult => ({
+  lib,
+  ms,
+  work,
+  pid,
+  ...(peakRssMB !== undefined ? { peakRssMB } : {}),
+  firstLoss: 0.5,
+  lastLoss: 0.1,
+  runs: 4,
+});
 
 describe("the W5 child protocol", () => {
-  it("reads the one JSON line a child prints, ignoring other output", () => {
-    const r = result("tfjs-wasm", 250, 512);
-    expect(parseChildLine(`note: something\n${JSON.stringify(r)}\n`)).toEqual(r);
-    expect(parseChildLine("no result here\n")).toBeUndefined();
-    expect(() => parseChildLine('{"lib":"x","ms":0,"work":1}')).toThrow(/malformed/);
+  it("reads the one JSON line a child prints (the shared parseSample), losses included", () => {
+    const r = result("tfjs-wasm", 250, 512, 7, 120.5);
+    expect(parseSample(`note: something\n${JSON.stringify(r)}\n`)).toEqual(r);
+    expect(parseSample("no result here\n")).toBeUndefined();
+    expect(() => parseSample('{"lib":"x","ms":0,"work":1,"pid":1}')).toThrow(/malformed/);
+    // a W5 child must say which process it is, as every other round's child does
+    expect(() => parseSample('{"lib":"x","ms":1,"work":1,"firstLoss":0.5}')).toThrow(/malformed/);
   });
 
   it("a child round prints what the parent reads: ms, work, losses (in this process, smoke sizes)", async () => {
     const r = await w5ChildRound("backprop-ts", "W5a-round", smoke);
-    const back = parseChildLine(`${JSON.stringify(r)}\n`) as W5ChildResult;
+    const back = parseSample(`${JSON.stringify(r)}\n`) as W5ChildResult;
     expect(back).toEqual(r);
     expect(back.lib).toBe("backprop-ts");
+    expect(back.pid).toBe(process.pid);
+    expect(back.peakRssMB).toBeGreaterThan(10);
     expect(back.work).toBe(smoke.sequences);
     expect(back.ms).toBeGreaterThan(0);
     expect(back.runs).toBeGreaterThanOrEqual(4); // ≥ 1 warm-up run + 3 timed
@@ -83,7 +100,7 @@ describe("the W5 child protocol", () => {
   it("spawns one child per library per round, rotating the order, and turns results into rows", () => {
     const ms: Record<string, number> = { "backprop-wasm": 100, "backprop-wasm-2w": 120, "backprop-ts": 500, "tfjs-wasm": 400, "tfjs-cpu": 800, "brain.js": 300 };
     const work: Record<string, number> = { "tfjs-wasm": 512, "tfjs-cpu": 256, "brain.js": 256 };
-    const { calls, launch } = fakeLauncher((lib) => `${JSON.stringify(result(lib, ms[lib] as number, work[lib] ?? 2048))}\n`);
+    const { calls, launch } = fakeLauncher((lib, _, pid) => `${JSON.stringify(result(lib, ms[lib] as number, work[lib] ?? 2048, pid))}\n`);
     const m = measureW5(launch, "W5a", W5A_LIBS, 2, () => {});
     expect(calls).toHaveLength(12);
     expect(calls[0]).toEqual(["--experimental-wasm-relaxed-simd", "/x/main.js", "--child=backprop-wasm", "--child-workload=W5a-round", "--smoke"]);
@@ -95,17 +112,42 @@ describe("the W5 child protocol", () => {
   });
 
   it("skips a missing two-thread row, and fails on any other missing one", () => {
-    const ok = fakeLauncher((lib) => (lib === "backprop-wasm-2w" ? "" : JSON.stringify(result(lib, 100, 64))));
+    const ok = fakeLauncher((lib, _, pid) => (lib === "backprop-wasm-2w" ? "" : JSON.stringify(result(lib, 100, 64, pid))));
     expect(measureW5(ok.launch, "W5a", W5A_LIBS, 1, () => {}).rows.map((r) => r.lib)).not.toContain("backprop-wasm-2w");
-    const bad = fakeLauncher((lib) => (lib === "tfjs-cpu" ? "" : JSON.stringify(result(lib, 100, 64))));
+    const bad = fakeLauncher((lib, _, pid) => (lib === "tfjs-cpu" ? "" : JSON.stringify(result(lib, 100, 64, pid))));
     expect(() => measureW5(bad.launch, "W5a", W5A_LIBS, 1, () => {})).toThrow(/W5a LSTM train: tfjs-cpu failed in its child process: tfjs-cpu broke/);
+  });
+});
+
+describe("W5 peak RSS", () => {
+  it("keeps every round's peak RSS per library: median and max on the rows, the JSON lines and the printed lines", () => {
+    // Three rounds; each library's children report 100, 120, 110 MB (+ 50 for brain.js) in its own rounds.
+    const round = new Map<string, number>();
+    const b = fakeLauncher((lib, _, pid) => {
+      const r = round.get(lib) ?? 0;
+      round.set(lib, r + 1);
+      return JSON.stringify(result(lib, 500, 100, pid, [100, 120, 110][r]! + (lib === "brain.js" ? 50 : 0)));
+    });
+    const m = measureW5(b.launch, "W5b", W5B_LIBS, 3, () => {});
+    for (const r of m.rows) expect(r.peakRssMB).toEqual(r.lib === "brain.js" ? { median: 160, min: 150, max: 170, n: 3 } : { median: 110, min: 100, max: 120, n: 3 });
+    // the batched workload's copy of brain.js's row carries brain.js's figures too
+    expect(m.rows.filter((r) => r.lib === "brain.js").map((r) => r.workload)).toEqual([W5B, W5B_BATCHED]);
+    const lines = jsonLines(m.rows).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toEqual({ workload: W5B, lib: "backprop-wasm", unit: "ms", median: 500, min: 500, max: 500, n: 3, peakRssMB: { median: 110, min: 100, max: 120, n: 3 } });
+    const printed = rssLines(m.rows);
+    expect(printed).toHaveLength(1 + m.rows.length);
+    expect(printed.find((l) => l.includes("brain.js"))).toMatch(/^peak RSS, W5b char-LSTM,\s+brain\.js:\s+median +160\.0 MB, max +170\.0 MB \(3 rounds\)$/);
   });
 });
 
 describe("W5 ratio lines", () => {
   it("prints the issue's JSON ratio lines (> 1 means we are faster), the headline W5b at batch 1, and the targets", () => {
-    const a = fakeLauncher((lib) => JSON.stringify(result(lib, { "backprop-wasm": 100, "tfjs-wasm": 500, "brain.js": 250 }[lib] ?? 400, lib.startsWith("backprop") ? 2048 : 256)));
-    const b = fakeLauncher((lib) => JSON.stringify(result(lib, { "backprop-wasm": 600, "backprop-ts": 1300, "brain.js": 3600, "backprop-wasm-batched": 300 }[lib] ?? 900, 100)));
+    const a = fakeLauncher((lib, _, pid) =>
+      JSON.stringify(result(lib, { "backprop-wasm": 100, "tfjs-wasm": 500, "brain.js": 250 }[lib] ?? 400, lib.startsWith("backprop") ? 2048 : 256, pid)),
+    );
+    const b = fakeLauncher((lib, _, pid) =>
+      JSON.stringify(result(lib, { "backprop-wasm": 600, "backprop-ts": 1300, "brain.js": 3600, "backprop-wasm-batched": 300 }[lib] ?? 900, 100, pid)),
+    );
     const rows = [...measureW5(a.launch, "W5a", W5A_LIBS, 1, () => {}).rows, ...measureW5(b.launch, "W5b", W5B_LIBS, 1, () => {}).rows];
     const lines = jsonLines(rows).map((l) => JSON.parse(l) as Record<string, unknown>);
     const ratios = lines.filter((l) => "ratio" in l);
@@ -127,7 +169,7 @@ describe("W5 ratio lines", () => {
   });
 
   it("notes the semantics and the losses of every library", () => {
-    const b = fakeLauncher((lib) => JSON.stringify({ ...result(lib, 500, 100), ...(lib.startsWith("backprop") ? { crossEntropy: [0.5, 0.4] } : {}) }));
+    const b = fakeLauncher((lib, _, pid) => JSON.stringify({ ...result(lib, 500, 100, pid), ...(lib.startsWith("backprop") ? { crossEntropy: [0.5, 0.4] } : {}) }));
     const m = measureW5(b.launch, "W5b", W5B_LIBS, 1, () => {});
     const losses = w5LossLines("W5b", m, smoke);
     expect(losses).toHaveLength(W5B_LIBS.length);

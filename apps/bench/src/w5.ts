@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { Matrix, Tensor, type KernelBackend, type Param } from "@backprop/linalg";
 import { Dense, Embedding, getLoss, LSTM, Sequential, type Layer, type Loss } from "@backprop/layers";
 import { adam, rmsprop, type Optimizer } from "@backprop/optimizers";
@@ -19,7 +18,7 @@ import {
   type Sequences,
 } from "./libs/rnn-peers.js";
 import { loadTfjs } from "./libs/tfjs.js";
-import { firstJsonLine, type Launcher } from "./rounds.js";
+import { peakRssMB, rowsOf, runRounds, type ChildSample, type Launcher, type Samples } from "./rounds.js";
 import { summarize } from "./stats.js";
 
 /*
@@ -34,9 +33,9 @@ import { summarize } from "./stats.js";
  *   Embedding → LSTM 20 → LSTM 20 → Dense(softmax) with RMSProp; the batched variant (strings of one
  *   length in one batch) is an extra, separately named line.
  *
- * Like W4, every round runs each library in a fresh process of its own (`--child-workload=W5a-round`
- * or `W5b-round`), rounds rotating the order; a child prints one JSON line `{ lib, ms, work,
- * firstLoss, lastLoss }`.
+ * Like W1–W4, every round runs each library in a fresh process of its own (`--child-workload=W5a-round`
+ * or `W5b-round`), rounds rotating the order (the shared round loop of rounds.ts); a child prints
+ * one JSON line `{ lib, ms, work, pid, peakRssMB, firstLoss, lastLoss, runs }`.
  */
 
 /** Workload names, also those of the JSON lines. */
@@ -382,15 +381,10 @@ export function w5bMakers(s: W5Sizes): Map<string, () => Promise<W5Entry & { pas
 }
 
 // --------------------------------------------------------------------------------------------
-// Child processes (the W4 design)
+// Child processes (the round loop of rounds.ts)
 
-/** What a W5 child prints: one JSON line. */
-export interface W5ChildResult {
-  readonly lib: string;
-  /** Median of the timed runs, ms. */
-  readonly ms: number;
-  /** Sequences per run (W5a) or passes per run (W5b). */
-  readonly work: number;
+/** What a W5 child prints: one JSON line, a {@link ChildSample} (`work`: sequences per run for W5a, passes per run for W5b) with the losses. */
+export interface W5ChildResult extends ChildSample {
   /** The loss after the first run (the first warm-up run: the same training from the initial weights for every library). */
   readonly firstLoss: number;
   /** The loss of the last timed run. */
@@ -430,24 +424,14 @@ export async function w5ChildRound(lib: string, workload: W5ChildWorkload, s: W5
     lib,
     ms,
     work,
+    pid: process.pid,
+    peakRssMB: peakRssMB(),
     firstLoss,
     lastLoss: entry.loss(),
     runs,
     ...(passLoss ? { crossEntropy: [firstCe, passLoss().crossEntropy] as const } : {}),
   };
 }
-
-/** The result line of a child's stdout, or undefined when it printed none. */
-export function parseChildLine(stdout: string): W5ChildResult | undefined {
-  const line = firstJsonLine(stdout);
-  if (!line) return undefined;
-  const r = JSON.parse(line) as W5ChildResult;
-  if (typeof r.lib !== "string" || !(r.ms > 0) || !(r.work > 0)) throw new Error(`W5 child: malformed result ${line}`);
-  return r;
-}
-
-/** How {@link measureW5} starts a child: the launcher of the other workloads' rounds. */
-export type ChildLauncher = Launcher;
 
 /** W5a's libraries and W5b's, in the order of the first round. */
 export const W5A_LIBS = ["backprop-wasm", "backprop-wasm-2w", "backprop-ts", "tfjs-wasm", "tfjs-cpu", "brain.js"] as const;
@@ -456,51 +440,25 @@ export const W5B_LIBS = ["backprop-wasm", "backprop-ts", "brain.js", "backprop-w
 /** The rows and every child's result of one W5 workload. */
 export interface W5Measurement {
   readonly rows: Row[];
-  readonly results: ReadonlyMap<string, readonly W5ChildResult[]>;
+  readonly results: Samples<W5ChildResult>;
 }
 
 /**
- * W5a or W5b with every library in a fresh process per round, rounds rotating the order (the W4
- * design). W5a rows are sequences/s (unit "samples/s"); W5b rows are ms per run (the issue's 100
- * passes), the batched variants under {@link W5B_BATCHED} with a copy of brain.js's row, so
- * the headline ratio is batch 1 against brain.js.
+ * W5a or W5b with every library in a fresh process per round, rounds rotating the order: the
+ * shared round loop ({@link runRounds}, `--child-workload=W5a-round` or `W5b-round`; only the
+ * two-thread row may be missing). W5a rows are sequences/s (unit "samples/s"); W5b rows are ms per
+ * run (the issue's 100 passes), the batched variants under {@link W5B_BATCHED} with a copy of
+ * brain.js's row, so the headline ratio is batch 1 against brain.js.
  */
-export function measureW5(launch: ChildLauncher, workload: "W5a" | "W5b", libs: readonly string[], reps: number, log: (s: string) => void): W5Measurement {
+export function measureW5(launch: Launcher, workload: "W5a" | "W5b", libs: readonly string[], reps: number, log: (s: string) => void): W5Measurement {
   const name = workload === "W5a" ? W5A : W5B;
-  const spawn =
-    launch.spawn ??
-    ((args: readonly string[]) => {
-      const r = spawnSync(process.execPath, [...args], { encoding: "utf8" });
-      return { stdout: r.stdout, stderr: r.stderr };
-    });
-  const results = new Map<string, W5ChildResult[]>(libs.map((l) => [l, []]));
-  for (let r = 0; r < reps; r++) {
-    for (let q = 0; q < libs.length; q++) {
-      const lib = libs[(q + r) % libs.length] as string;
-      const run = spawn([...launch.execArgv, launch.script, `--child=${lib}`, `--child-workload=${workload}-round`, ...launch.flags]);
-      const result = parseChildLine(run.stdout);
-      if (!result) {
-        // Only the two-thread row may be missing (no shared memory or workers in this runtime).
-        if (lib === "backprop-wasm-2w") continue;
-        throw new Error(`${name}: ${lib} failed in its child process: ${run.stderr.slice(0, 600)}`);
-      }
-      results.get(lib)?.push(result);
-    }
-    log(`  ${name}: round ${r + 1}/${reps}`);
-  }
+  const results = runRounds<W5ChildResult>(launch, name, `${workload}-round`, libs, reps, log);
   const unit: Unit = workload === "W5a" ? "samples/s" : "ms";
-  const rows: Row[] = [];
-  const rowOf = (w: string, lib: string): Row => {
-    const rs = results.get(lib) as W5ChildResult[];
-    const values = rs.map((x) => (unit === "samples/s" ? x.work / (x.ms / 1000) : x.ms));
-    return { workload: w, lib, unit, ours: lib.startsWith("backprop-"), ...summarize(values) };
-  };
-  const present = libs.filter((l) => (results.get(l) as W5ChildResult[]).length > 0);
-  for (const lib of present) if (!lib.endsWith("-batched")) rows.push(rowOf(name, lib));
-  const batched = present.filter((l) => l.endsWith("-batched"));
-  if (batched.length) {
-    for (const lib of batched) rows.push(rowOf(W5B_BATCHED, lib));
-    if (present.includes("brain.js")) rows.push(rowOf(W5B_BATCHED, "brain.js"));
+  const only = (keep: (lib: string) => boolean): Samples<W5ChildResult> => new Map([...results].filter(([lib]) => keep(lib)));
+  const rows: Row[] = rowsOf(name, unit, only((l) => !l.endsWith("-batched")));
+  const batched = only((l) => l.endsWith("-batched"));
+  if ([...batched.values()].some((rs) => rs.length > 0)) {
+    rows.push(...rowsOf(W5B_BATCHED, unit, batched), ...rowsOf(W5B_BATCHED, unit, only((l) => l === "brain.js")));
   }
   return { rows, results };
 }
