@@ -55,9 +55,10 @@ export {
   type WeightValue,
 } from "./model/sequential.js";
 export type { FitOptions, FitAsyncOptions, History } from "./model/training-loop.js";
-export type { StepStrategy, StepPasses, StepModel } from "./model/train-step.js";
+export type { EpochRunner, StepStrategy, StepPasses, StepModel } from "./model/train-step.js";
 export { fusedSmallNetStep } from "./model/small-net-step.js";
 export { denseStackStep } from "./model/dense-stack-step.js";
+export { denseEpochsStep } from "./model/dense-epochs-step.js";
 export {
   earlyStopping,
   type Callback,

@@ -1,7 +1,7 @@
 // The entry of the WebAssembly module (compiled by scripts/build-wasm.mjs): the GEMM kernels, the
 // convolution kernels built on them, the bias kernels of rows.ts and the ReLU and max-pooling kernels
 // of elementwise.ts, the LSTM time loop of recurrent.ts and the optimizer updates and finiteness
-// check of optimizers.ts. Only what is exported here is
+// check of optimizers.ts and the whole-epoch loop of small dense networks of dense-epochs.ts. Only what is exported here is
 // visible to JavaScript.
 export { gemmF32, gemmF64 } from "./gemm";
 export {
@@ -33,4 +33,5 @@ export {
   maxPoolBackwardF64,
 } from "./elementwise";
 export { lstmForwardF32, lstmBackwardF32 } from "./recurrent";
+export { denseEpochsF32, denseEpochsF64, libmExp, libmLog, libmLog1p, libmTanh } from "./dense-epochs";
 export { sgdF32, sgdF64, momentumF32, momentumF64, adamF32, adamF64, nonFiniteF32, nonFiniteF64 } from "./optimizers";

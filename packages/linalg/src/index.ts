@@ -29,7 +29,18 @@ export {
   type CloseOptions,
 } from "./ops.js";
 export { getBackend, setBackend, useBackend, type BackendName } from "./backend.js";
-export type { AdamMoments, AdamStep, DenseStack, DenseStackLayer, DenseStackPlan, KernelBackend } from "./kernel-backend.js";
+export type {
+  AdamMoments,
+  AdamStep,
+  DenseEpochs,
+  DenseEpochsArrays,
+  DenseEpochsLayer,
+  DenseEpochsPlan,
+  DenseStack,
+  DenseStackLayer,
+  DenseStackPlan,
+  KernelBackend,
+} from "./kernel-backend.js";
 export { typescriptBackend } from "./typescript-backend.js";
 export { packedDoubles } from "./packed-doubles.js";
 export {

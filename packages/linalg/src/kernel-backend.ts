@@ -230,6 +230,13 @@ export interface KernelBackend {
    * with a tiny product, say: then some product would run elsewhere).
    */
   denseStack?(plan: DenseStackPlan): DenseStack | undefined;
+  /**
+   * Whole full-batch training epochs of a small stack of dense layers in one call (see
+   * {@link DenseEpochs}): forward pass, loss, gradients and plain SGD update, `count` times, with
+   * the arithmetic of the layer-by-layer step on this backend. Returns undefined when it would not
+   * run the plan.
+   */
+  denseEpochs?(plan: DenseEpochsPlan): DenseEpochs | undefined;
   lstmForward?(
     steps: number,
     batch: number,
@@ -333,4 +340,51 @@ export interface DenseStack {
     kernelGrads: readonly (FloatArray | undefined)[],
     biasGrads: readonly (FloatArray | undefined)[],
   ): number;
+}
+
+/** One layer of a {@link DenseEpochsPlan}. */
+export interface DenseEpochsLayer {
+  readonly inputs: number;
+  readonly units: number;
+  readonly bias: boolean;
+  /** The layer's activation; `"softmax"` on the last layer only. */
+  readonly activation: "identity" | "relu" | "sigmoid" | "tanh" | "softmax";
+}
+
+/** What {@link KernelBackend.denseEpochs} runs: the network, the batch (all samples) and the loss. */
+export interface DenseEpochsPlan {
+  readonly dtype: DType;
+  /** Samples, all in one batch. */
+  readonly rows: number;
+  readonly layers: readonly DenseEpochsLayer[];
+  /** The loss (probability forms of the cross-entropies; `eps` is their clamp). */
+  readonly loss: { readonly name: "meanSquaredError" | "categoricalCrossentropy" | "binaryCrossentropy"; readonly eps: number };
+  /** Whether the loss's gradient is fused with the output activation (softmax or sigmoid δ = (p − t)/…). */
+  readonly fused: boolean;
+}
+
+/** The arrays one run of {@link DenseEpochs.run} reads and writes. */
+export interface DenseEpochsArrays {
+  /** Inputs, rows×inputs of the first layer, and targets, rows×units of the last. */
+  readonly x: FloatArray;
+  readonly y: FloatArray;
+  /** Each layer's kernel and bias (undefined without bias): read, then updated in place. */
+  readonly kernels: readonly FloatArray[];
+  readonly biases: readonly (FloatArray | undefined)[];
+  /** Where each layer's kernel and bias gradients of the last completed epoch are written. */
+  readonly kernelGrads: readonly FloatArray[];
+  readonly biasGrads: readonly (FloatArray | undefined)[];
+  /** Where the last epoch's output (rows×units of the last layer) is written. */
+  readonly output: FloatArray;
+}
+
+/** Whole epochs of a {@link DenseEpochsPlan} (see {@link KernelBackend.denseEpochs}). */
+export interface DenseEpochs {
+  /**
+   * Runs up to `count` epochs of plain SGD (`p ← p − lr·(g + weightDecay·p)`), writing each
+   * epoch's loss to `losses`. Stops before the update of an epoch whose loss or gradient is not
+   * finite. Returns the number of epochs completed; the parameters are those after the last
+   * completed epoch.
+   */
+  run(arrays: DenseEpochsArrays, count: number, lr: number, weightDecay: number, losses: Float64Array): number;
 }

@@ -5,7 +5,8 @@ import { wasmGemmBase64, wasmGemmRelaxedBase64 } from "./generated/wasm-gemm-bin
 import type { PoolGeometry } from "./elementwise.js";
 import { col2imReference, im2colReference, type ConvGeometry } from "./im2col.js";
 import { exactBelow, typescriptBackend } from "./typescript-backend.js";
-import { createDenseStack } from "./wasm-dense-stack.js";
+import { createDenseEpochs } from "./wasm-dense-epochs.js";
+import { createDenseStack, type DenseStackKit } from "./wasm-dense-stack.js";
 
 /*
  * The WebAssembly SIMD backend. The kernels (assembly/, compiled by scripts/build-wasm.mjs) work on
@@ -211,6 +212,19 @@ export interface WasmBackend extends KernelBackend {
   readonly name: "wasm";
   /** True when float32 products use fused multiply-add (relaxed SIMD). */
   readonly fused: boolean;
+  // The hooks this backend always has (declared here so callers need not test for them).
+  /** See {@link KernelBackend.sgdUpdate}. */
+  readonly sgdUpdate: NonNullable<KernelBackend["sgdUpdate"]>;
+  /** See {@link KernelBackend.momentumUpdate}. */
+  readonly momentumUpdate: NonNullable<KernelBackend["momentumUpdate"]>;
+  /** See {@link KernelBackend.adamUpdate}. */
+  readonly adamUpdate: NonNullable<KernelBackend["adamUpdate"]>;
+  /** See {@link KernelBackend.nonFinite}. */
+  readonly nonFinite: NonNullable<KernelBackend["nonFinite"]>;
+  /** See {@link KernelBackend.denseStack}. */
+  readonly denseStack: NonNullable<KernelBackend["denseStack"]>;
+  /** See {@link KernelBackend.denseEpochs}. */
+  readonly denseEpochs: NonNullable<KernelBackend["denseEpochs"]>;
   /** Bytes of linear memory currently reserved by the module (it only grows). */
   memoryBytes(): number;
 }
@@ -889,6 +903,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const elementKernels = createElementKernels(exports, heap, ROW_ELEMENTS_PER_WORK * minWork);
   const recurrentKernels = createRecurrentKernels(exports, heap, minWork);
   const optimizerKernels = createOptimizerKernels(exports, heap, UPDATE_ELEMENTS_PER_WORK * minWork);
+  // The fused passes and epoch loops each get their own instance of the compiled module.
+  const kit: DenseStackKit = { instantiate: () => new wasm.Instance(compiled, {}), minWork, heapBase: HEAP_BASE, panelBytes };
 
   /**
    * Whether the product of a convolution pass (m·n·k = rows·taps·filters for all three) runs here,
@@ -1106,8 +1122,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     ...elementKernels,
     ...recurrentKernels,
     ...optimizerKernels,
-    denseStack: (plan) =>
-      createDenseStack({ instantiate: () => new wasm.Instance(compiled, {}), minWork, heapBase: HEAP_BASE, panelBytes }, plan),
+    denseStack: (plan) => createDenseStack(kit, plan),
+    denseEpochs: (plan) => createDenseEpochs(kit, plan),
     memoryBytes: () => memory.buffer.byteLength,
   };
 }

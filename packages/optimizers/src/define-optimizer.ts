@@ -120,6 +120,12 @@ export interface OptimizerDefinition<C extends Hyperparameters, S extends string
   readonly validate?: (hp: HyperparameterValues<C>) => void;
   /** Updates one parameter in place from its gradient and slots. */
   update(args: UpdateArgs<C, S>): void;
+  /**
+   * When `update` is, for these hyperparameters, exactly plain SGD `p ← p − lr·(g + weightDecay·p)`
+   * (float64, rounded once when stored, no slots), the weight decay it uses; undefined otherwise.
+   * Lets fused kernels apply the update themselves ({@link Optimizer.plainSgd}). Default: never.
+   */
+  readonly plainSgd?: (hp: HyperparameterValues<C>) => { readonly weightDecay: number } | undefined;
 }
 
 /**
@@ -414,6 +420,34 @@ class RuleOptimizer<C extends Hyperparameters, S extends string> implements Opti
       this.def.update(args);
     }
     this.steps += 1;
+  }
+
+  plainSgd(): { readonly lr: number; readonly weightDecay: number } | undefined {
+    // A schedule changes lr every step and clipping rewrites the gradients: neither is plain.
+    if (typeof this.lr !== "number" || this.clipValue !== undefined || this.clipNorm !== undefined) return undefined;
+    const form = this.def.plainSgd?.(this.hp);
+    return form ? { lr: this.lr, weightDecay: form.weightDecay } : undefined;
+  }
+
+  recordSteps(params: readonly Param[], count: number): void {
+    if (!Number.isSafeInteger(count) || count < 0) {
+      throw new BackpropError("INVALID_ARGUMENT", `${this.name}.recordSteps: count must be an integer ≥ 0 (got ${describeValue(count)})`);
+    }
+    if (count === 0) return;
+    if (!this.sameAsChecked(params)) this.check(params);
+    const states = this.checkedStates;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i] as Param;
+      if (!p.trainable) continue;
+      let state = states[i];
+      if (state === undefined) {
+        state = this.states.get(p.name) ?? this.createState(p.name, p.value.data.length);
+        states[i] = state;
+      }
+      state.size = p.value.data.length;
+      state.t += count;
+    }
+    this.steps += count;
   }
 
   /** Whether `params` is the list validated last, unchanged (same params, same trainable flags). */

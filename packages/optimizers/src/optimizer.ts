@@ -58,6 +58,20 @@ export interface Optimizer {
   readonly learningRate: number;
   /** Applies one update to every trainable param. */
   step(params: readonly Param[]): void;
+  /**
+   * When this optimizer's next steps are plain SGD — `p ← p − lr·(g + weightDecay·p)` per element,
+   * in float64 rounded once when stored, with a fixed `lr`, no momentum, no clipping — its `lr` and
+   * `weightDecay`, so that a fused kernel may apply them itself (and then report them with
+   * {@link Optimizer.recordSteps}); undefined otherwise. Optional: optimizers without it are never
+   * fused.
+   */
+  plainSgd?(): { readonly lr: number; readonly weightDecay: number } | undefined;
+  /**
+   * Records that `count` updates of the rule {@link Optimizer.plainSgd} describes were applied to
+   * the trainable `params` outside `step`: the step count and each parameter's update count advance
+   * exactly as `count` calls of `step` would have advanced them.
+   */
+  recordSteps?(params: readonly Param[], count: number): void;
   /** Everything needed to resume: config, step count, slots. */
   stateDict(): OptimizerState;
   /**

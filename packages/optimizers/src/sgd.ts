@@ -50,6 +50,8 @@ export const sgd: OptimizerFactory<SgdOptions> = /* @__PURE__ */ defineOptimizer
     }
   },
   slots: [{ name: "momentumBuffer", when: (hp) => hp.momentum !== 0 }],
+  // Without momentum the update below is exactly the plain rule fused kernels apply.
+  plainSgd: (hp) => (hp.momentum === 0 ? { weightDecay: hp.weightDecay } : undefined),
   update({ value, grad, slots, lr, hp }) {
     const mu = hp.momentum;
     const wd = hp.weightDecay;

@@ -22,6 +22,7 @@ import type { Layer } from "../layer.js";
 import { resolveLoss, type Loss, type LossSpec } from "../losses/index.js";
 import { resolveMetric, type Metric, type MetricSpec } from "../metrics/index.js";
 import type { Logs } from "./callbacks.js";
+import { denseEpochsStep } from "./dense-epochs-step.js";
 import { denseStackStep } from "./dense-stack-step.js";
 import { fusedSmallNetStep } from "./small-net-step.js";
 import { captureStep, type StepTrace } from "./trace.js";
@@ -77,7 +78,7 @@ export interface BatchOptions {
 /** A weight given to {@link Sequential.setWeights}: a tensor, nested arrays, or flat row-major numbers. */
 export type WeightValue = Tensor | NestedArray | FloatArray;
 
-const DEFAULT_STRATEGIES: readonly StepStrategy[] = [fusedSmallNetStep, denseStackStep];
+const DEFAULT_STRATEGIES: readonly StepStrategy[] = [fusedSmallNetStep, denseStackStep, denseEpochsStep];
 
 function checkFinite(where: string, t: Tensor): void {
   const d = t.data;

@@ -42,6 +42,22 @@ export interface StepPasses {
 }
 
 /**
+ * Whole full-batch epochs of plain SGD run outside the step (in one kernel call, say): see
+ * {@link StepStrategy.epochsFor}.
+ */
+export interface EpochRunner {
+  /**
+   * Runs up to `count` epochs on the whole data set `x`, `y` (one batch each, in order), each the
+   * forward pass, the loss, the gradients and `p ← p − lr·(g + weightDecay·p)`; writes each
+   * epoch's loss (as the step returns it) to `losses`. Stops before the update of an epoch whose
+   * loss or gradient is not finite. Returns the number of epochs completed.
+   */
+  run(x: Tensor, y: Tensor, count: number, lr: number, weightDecay: number, losses: Float64Array): number;
+  /** The model's output in the last completed epoch (a buffer of the runner's). */
+  readonly prediction: Tensor;
+}
+
+/**
  * A way of running the passes of a step faster for some models, chosen per model and batch size.
  * `passesFor` returns undefined when the strategy does not apply; it is asked again only when the
  * batch size, the loss or the kernel backend changes. Its passes must give the same bits as
@@ -52,6 +68,13 @@ export interface StepStrategy {
   readonly name: string;
   /** Passes for this model, loss and batch size, or undefined when the strategy does not apply. */
   passesFor(model: StepModel, loss: Loss, batch: number): StepPasses | undefined;
+  /**
+   * Optional: a runner of whole full-batch epochs (`batch` = every sample) for this model and
+   * loss, or undefined. The training loop uses it when nothing needs to see the epochs one by one
+   * (no callbacks, metrics or validation, no shuffling) and the optimizer is plain SGD
+   * (`Optimizer.plainSgd`); the epochs must give the bits of as many steps.
+   */
+  epochsFor?(model: StepModel, loss: Loss, batch: number): EpochRunner | undefined;
 }
 
 // Per-pass contexts, shared so a step allocates nothing for them (layers read them, never keep them).
@@ -222,6 +245,7 @@ export class TrainingStep {
   private forBackend: unknown;
   private reference: StepPasses | undefined;
   private readonly byBatch = new Map<number, StepPasses>();
+  private readonly epochsByBatch = new Map<number, EpochRunner | null>();
   // The model's parameters and layers, fixed once it is built: read here rather than through the
   // model's methods on every step.
   private readonly params: readonly Param[];
@@ -265,6 +289,7 @@ export class TrainingStep {
     this.forBackend = backend;
     this.reference = new LayerPasses(this.model, loss);
     this.byBatch.clear();
+    this.epochsByBatch.clear();
     this.lastBatch = -1;
   }
 
@@ -283,6 +308,37 @@ export class TrainingStep {
     this.lastBatch = batch;
     this.lastPasses = passes;
     return passes;
+  }
+
+  /**
+   * Runs up to `count` full-batch epochs on `x`, `y` through a strategy's {@link EpochRunner}
+   * when one applies and the optimizer is plain SGD; writes their losses to `losses` and returns
+   * how many ran (0 when none applies: the caller then runs steps). Epochs run this way count as
+   * steps, for the model and the optimizer alike.
+   */
+  runEpochs(x: Tensor, y: Tensor, count: number, losses: Float64Array): number {
+    const loss = this.loss;
+    const optimizer = this.optimizer;
+    if (!loss || !optimizer || count <= 0 || !optimizer.recordSteps) return 0;
+    const form = optimizer.plainSgd?.();
+    if (!form) return 0;
+    this.select(loss);
+    const batch = x.shape[0] as number;
+    let runner = this.epochsByBatch.get(batch);
+    if (runner === undefined) {
+      runner = null;
+      for (const strategy of this.strategies) {
+        runner = strategy.epochsFor?.(this.model, loss, batch) ?? null;
+        if (runner) break;
+      }
+      this.epochsByBatch.set(batch, runner);
+    }
+    if (!runner) return 0;
+    const done = runner.run(x, y, count, form.lr, form.weightDecay, losses);
+    optimizer.recordSteps(this.params, done);
+    this.steps += done;
+    if (done > 0) this.prediction = runner.prediction;
+    return done;
   }
 
   /** Sets the loss and optimizer the steps use (the model's compile). */

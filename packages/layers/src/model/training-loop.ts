@@ -160,7 +160,24 @@ export function* trainingLoop(
   // No callbacks, metrics or validation: the loss is the only logged value.
   const lossOnly = !hooks && metrics.length === 0 && !valX;
   let lossHistory: number[] | undefined;
+  // Whole epochs in one call (a strategy's epoch runner) when nothing needs to see them one by
+  // one: the loss is the only logged value, the loop never pauses, and each epoch is one batch of
+  // every sample in order. The losses land where the loop below would put them.
+  // Tried once: after a partial run the next epoch, which stopped it, goes through the step.
+  let wholeEpochs = lossOnly && pauseAfter === "never" && !shuffle && n > 0 && n <= batchSize;
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+    if (wholeEpochs) {
+      wholeEpochs = false;
+      const epochLosses = new Float64Array(epochs - epoch);
+      const done = trainer.runEpochs(trainX, trainY, epochs - epoch, epochLosses);
+      for (let i = 0; i < done; i++, epoch++) {
+        host.epochDone(epoch);
+        history.epoch.push(epoch);
+        // As the loop's sum over one batch of n rows: (0 + loss·n) / n.
+        (lossHistory ??= history.history["loss"] = []).push((0 + (epochLosses[i] as number) * n) / n);
+      }
+      if (epoch >= epochs) break;
+    }
     if (hooks) callbacks.forEach((cb) => cb.onEpochBegin?.(epoch, {}));
     // NOTE: the order restarts from 0…n-1 every epoch so it depends on the generator state alone:
     // a run resumed from a checkpoint draws the same batches as one that never stopped.

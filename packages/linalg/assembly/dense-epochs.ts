@@ -1,0 +1,426 @@
+// AssemblyScript source of whole training epochs of a small dense network, full batch, in one
+// call (compiled with the other kernels by scripts/build-wasm.mjs, exported through index.ts).
+//
+// A tiny network (XOR, Iris) spends most of an epoch in JavaScript around the arithmetic: the
+// training loop, the step, the loss, the optimizer's bookkeeping. Here `count` epochs of
+// forward pass, loss, gradient, backward pass and plain SGD update run without leaving WASM.
+//
+// Every operation is the one the TypeScript step performs, in its order, rounded where it stores
+// into a typed array (`T` is f32 or f64):
+// - a product runs the backend's gemm when the TypeScript step would (`useGemm`: the product's
+//   m·n·k reaches the backend's minWork), otherwise it is the reference sum: one float64 sum per
+//   element from 0 in increasing p, rounded once — what the TypeScript backend and the fused
+//   small-network step compute;
+// - bias adds and bias sums are one rounded add per element, the bias sum in increasing row order;
+// - σ, tanh, softmax and the losses' logarithms call libm.ts, which gives V8's bits for exp, log
+//   and tanh (the backend checks that at start-up against the running engine's Math);
+// - losses and the gradients of the output follow @backprop/layers' mean squared error,
+//   categorical and binary cross-entropy (probability forms) and their fused softmax/sigmoid δ;
+// - the update is `p ← p − lr·(g + wd·p)` in float64, rounded once.
+//
+// The epoch stops before its update when the loss or a gradient is not finite; the call returns
+// the number of epochs completed, and the caller re-runs the failing one through the ordinary step
+// (which reports it with its usual message).
+
+import { expF64, logF64, log1pF64, tanhF64 } from "./libm";
+import { gemmF32, gemmF64 } from "./gemm";
+
+// Plan header (i32 words at `plan`), written by src/wasm-dense-epochs.ts in this order.
+// @ts-ignore: decorator
+@inline const H_LAYERS: usize = 0;
+// @ts-ignore: decorator
+@inline const H_ROWS: usize = 4;
+// @ts-ignore: decorator
+@inline const H_LOSS: usize = 8;
+// @ts-ignore: decorator
+@inline const H_FUSED: usize = 12;
+// @ts-ignore: decorator
+@inline const H_X: usize = 16;
+// @ts-ignore: decorator
+@inline const H_Y: usize = 20;
+// @ts-ignore: decorator
+@inline const H_G: usize = 24;
+// @ts-ignore: decorator
+@inline const H_LOSSES: usize = 28;
+// @ts-ignore: decorator
+@inline const H_PANEL: usize = 32;
+// @ts-ignore: decorator
+@inline const H_LAYER0: usize = 48;
+// Per layer: 16 i32 words.
+// @ts-ignore: decorator
+@inline const LAYER_BYTES: usize = 64;
+// @ts-ignore: decorator
+@inline const L_K: usize = 0;
+// @ts-ignore: decorator
+@inline const L_N: usize = 4;
+// @ts-ignore: decorator
+@inline const L_BIAS: usize = 8;
+// @ts-ignore: decorator
+@inline const L_ACT: usize = 12;
+// @ts-ignore: decorator
+@inline const L_GEMM: usize = 16;
+// @ts-ignore: decorator
+@inline const L_W: usize = 20;
+// @ts-ignore: decorator
+@inline const L_B: usize = 24;
+// @ts-ignore: decorator
+@inline const L_Z: usize = 28;
+// @ts-ignore: decorator
+@inline const L_Y: usize = 32;
+// @ts-ignore: decorator
+@inline const L_DZ: usize = 36;
+// @ts-ignore: decorator
+@inline const L_DW: usize = 40;
+// @ts-ignore: decorator
+@inline const L_DB: usize = 44;
+// @ts-ignore: decorator
+@inline const L_DX: usize = 48;
+
+// Activation codes.
+// @ts-ignore: decorator
+@inline const ACT_IDENTITY: i32 = 0;
+// @ts-ignore: decorator
+@inline const ACT_RELU: i32 = 1;
+// @ts-ignore: decorator
+@inline const ACT_SIGMOID: i32 = 2;
+// @ts-ignore: decorator
+@inline const ACT_TANH: i32 = 3;
+// @ts-ignore: decorator
+@inline const ACT_SOFTMAX: i32 = 4;
+
+// Loss codes.
+// @ts-ignore: decorator
+@inline const LOSS_MSE: i32 = 0;
+// @ts-ignore: decorator
+@inline const LOSS_CE: i32 = 1;
+// @ts-ignore: decorator
+@inline const LOSS_BCE: i32 = 2;
+
+// Hyperparameters (f64 at `hp`).
+// @ts-ignore: decorator
+@inline const HP_LR: usize = 0;
+// @ts-ignore: decorator
+@inline const HP_WD: usize = 8;
+// @ts-ignore: decorator
+@inline const HP_LO: usize = 16;
+// @ts-ignore: decorator
+@inline const HP_HI: usize = 24;
+
+// @ts-ignore: decorator
+@inline function at(base: usize, field: usize): usize {
+  return <usize>load<i32>(base + field);
+}
+
+// @ts-ignore: decorator
+@inline function get<T>(base: usize, i: i32): f64 {
+  return <f64>load<T>(base + (<usize>i << alignof<T>()));
+}
+
+// @ts-ignore: decorator
+@inline function put<T>(base: usize, i: i32, v: f64): void {
+  store<T>(base + (<usize>i << alignof<T>()), <T>v);
+}
+
+/** σ(x) as @backprop/activations' logistic: exp only ever sees a non-positive argument. */
+// @ts-ignore: decorator
+@inline function logistic(x: f64): f64 {
+  if (x >= 0) return 1 / (1 + expF64(-x));
+  const e = expF64(x);
+  return e / (1 + e);
+}
+
+/** The probability clamp of the cross-entropies: `v < lo ? lo : v > hi ? hi : v` (NaN stays NaN). */
+// @ts-ignore: decorator
+@inline function clamp(v: f64, lo: f64, hi: f64): f64 {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** c = a·b (m×k times k×n, row-major; transposes as gemm's flags), through gemm or the reference sums. */
+function product<T>(
+  useGemm: bool, transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, panel: usize,
+): void {
+  if (useGemm) {
+    // As the layer step does for the weight gradient: zeroed, then accumulated onto (the other
+    // products overwrite).
+    if (transA) memory.fill(c, 0, <usize>(m * n) << alignof<T>());
+    if (sizeof<T>() == 4) gemmF32(transA, transB, m, n, k, a, b, c, transA, panel, 0, m);
+    else gemmF64(transA, transB, m, n, k, a, b, c, transA, panel, 0, m);
+    return;
+  }
+  // A(i, p) = a[transA ? p·m + i : i·k + p]; B(p, j) = b[transB ? j·k + p : p·n + j]: byte strides
+  // per i, per j and per p, walked with pointers.
+  const size = <usize>sizeof<T>();
+  const aI: usize = transA ? size : <usize>k * size;
+  const aP: usize = transA ? <usize>m * size : size;
+  const bJ: usize = transB ? <usize>k * size : size;
+  const bP: usize = transB ? size : <usize>n * size;
+  let out = c;
+  for (let i = 0; i < m; i++) {
+    const aRow = a + <usize>i * aI;
+    for (let j = 0; j < n; j++) {
+      let pa = aRow;
+      let pb = b + <usize>j * bJ;
+      let v: f64 = 0;
+      for (let p = 0; p < k; p++) {
+        v += <f64>load<T>(pa) * <f64>load<T>(pb);
+        pa += aP;
+        pb += bP;
+      }
+      store<T>(out, <T>v);
+      out += size;
+    }
+  }
+}
+
+/** y = act(z) for rows×n elements; softmax row by row as @backprop/activations' softmax. */
+function activate<T>(act: i32, rows: i32, n: i32, z: usize, y: usize): void {
+  const total = rows * n;
+  if (act == ACT_RELU) {
+    for (let i = 0; i < total; i++) {
+      const v = get<T>(z, i);
+      put<T>(y, i, v < 0 ? 0 : v);
+    }
+  } else if (act == ACT_SIGMOID) {
+    for (let i = 0; i < total; i++) put<T>(y, i, logistic(get<T>(z, i)));
+  } else if (act == ACT_TANH) {
+    for (let i = 0; i < total; i++) put<T>(y, i, tanhF64(get<T>(z, i)));
+  } else if (act == ACT_SOFTMAX) {
+    for (let r = 0; r < rows; r++) {
+      const base = r * n;
+      let m: f64 = -Infinity;
+      for (let j = 0; j < n; j++) {
+        const v = get<T>(z, base + j);
+        if (v > m) m = v;
+      }
+      // The stored exponential is rounded; the sum adds the unrounded one.
+      let s: f64 = 0;
+      for (let j = 0; j < n; j++) {
+        const e = expF64(get<T>(z, base + j) - m);
+        put<T>(y, base + j, e);
+        s += e;
+      }
+      for (let j = 0; j < n; j++) put<T>(y, base + j, get<T>(y, base + j) / s);
+    }
+  }
+  // identity: y is z (the plan gives the same region).
+}
+
+/** dz = dy ⊙ act'(z, y), as each activation's backward loop (softmax: its Jacobian-vector product). */
+function activateBackward<T>(act: i32, rows: i32, n: i32, z: usize, y: usize, dy: usize, dz: usize): void {
+  const total = rows * n;
+  if (act == ACT_IDENTITY) {
+    if (dz != dy) memory.copy(dz, dy, <usize>total << alignof<T>());
+  } else if (act == ACT_RELU) {
+    for (let i = 0; i < total; i++) put<T>(dz, i, get<T>(dy, i) * (get<T>(z, i) > 0 ? 1.0 : 0.0));
+  } else if (act == ACT_SIGMOID) {
+    for (let i = 0; i < total; i++) {
+      const s = get<T>(y, i);
+      put<T>(dz, i, get<T>(dy, i) * (s * (1 - s)));
+    }
+  } else if (act == ACT_TANH) {
+    for (let i = 0; i < total; i++) {
+      const t = get<T>(y, i);
+      put<T>(dz, i, get<T>(dy, i) * (1 - t * t));
+    }
+  } else {
+    for (let r = 0; r < rows; r++) {
+      const base = r * n;
+      let dot: f64 = 0;
+      for (let j = 0; j < n; j++) dot += get<T>(dy, base + j) * get<T>(y, base + j);
+      for (let j = 0; j < n; j++) put<T>(dz, base + j, get<T>(y, base + j) * (get<T>(dy, base + j) - dot));
+    }
+  }
+}
+
+/** The loss of the outputs `o` (rows×n) against `t`, as @backprop/layers computes it. */
+function lossValue<T>(code: i32, rows: i32, n: i32, o: usize, t: usize, lo: f64, hi: f64): f64 {
+  const total = rows * n;
+  let s: f64 = 0;
+  if (code == LOSS_MSE) {
+    if (total == 0) return 0;
+    for (let i = 0; i < total; i++) {
+      const e = get<T>(o, i) - get<T>(t, i);
+      s += e * e;
+    }
+    return s / <f64>total;
+  }
+  if (code == LOSS_CE) {
+    if (rows == 0) return 0;
+    for (let i = 0; i < total; i++) {
+      const y = get<T>(t, i);
+      if (y == 0) continue;
+      s -= y * logF64(clamp(get<T>(o, i), lo, hi));
+    }
+    return s / <f64>rows;
+  }
+  if (total == 0) return 0;
+  for (let i = 0; i < total; i++) {
+    const p = clamp(get<T>(o, i), lo, hi);
+    const y = get<T>(t, i);
+    s -= y * logF64(p) + (1 - y) * log1pF64(-p);
+  }
+  return s / <f64>total;
+}
+
+/**
+ * dLoss/dOutput into `g` (or δ = dLoss/dz directly when `fused`: softmax with cross-entropy,
+ * sigmoid with binary cross-entropy).
+ */
+function lossGradient<T>(code: i32, fused: bool, rows: i32, n: i32, o: usize, t: usize, g: usize, lo: f64, hi: f64): void {
+  const total = rows * n;
+  if (fused && code == LOSS_CE) {
+    for (let r = 0; r < rows; r++) {
+      const base = r * n;
+      let sumT: f64 = 0;
+      for (let j = 0; j < n; j++) sumT += get<T>(t, base + j);
+      for (let j = 0; j < n; j++) put<T>(g, base + j, (get<T>(o, base + j) * sumT - get<T>(t, base + j)) / <f64>rows);
+    }
+  } else if (fused) {
+    for (let i = 0; i < total; i++) put<T>(g, i, (get<T>(o, i) - get<T>(t, i)) / <f64>total);
+  } else if (code == LOSS_MSE) {
+    const k = 2 / <f64>total;
+    for (let i = 0; i < total; i++) put<T>(g, i, k * (get<T>(o, i) - get<T>(t, i)));
+  } else if (code == LOSS_CE) {
+    for (let i = 0; i < total; i++) {
+      const y = get<T>(t, i);
+      put<T>(g, i, y == 0 ? 0 : -y / (clamp(get<T>(o, i), lo, hi) * <f64>rows));
+    }
+  } else {
+    for (let i = 0; i < total; i++) {
+      const p = clamp(get<T>(o, i), lo, hi);
+      put<T>(g, i, (p - get<T>(t, i)) / (p * (1 - p) * <f64>total));
+    }
+  }
+}
+
+/** x·0 summed: 0 when all n elements are finite, NaN otherwise. */
+// @ts-ignore: decorator
+@inline function probe<T>(a: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) s += get<T>(a, i) * 0;
+  return s;
+}
+
+/** p ← p − lr·(g + wd·p) over n elements, in float64, rounded once. */
+// @ts-ignore: decorator
+@inline function descend<T>(p: usize, g: usize, n: i32, lr: f64, wd: f64): void {
+  for (let i = 0; i < n; i++) {
+    const v = get<T>(p, i);
+    put<T>(p, i, v - lr * (get<T>(g, i) + wd * v));
+  }
+}
+
+function epochs<T>(plan: usize, hp: usize, count: i32): i32 {
+  const layers = load<i32>(plan + H_LAYERS);
+  const rows = load<i32>(plan + H_ROWS);
+  const lossCode = load<i32>(plan + H_LOSS);
+  const fused = load<i32>(plan + H_FUSED) != 0;
+  const x = at(plan, H_X);
+  const t = at(plan, H_Y);
+  const g = at(plan, H_G);
+  const losses = at(plan, H_LOSSES);
+  const panel = at(plan, H_PANEL);
+  const lr = load<f64>(hp + HP_LR);
+  const wd = load<f64>(hp + HP_WD);
+  const lo = load<f64>(hp + HP_LO);
+  const hi = load<f64>(hp + HP_HI);
+  const last = plan + H_LAYER0 + <usize>(layers - 1) * LAYER_BYTES;
+  const outUnits = load<i32>(last + L_N);
+  for (let epoch = 0; epoch < count; epoch++) {
+    // 1. forward
+    let input = x;
+    for (let l = 0; l < layers; l++) {
+      const d = plan + H_LAYER0 + <usize>l * LAYER_BYTES;
+      const k = load<i32>(d + L_K);
+      const n = load<i32>(d + L_N);
+      const z = at(d, L_Z);
+      product<T>(load<i32>(d + L_GEMM) != 0, false, false, rows, n, k, input, at(d, L_W), z, panel);
+      if (load<i32>(d + L_BIAS) != 0) {
+        const b = at(d, L_B);
+        for (let r = 0; r < rows; r++) {
+          for (let j = 0; j < n; j++) put<T>(z, r * n + j, get<T>(z, r * n + j) + get<T>(b, j));
+        }
+      }
+      activate<T>(load<i32>(d + L_ACT), rows, n, z, at(d, L_Y));
+      input = at(d, L_Y);
+    }
+    // 2. the loss (+ 0, the penalties of layers without regularizers)
+    const value = lossValue<T>(lossCode, rows, outUnits, at(last, L_Y), t, lo, hi) + 0;
+    if (!isFinite(value)) return epoch;
+    // 3. backward
+    const lastAct = load<i32>(last + L_ACT);
+    if (fused) {
+      lossGradient<T>(lossCode, true, rows, outUnits, at(last, L_Y), t, at(last, L_DZ), lo, hi);
+    } else {
+      lossGradient<T>(lossCode, false, rows, outUnits, at(last, L_Y), t, g, lo, hi);
+      activateBackward<T>(lastAct, rows, outUnits, at(last, L_Z), at(last, L_Y), g, at(last, L_DZ));
+    }
+    let bad: f64 = 0;
+    for (let l = layers - 1; l >= 0; l--) {
+      const d = plan + H_LAYER0 + <usize>l * LAYER_BYTES;
+      const k = load<i32>(d + L_K);
+      const n = load<i32>(d + L_N);
+      const useGemm = load<i32>(d + L_GEMM) != 0;
+      const dz = at(d, L_DZ);
+      const a = l > 0 ? at(d - LAYER_BYTES, L_Y) : x;
+      const dw = at(d, L_DW);
+      product<T>(useGemm, true, false, k, n, rows, a, dz, dw, panel);
+      bad += probe<T>(dw, k * n);
+      if (load<i32>(d + L_BIAS) != 0) {
+        const db = at(d, L_DB);
+        for (let j = 0; j < n; j++) {
+          let v: f64 = 0;
+          for (let r = 0; r < rows; r++) v = <f64><T>(v + get<T>(dz, r * n + j));
+          put<T>(db, j, v);
+        }
+        bad += probe<T>(db, n);
+      }
+      if (l == 0) break;
+      const prev = d - LAYER_BYTES;
+      const dx = at(d, L_DX);
+      product<T>(useGemm, false, true, rows, k, n, dz, at(d, L_W), dx, panel);
+      activateBackward<T>(load<i32>(prev + L_ACT), rows, k, at(prev, L_Z), at(prev, L_Y), dx, at(prev, L_DZ));
+    }
+    if (bad != 0) return epoch;
+    // 4. the update
+    for (let l = 0; l < layers; l++) {
+      const d = plan + H_LAYER0 + <usize>l * LAYER_BYTES;
+      const k = load<i32>(d + L_K);
+      const n = load<i32>(d + L_N);
+      descend<T>(at(d, L_W), at(d, L_DW), k * n, lr, wd);
+      if (load<i32>(d + L_BIAS) != 0) descend<T>(at(d, L_B), at(d, L_DB), n, lr, wd);
+    }
+    store<f64>(losses + (<usize>epoch << 3), value);
+  }
+  return count;
+}
+
+/** `count` full-batch float32 epochs of the plan at `plan` (see src/wasm-dense-epochs.ts); returns the epochs completed. */
+export function denseEpochsF32(plan: usize, hp: usize, count: i32): i32 {
+  return epochs<f32>(plan, hp, count);
+}
+
+/** The float64 form of {@link denseEpochsF32}. */
+export function denseEpochsF64(plan: usize, hp: usize, count: i32): i32 {
+  return epochs<f64>(plan, hp, count);
+}
+
+/** Math.exp's bits as libm.ts computes them: the backend compares them with the engine's at start-up. */
+export function libmExp(x: f64): f64 {
+  return expF64(x);
+}
+
+/** Math.log's, likewise. */
+export function libmLog(x: f64): f64 {
+  return logF64(x);
+}
+
+/** Math.log1p's, likewise. */
+export function libmLog1p(x: f64): f64 {
+  return log1pF64(x);
+}
+
+/** Math.tanh's, likewise. */
+export function libmTanh(x: f64): f64 {
+  return tanhF64(x);
+}
