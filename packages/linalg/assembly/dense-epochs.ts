@@ -22,8 +22,11 @@
 // the number of epochs completed, and the caller re-runs the failing one through the ordinary step
 // (which reports it with its usual message).
 
-import { expF64, logF64, log1pF64, tanhF64 } from "./libm";
+import { expF64, expF64x2, logF64, log1pF64, sigmoidF64x2, tanhF64 } from "./libm";
 import { gemmF32, gemmF64 } from "./gemm";
+import { nonFiniteF32, nonFiniteF64, sgdF32, sgdF64 } from "./optimizers";
+import { addRowVectorF32, addRowVectorF64, sumColumnsF32, sumColumnsF64 } from "./rows";
+import { reluF32, reluF64 } from "./elementwise";
 
 // Plan header (i32 words at `plan`), written by src/wasm-dense-epochs.ts in this order.
 // @ts-ignore: decorator
@@ -44,6 +47,8 @@ import { gemmF32, gemmF64 } from "./gemm";
 @inline const H_LOSSES: usize = 28;
 // @ts-ignore: decorator
 @inline const H_PANEL: usize = 32;
+// @ts-ignore: decorator
+@inline const H_SCRATCH: usize = 36;
 // @ts-ignore: decorator
 @inline const H_LAYER0: usize = 48;
 // Per layer: 16 i32 words.
@@ -75,6 +80,10 @@ import { gemmF32, gemmF64 } from "./gemm";
 @inline const L_DB: usize = 44;
 // @ts-ignore: decorator
 @inline const L_DX: usize = 48;
+
+/** Below this many elements a plain loop beats a call into the SIMD kernels (same bits either way). */
+// @ts-ignore: decorator
+@inline const SMALL: i32 = 64;
 
 // Activation codes.
 // @ts-ignore: decorator
@@ -121,6 +130,20 @@ import { gemmF32, gemmF64 } from "./gemm";
   store<T>(base + (<usize>i << alignof<T>()), <T>v);
 }
 
+/** Two consecutive elements at `ptr` as f64 lanes. */
+// @ts-ignore: decorator
+@inline function loadPair<T>(ptr: usize): v128 {
+  if (sizeof<T>() == 4) return f64x2.promote_low_f32x4(v128.load64_zero(ptr));
+  return v128.load(ptr);
+}
+
+/** Stores two f64 lanes at `ptr`, rounded to T. */
+// @ts-ignore: decorator
+@inline function storePair<T>(ptr: usize, v: v128): void {
+  if (sizeof<T>() == 4) v128.store64_lane(ptr, f32x4.demote_f64x2_zero(v), 0);
+  else v128.store(ptr, v);
+}
+
 /** σ(x) as @backprop/activations' logistic: exp only ever sees a non-positive argument. */
 // @ts-ignore: decorator
 @inline function logistic(x: f64): f64 {
@@ -133,6 +156,41 @@ import { gemmF32, gemmF64 } from "./gemm";
 // @ts-ignore: decorator
 @inline function clamp(v: f64, lo: f64, hi: f64): f64 {
   return v < lo ? lo : v > hi ? hi : v;
+}
+
+/**
+ * Σ a[p]·b[p] over p = 0…k−1 (byte strides aP, bP), one float64 sum from 0 in increasing p. The
+ * short sums of tiny layers are written out: a loop of one to four steps costs more than its
+ * arithmetic. The order, and so the bits, are the loop's.
+ */
+// @ts-ignore: decorator
+@inline function dot<T>(a: usize, b: usize, aP: usize, bP: usize, k: i32): f64 {
+  if (k == 1) return 0 + <f64>load<T>(a) * <f64>load<T>(b);
+  if (k == 2) return 0 + <f64>load<T>(a) * <f64>load<T>(b) + <f64>load<T>(a + aP) * <f64>load<T>(b + bP);
+  if (k == 3) {
+    return (
+      0 +
+      <f64>load<T>(a) * <f64>load<T>(b) +
+      <f64>load<T>(a + aP) * <f64>load<T>(b + bP) +
+      <f64>load<T>(a + 2 * aP) * <f64>load<T>(b + 2 * bP)
+    );
+  }
+  if (k == 4) {
+    return (
+      0 +
+      <f64>load<T>(a) * <f64>load<T>(b) +
+      <f64>load<T>(a + aP) * <f64>load<T>(b + bP) +
+      <f64>load<T>(a + 2 * aP) * <f64>load<T>(b + 2 * bP) +
+      <f64>load<T>(a + 3 * aP) * <f64>load<T>(b + 3 * bP)
+    );
+  }
+  let v: f64 = 0;
+  for (let p = 0; p < k; p++) {
+    v += <f64>load<T>(a) * <f64>load<T>(b);
+    a += aP;
+    b += bP;
+  }
+  return v;
 }
 
 /** c = a·b (m×k times k×n, row-major; transposes as gemm's flags), through gemm or the reference sums. */
@@ -154,37 +212,58 @@ function product<T>(
   const aP: usize = transA ? <usize>m * size : size;
   const bJ: usize = transB ? <usize>k * size : size;
   const bP: usize = transB ? size : <usize>n * size;
-  let out = c;
+  // With B untransposed, B(p, j) and B(p, j + 1) are neighbours: two outputs at a time, one per
+  // f64x2 lane, each lane the same sum from 0 in increasing p (the same bits as `dot`).
+  const pairs = transB ? 0 : n >> 1;
   for (let i = 0; i < m; i++) {
     const aRow = a + <usize>i * aI;
-    for (let j = 0; j < n; j++) {
+    let out = c + <usize>(i * n) * size;
+    for (let q = 0; q < pairs; q++) {
       let pa = aRow;
-      let pb = b + <usize>j * bJ;
-      let v: f64 = 0;
+      let pb = b + (<usize>q << 1) * size;
+      let v = f64x2.splat(0);
       for (let p = 0; p < k; p++) {
-        v += <f64>load<T>(pa) * <f64>load<T>(pb);
+        v = f64x2.add(v, f64x2.mul(f64x2.splat(<f64>load<T>(pa)), loadPair<T>(pb)));
         pa += aP;
         pb += bP;
       }
-      store<T>(out, <T>v);
+      storePair<T>(out, v);
+      out += size << 1;
+    }
+    for (let j = pairs << 1; j < n; j++) {
+      store<T>(out, <T>dot<T>(aRow, b + <usize>j * bJ, aP, bP, k));
       out += size;
     }
   }
 }
 
-/** y = act(z) for rows×n elements; softmax row by row as @backprop/activations' softmax. */
-function activate<T>(act: i32, rows: i32, n: i32, z: usize, y: usize): void {
+/**
+ * y = act(z) for rows×n elements; softmax row by row as @backprop/activations' softmax. σ and the
+ * softmax exponentials run two at a time (libm's f64x2 forms have each lane's scalar bits);
+ * `scratch` holds rows×n doubles.
+ */
+function activate<T>(act: i32, rows: i32, n: i32, z: usize, y: usize, scratch: usize): void {
   const total = rows * n;
   if (act == ACT_RELU) {
-    for (let i = 0; i < total; i++) {
-      const v = get<T>(z, i);
-      put<T>(y, i, v < 0 ? 0 : v);
+    if (total >= SMALL) {
+      if (sizeof<T>() == 4) reluF32(z, y, total);
+      else reluF64(z, y, total);
+    } else {
+      for (let i = 0; i < total; i++) {
+        const v = get<T>(z, i);
+        put<T>(y, i, v < 0 ? 0 : v);
+      }
     }
   } else if (act == ACT_SIGMOID) {
-    for (let i = 0; i < total; i++) put<T>(y, i, logistic(get<T>(z, i)));
+    const size = <usize>sizeof<T>();
+    const pairsEnd = <usize>(total & ~1) * size;
+    let i: usize = 0;
+    for (; i < pairsEnd; i += size << 1) storePair<T>(y + i, sigmoidF64x2(loadPair<T>(z + i)));
+    if (total & 1) put<T>(y, total - 1, logistic(get<T>(z, total - 1)));
   } else if (act == ACT_TANH) {
     for (let i = 0; i < total; i++) put<T>(y, i, tanhF64(get<T>(z, i)));
   } else if (act == ACT_SOFTMAX) {
+    // The arguments z − (row maximum), all rows, then their exponentials two at a time.
     for (let r = 0; r < rows; r++) {
       const base = r * n;
       let m: f64 = -Infinity;
@@ -192,10 +271,21 @@ function activate<T>(act: i32, rows: i32, n: i32, z: usize, y: usize): void {
         const v = get<T>(z, base + j);
         if (v > m) m = v;
       }
+      for (let j = 0; j < n; j++) store<f64>(scratch + (<usize>(base + j) << 3), get<T>(z, base + j) - m);
+    }
+    const pairsEnd = <usize>(total & ~1) << 3;
+    let i: usize = 0;
+    for (; i < pairsEnd; i += 16) v128.store(scratch + i, expF64x2(v128.load(scratch + i)));
+    if (total & 1) {
+      const last = scratch + (<usize>(total - 1) << 3);
+      store<f64>(last, expF64(load<f64>(last)));
+    }
+    for (let r = 0; r < rows; r++) {
+      const base = r * n;
       // The stored exponential is rounded; the sum adds the unrounded one.
       let s: f64 = 0;
       for (let j = 0; j < n; j++) {
-        const e = expF64(get<T>(z, base + j) - m);
+        const e = load<f64>(scratch + (<usize>(base + j) << 3));
         put<T>(y, base + j, e);
         s += e;
       }
@@ -213,9 +303,17 @@ function activateBackward<T>(act: i32, rows: i32, n: i32, z: usize, y: usize, dy
   } else if (act == ACT_RELU) {
     for (let i = 0; i < total; i++) put<T>(dz, i, get<T>(dy, i) * (get<T>(z, i) > 0 ? 1.0 : 0.0));
   } else if (act == ACT_SIGMOID) {
-    for (let i = 0; i < total; i++) {
-      const s = get<T>(y, i);
-      put<T>(dz, i, get<T>(dy, i) * (s * (1 - s)));
+    // Two at a time: the same float64 operations on each lane, rounded once when stored.
+    const size = <usize>sizeof<T>();
+    const pairsEnd = <usize>(total & ~1) * size;
+    const one = f64x2.splat(1);
+    for (let i: usize = 0; i < pairsEnd; i += size << 1) {
+      const s = loadPair<T>(y + i);
+      storePair<T>(dz + i, f64x2.mul(loadPair<T>(dy + i), f64x2.mul(s, f64x2.sub(one, s))));
+    }
+    if (total & 1) {
+      const s = get<T>(y, total - 1);
+      put<T>(dz, total - 1, get<T>(dy, total - 1) * (s * (1 - s)));
     }
   } else if (act == ACT_TANH) {
     for (let i = 0; i < total; i++) {
@@ -279,7 +377,11 @@ function lossGradient<T>(code: i32, fused: bool, rows: i32, n: i32, o: usize, t:
     for (let i = 0; i < total; i++) put<T>(g, i, (get<T>(o, i) - get<T>(t, i)) / <f64>total);
   } else if (code == LOSS_MSE) {
     const k = 2 / <f64>total;
-    for (let i = 0; i < total; i++) put<T>(g, i, k * (get<T>(o, i) - get<T>(t, i)));
+    const size = <usize>sizeof<T>();
+    const pairsEnd = <usize>(total & ~1) * size;
+    const kv = f64x2.splat(k);
+    for (let i: usize = 0; i < pairsEnd; i += size << 1) storePair<T>(g + i, f64x2.mul(kv, f64x2.sub(loadPair<T>(o + i), loadPair<T>(t + i))));
+    if (total & 1) put<T>(g, total - 1, k * (get<T>(o, total - 1) - get<T>(t, total - 1)));
   } else if (code == LOSS_CE) {
     for (let i = 0; i < total; i++) {
       const y = get<T>(t, i);
@@ -293,17 +395,23 @@ function lossGradient<T>(code: i32, fused: bool, rows: i32, n: i32, o: usize, t:
   }
 }
 
-/** x·0 summed: 0 when all n elements are finite, NaN otherwise. */
+/** 1 when some of the n elements at `a` is ±∞ or NaN, else 0. */
 // @ts-ignore: decorator
-@inline function probe<T>(a: usize, n: i32): f64 {
+@inline function nonFinite<T>(a: usize, n: i32): i32 {
+  if (n >= SMALL) return sizeof<T>() == 4 ? nonFiniteF32(a, n) : nonFiniteF64(a, n);
   let s: f64 = 0;
   for (let i = 0; i < n; i++) s += get<T>(a, i) * 0;
-  return s;
+  return i32(s != s);
 }
 
-/** p ← p − lr·(g + wd·p) over n elements, in float64, rounded once. */
+/** p ← p − lr·(g + wd·p) over n elements, in float64, rounded once (the sgd rule's kernel). */
 // @ts-ignore: decorator
 @inline function descend<T>(p: usize, g: usize, n: i32, lr: f64, wd: f64): void {
+  if (n >= SMALL) {
+    if (sizeof<T>() == 4) sgdF32(p, g, n, lr, wd);
+    else sgdF64(p, g, n, lr, wd);
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const v = get<T>(p, i);
     put<T>(p, i, v - lr * (get<T>(g, i) + wd * v));
@@ -320,6 +428,7 @@ function epochs<T>(plan: usize, hp: usize, count: i32): i32 {
   const g = at(plan, H_G);
   const losses = at(plan, H_LOSSES);
   const panel = at(plan, H_PANEL);
+  const scratch = at(plan, H_SCRATCH);
   const lr = load<f64>(hp + HP_LR);
   const wd = load<f64>(hp + HP_WD);
   const lo = load<f64>(hp + HP_LO);
@@ -335,13 +444,20 @@ function epochs<T>(plan: usize, hp: usize, count: i32): i32 {
       const n = load<i32>(d + L_N);
       const z = at(d, L_Z);
       product<T>(load<i32>(d + L_GEMM) != 0, false, false, rows, n, k, input, at(d, L_W), z, panel);
+      // The bias add and (below) the bias sums, probes and updates are the backend's own kernels:
+      // one rounded add per element, column sums in increasing row order, SGD in float64.
       if (load<i32>(d + L_BIAS) != 0) {
         const b = at(d, L_B);
-        for (let r = 0; r < rows; r++) {
-          for (let j = 0; j < n; j++) put<T>(z, r * n + j, get<T>(z, r * n + j) + get<T>(b, j));
+        if (rows * n >= SMALL) {
+          if (sizeof<T>() == 4) addRowVectorF32(rows, n, z, b, z);
+          else addRowVectorF64(rows, n, z, b, z);
+        } else {
+          for (let r = 0; r < rows; r++) {
+            for (let j = 0; j < n; j++) put<T>(z, r * n + j, get<T>(z, r * n + j) + get<T>(b, j));
+          }
         }
       }
-      activate<T>(load<i32>(d + L_ACT), rows, n, z, at(d, L_Y));
+      activate<T>(load<i32>(d + L_ACT), rows, n, z, at(d, L_Y), scratch);
       input = at(d, L_Y);
     }
     // 2. the loss (+ 0, the penalties of layers without regularizers)
@@ -355,7 +471,7 @@ function epochs<T>(plan: usize, hp: usize, count: i32): i32 {
       lossGradient<T>(lossCode, false, rows, outUnits, at(last, L_Y), t, g, lo, hi);
       activateBackward<T>(lastAct, rows, outUnits, at(last, L_Z), at(last, L_Y), g, at(last, L_DZ));
     }
-    let bad: f64 = 0;
+    let bad: i32 = 0;
     for (let l = layers - 1; l >= 0; l--) {
       const d = plan + H_LAYER0 + <usize>l * LAYER_BYTES;
       const k = load<i32>(d + L_K);
@@ -365,15 +481,20 @@ function epochs<T>(plan: usize, hp: usize, count: i32): i32 {
       const a = l > 0 ? at(d - LAYER_BYTES, L_Y) : x;
       const dw = at(d, L_DW);
       product<T>(useGemm, true, false, k, n, rows, a, dz, dw, panel);
-      bad += probe<T>(dw, k * n);
+      bad |= nonFinite<T>(dw, k * n);
       if (load<i32>(d + L_BIAS) != 0) {
         const db = at(d, L_DB);
-        for (let j = 0; j < n; j++) {
-          let v: f64 = 0;
-          for (let r = 0; r < rows; r++) v = <f64><T>(v + get<T>(dz, r * n + j));
-          put<T>(db, j, v);
+        if (rows * n >= SMALL) {
+          if (sizeof<T>() == 4) sumColumnsF32(rows, n, dz, db, 0);
+          else sumColumnsF64(rows, n, dz, db, 0);
+        } else {
+          for (let j = 0; j < n; j++) {
+            let v: f64 = 0;
+            for (let r = 0; r < rows; r++) v = <f64><T>(v + get<T>(dz, r * n + j));
+            put<T>(db, j, v);
+          }
         }
-        bad += probe<T>(db, n);
+        bad |= nonFinite<T>(db, n);
       }
       if (l == 0) break;
       const prev = d - LAYER_BYTES;

@@ -102,6 +102,8 @@ export function createDenseEpochs(kit: DenseStackKit, plan: DenseEpochsPlan): De
   const xAt = take(rows * first.inputs);
   const yAt = take(rows * lastLayer.units);
   const gAt = take(rows * lastLayer.units);
+  // Doubles for the softmax's exponentials (rows × the widest layer).
+  const scratchAt = take(rows * Math.max(...layers.map((layer) => layer.units)), 8);
   const regions = layers.map((layer, l) => {
     const w = take(layer.inputs * layer.units);
     const b = take(layer.units);
@@ -140,6 +142,7 @@ export function createDenseEpochs(kit: DenseStackKit, plan: DenseEpochsPlan): De
   i32[h + 6] = gAt;
   i32[h + 7] = lossesAt;
   i32[h + 8] = panel;
+  i32[h + 9] = scratchAt;
   regions.forEach((r, l) => {
     const o = h + HEADER_BYTES / 4 + l * LAYER_WORDS;
     i32[o] = r.layer.inputs;
