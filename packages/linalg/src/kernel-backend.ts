@@ -340,6 +340,13 @@ export interface DenseStack {
     kernelGrads: readonly (FloatArray | undefined)[],
     biasGrads: readonly (FloatArray | undefined)[],
   ): number;
+  /**
+   * Plain SGD, `p ← p − lr·(g + weightDecay·p)` in float64 rounded once (the bits of the `sgd`
+   * rule), on the parameters of the last forward pass with the gradients of the last backward
+   * pass, inside the backend; writes the new values of the parameters that backward pass computed
+   * gradients for to `kernels` and `biases` (the arrays given to `forward`).
+   */
+  update(lr: number, weightDecay: number, kernels: readonly FloatArray[], biases: readonly (FloatArray | undefined)[]): void;
 }
 
 /** One layer of a {@link DenseEpochsPlan}. */

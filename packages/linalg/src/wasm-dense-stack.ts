@@ -38,6 +38,7 @@ type SumExport = (rows: number, cols: number, a: number, out: number, accumulate
 type ReluExport = (src: number, dst: number, n: number) => void;
 type ReluBackwardExport = (x: number, grad: number, dst: number, n: number) => void;
 type NonFiniteExport = (src: number, n: number) => number;
+type SgdExport = (value: number, grad: number, n: number, lr: number, wd: number) => void;
 
 interface LayerRegions {
   readonly inputs: number;
@@ -116,6 +117,10 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
   const relu = e[`relu${suffix}`] as ReluExport;
   const reluBackward = e[`reluBackward${suffix}`] as ReluBackwardExport;
   const nonFinite = e[`nonFinite${suffix}`] as NonFiniteExport;
+  const sgd = e[`sgd${suffix}`] as SgdExport;
+  // Which gradients the last backward pass computed (per layer: kernel, bias).
+  const computedKernel = regions.map(() => false);
+  const computedBias = regions.map(() => false);
 
   const last = regions[regions.length - 1] as LayerRegions;
   const external = (layers[layers.length - 1] as DenseStackPlan["layers"][number]).activation === "external";
@@ -161,6 +166,7 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
         const r = regions[l] as LayerRegions;
         const input = l > 0 ? (regions[l - 1] as LayerRegions).y : xAt;
         const kernelGrad = kernelGrads[l];
+        computedKernel[l] = kernelGrad !== undefined;
         if (kernelGrad) {
           // As the layer does: the gradient zeroed, then the product accumulated onto it.
           const n = r.inputs * r.units;
@@ -170,6 +176,7 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
           get(r.dw, n, kernelGrad);
         }
         const biasGrad = r.bias ? biasGrads[l] : undefined;
+        computedBias[l] = biasGrad !== undefined;
         if (biasGrad) {
           view.fill(0, r.db >> shift, (r.db >> shift) + r.units);
           sumColumns(batch, r.units, r.dz, r.db, 1);
@@ -184,6 +191,22 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
         else view.copyWithin(prev.dz >> shift, r.dx >> shift, (r.dx >> shift) + batch * r.inputs);
       }
       return bad;
+    },
+    update(lr, weightDecay, kernels, biases) {
+      // The parameters are still those the forward pass copied in, the gradients those the
+      // backward pass wrote out: the update needs no copy in, only the new values out.
+      for (let l = 0; l < regions.length; l++) {
+        const r = regions[l] as LayerRegions;
+        if (computedKernel[l]) {
+          const n = r.inputs * r.units;
+          sgd(r.w, r.dw, n, lr, weightDecay);
+          get(r.w, n, kernels[l] as FloatArray);
+        }
+        if (computedBias[l]) {
+          sgd(r.b, r.db, r.units, lr, weightDecay);
+          get(r.b, r.units, biases[l] as FloatArray);
+        }
+      }
     },
   };
 }

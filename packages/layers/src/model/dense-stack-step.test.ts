@@ -171,6 +171,25 @@ describe("the fused Dense-stack step", () => {
     expect(bits(fused.model)).toEqual(bits(layered.model));
   });
 
+  it("applies plain SGD inside the backend (the optimizer records the steps), other rules through the optimizer", () => {
+    restore = setBackend(wasmDefault);
+    const x = new Matrix(64, 32, "float32");
+    new Rng(4).fillUniform(x, -1, 1);
+    const y = new Matrix(64, 4, "float32");
+    new Rng(5).fillUniform(y, 0, 1);
+    for (const [optimizer, stepped] of [
+      [sgd({ lr: 0.1 }), false],
+      [sgd({ lr: 0.1, momentum: 0.5 }), true],
+    ] as const) {
+      const model = new Sequential([new Dense({ units: 32, inputDim: 32, activation: "relu" }), new Dense({ units: 4 })], { dtype: "float32", seed: 1 });
+      model.compile({ loss: "meanSquaredError", optimizer });
+      const step = vi.spyOn(optimizer, "step");
+      model.fit(x, y, { epochs: 2, batchSize: 16, shuffle: true });
+      expect(step.mock.calls.length > 0).toBe(stepped);
+      expect(optimizer.iterations).toBe(8);
+    }
+  });
+
   it("declines what it cannot fuse: a sigmoid hidden layer, regularizers, products below minWork, the TypeScript backend", () => {
     restore = setBackend(wasmDefault);
     const plan = (layers: Dense[], batch: number) => {

@@ -12,8 +12,9 @@ import { fusedOutputDelta, type StepModel, type StepPasses, type StepStrategy } 
  * every layer in another, the activations kept inside the backend in between. Hidden layers must be
  * ReLU or linear (the activations the backend computes with the layers' own bits); the last layer
  * may have any activation, applied here as the layer would apply it, with its loss gradient or the
- * fused softmax/sigmoid cross-entropy δ. The loss, the finiteness checks and the optimizer's
- * update stay the model's (see train-step.ts).
+ * fused softmax/sigmoid cross-entropy δ. The loss and the finiteness checks stay the model's (see
+ * train-step.ts); so does the optimizer's update, except plain SGD, which the backend applies to
+ * the parameters it still holds from the forward pass (the optimizer records the step).
  *
  * The passes read the parameters from the params and write the gradients into them, as the layer
  * passes do, so callbacks, metrics and the optimizer see the same numbers; like the small-network
@@ -148,5 +149,10 @@ class DenseStackPasses implements StepPasses {
     }
     // 0: every gradient is finite; otherwise the step finds and names the one that is not.
     return this.stack.backward(gradient.data, isDelta, this.kernelGrads, this.biasGrads) === 0;
+  }
+
+  update(lr: number, weightDecay: number): boolean {
+    this.stack.update(lr, weightDecay, this.kernels, this.biases);
+    return true;
   }
 }

@@ -39,6 +39,13 @@ export interface StepPasses {
    * Returns true when it has checked that every gradient is finite, false when the step must check.
    */
   backward(yPred: Tensor, yTrue: Tensor): boolean;
+  /**
+   * Optional: applies plain SGD (`p ← p − lr·(g + weightDecay·p)`, the bits of the `sgd` rule) to
+   * every parameter the last backward pass computed a gradient for, and returns true; false when
+   * it does not (the optimizer then steps). Used only when the optimizer is plain SGD
+   * (`Optimizer.plainSgd`), which then records the step.
+   */
+  update?(lr: number, weightDecay: number): boolean;
 }
 
 /**
@@ -370,8 +377,10 @@ export class TrainingStep {
     }
     // 3. backward
     if (!passes.backward(prediction, y)) checkGradients(params, caller, epoch, batch, this.steps);
-    // 4. update
-    optimizer.step(params);
+    // 4. update (plain SGD may run inside the passes, on parameters they still hold)
+    const plain = passes.update && optimizer.recordSteps ? optimizer.plainSgd?.() : undefined;
+    if (plain && passes.update?.(plain.lr, plain.weightDecay) === true) optimizer.recordSteps?.(params, 1);
+    else optimizer.step(params);
     this.steps++;
     // NOTE: the prediction goes in a field, not a returned object: a tiny net's step is short
     // enough that allocating one per step showed up as garbage-collection time.
