@@ -22,7 +22,7 @@
 // the number of epochs completed, and the caller re-runs the failing one through the ordinary step
 // (which reports it with its usual message).
 
-import { expF64, expF64x2, logF64, log1pF64, sigmoidF64x2, tanhF64 } from "./libm";
+import { expF64, expF64x2, logF64, logF64x2, log1pF64, sigmoidF64x2, tanhF64 } from "./libm";
 import { gemmF32, gemmF64 } from "./gemm";
 import { nonFiniteF32, nonFiniteF64, sgdF32, sgdF64 } from "./optimizers";
 import { addRowVectorF32, addRowVectorF64, sumColumnsF32, sumColumnsF64 } from "./rows";
@@ -49,8 +49,15 @@ import { reluF32, reluF64 } from "./elementwise";
 @inline const H_PANEL: usize = 32;
 // @ts-ignore: decorator
 @inline const H_SCRATCH: usize = 36;
+// All parameters (each layer's kernel then bias, packed) and their gradients in the same order.
 // @ts-ignore: decorator
-@inline const H_LAYER0: usize = 48;
+@inline const H_PARAMS: usize = 40;
+// @ts-ignore: decorator
+@inline const H_GRADS: usize = 44;
+// @ts-ignore: decorator
+@inline const H_PARAM_COUNT: usize = 48;
+// @ts-ignore: decorator
+@inline const H_LAYER0: usize = 64;
 // Per layer: 16 i32 words.
 // @ts-ignore: decorator
 @inline const LAYER_BYTES: usize = 64;
@@ -258,6 +265,14 @@ function activate<T>(act: i32, rows: i32, n: i32, z: usize, y: usize, scratch: u
     const size = <usize>sizeof<T>();
     const pairsEnd = <usize>(total & ~1) * size;
     let i: usize = 0;
+    // Two pairs per turn: independent chains the processor can overlap.
+    const quadsEnd = <usize>(total & ~3) * size;
+    for (; i < quadsEnd; i += size << 2) {
+      const a = sigmoidF64x2(loadPair<T>(z + i));
+      const b = sigmoidF64x2(loadPair<T>(z + i + (size << 1)));
+      storePair<T>(y + i, a);
+      storePair<T>(y + i + (size << 1), b);
+    }
     for (; i < pairsEnd; i += size << 1) storePair<T>(y + i, sigmoidF64x2(loadPair<T>(z + i)));
     if (total & 1) put<T>(y, total - 1, logistic(get<T>(z, total - 1)));
   } else if (act == ACT_TANH) {
@@ -274,7 +289,14 @@ function activate<T>(act: i32, rows: i32, n: i32, z: usize, y: usize, scratch: u
       for (let j = 0; j < n; j++) store<f64>(scratch + (<usize>(base + j) << 3), get<T>(z, base + j) - m);
     }
     const pairsEnd = <usize>(total & ~1) << 3;
+    const quadsEnd = <usize>(total & ~3) << 3;
     let i: usize = 0;
+    for (; i < quadsEnd; i += 32) {
+      const a = expF64x2(v128.load(scratch + i));
+      const b = expF64x2(v128.load(scratch + i + 16));
+      v128.store(scratch + i, a);
+      v128.store(scratch + i + 16, b);
+    }
     for (; i < pairsEnd; i += 16) v128.store(scratch + i, expF64x2(v128.load(scratch + i)));
     if (total & 1) {
       const last = scratch + (<usize>(total - 1) << 3);
@@ -331,7 +353,7 @@ function activateBackward<T>(act: i32, rows: i32, n: i32, z: usize, y: usize, dy
 }
 
 /** The loss of the outputs `o` (rows×n) against `t`, as @backprop/layers computes it. */
-function lossValue<T>(code: i32, rows: i32, n: i32, o: usize, t: usize, lo: f64, hi: f64): f64 {
+function lossValue<T>(code: i32, rows: i32, n: i32, o: usize, t: usize, lo: f64, hi: f64, scratch: usize): f64 {
   const total = rows * n;
   let s: f64 = 0;
   if (code == LOSS_MSE) {
@@ -344,10 +366,26 @@ function lossValue<T>(code: i32, rows: i32, n: i32, o: usize, t: usize, lo: f64,
   }
   if (code == LOSS_CE) {
     if (rows == 0) return 0;
+    // The clamped probabilities of the non-zero targets, gathered; their logarithms two at a time;
+    // then the sum in the original order.
+    let count = 0;
+    for (let i = 0; i < total; i++) {
+      if (get<T>(t, i) == 0) continue;
+      store<f64>(scratch + (<usize>count << 3), clamp(get<T>(o, i), lo, hi));
+      count++;
+    }
+    let c = 0;
+    for (; c + 2 <= count; c += 2) {
+      const at = scratch + (<usize>c << 3);
+      v128.store(at, logF64x2(v128.load(at)));
+    }
+    if (c < count) store<f64>(scratch + (<usize>c << 3), logF64(load<f64>(scratch + (<usize>c << 3))));
+    c = 0;
     for (let i = 0; i < total; i++) {
       const y = get<T>(t, i);
       if (y == 0) continue;
-      s -= y * logF64(clamp(get<T>(o, i), lo, hi));
+      s -= y * load<f64>(scratch + (<usize>c << 3));
+      c++;
     }
     return s / <f64>rows;
   }
@@ -364,15 +402,26 @@ function lossValue<T>(code: i32, rows: i32, n: i32, o: usize, t: usize, lo: f64,
  * dLoss/dOutput into `g` (or δ = dLoss/dz directly when `fused`: softmax with cross-entropy,
  * sigmoid with binary cross-entropy).
  */
-function lossGradient<T>(code: i32, fused: bool, rows: i32, n: i32, o: usize, t: usize, g: usize, lo: f64, hi: f64): void {
+function lossGradient<T>(code: i32, fused: bool, rows: i32, n: i32, o: usize, t: usize, g: usize, lo: f64, hi: f64, scratch: usize): void {
   const total = rows * n;
   if (fused && code == LOSS_CE) {
+    // Each element's row sum Σⱼ tⱼ (summed in order) into `scratch`, then (p·Σt − t)/B two
+    // elements at a time: the same float64 operations per lane.
     for (let r = 0; r < rows; r++) {
       const base = r * n;
       let sumT: f64 = 0;
       for (let j = 0; j < n; j++) sumT += get<T>(t, base + j);
-      for (let j = 0; j < n; j++) put<T>(g, base + j, (get<T>(o, base + j) * sumT - get<T>(t, base + j)) / <f64>rows);
+      for (let j = 0; j < n; j++) store<f64>(scratch + (<usize>(base + j) << 3), sumT);
     }
+    const size = <usize>sizeof<T>();
+    const b = f64x2.splat(<f64>rows);
+    let i = 0;
+    for (; i + 2 <= total; i += 2) {
+      const at = <usize>i * size;
+      const v = f64x2.sub(f64x2.mul(loadPair<T>(o + at), v128.load(scratch + (<usize>i << 3))), loadPair<T>(t + at));
+      storePair<T>(g + at, f64x2.div(v, b));
+    }
+    if (i < total) put<T>(g, i, (get<T>(o, i) * load<f64>(scratch + (<usize>i << 3)) - get<T>(t, i)) / <f64>rows);
   } else if (fused) {
     for (let i = 0; i < total; i++) put<T>(g, i, (get<T>(o, i) - get<T>(t, i)) / <f64>total);
   } else if (code == LOSS_MSE) {
@@ -429,6 +478,9 @@ function epochs<T>(plan: usize, hp: usize, count: i32): i32 {
   const losses = at(plan, H_LOSSES);
   const panel = at(plan, H_PANEL);
   const scratch = at(plan, H_SCRATCH);
+  const params = at(plan, H_PARAMS);
+  const grads = at(plan, H_GRADS);
+  const paramCount = load<i32>(plan + H_PARAM_COUNT);
   const lr = load<f64>(hp + HP_LR);
   const wd = load<f64>(hp + HP_WD);
   const lo = load<f64>(hp + HP_LO);
@@ -461,17 +513,16 @@ function epochs<T>(plan: usize, hp: usize, count: i32): i32 {
       input = at(d, L_Y);
     }
     // 2. the loss (+ 0, the penalties of layers without regularizers)
-    const value = lossValue<T>(lossCode, rows, outUnits, at(last, L_Y), t, lo, hi) + 0;
+    const value = lossValue<T>(lossCode, rows, outUnits, at(last, L_Y), t, lo, hi, scratch) + 0;
     if (!isFinite(value)) return epoch;
     // 3. backward
     const lastAct = load<i32>(last + L_ACT);
     if (fused) {
-      lossGradient<T>(lossCode, true, rows, outUnits, at(last, L_Y), t, at(last, L_DZ), lo, hi);
+      lossGradient<T>(lossCode, true, rows, outUnits, at(last, L_Y), t, at(last, L_DZ), lo, hi, scratch);
     } else {
-      lossGradient<T>(lossCode, false, rows, outUnits, at(last, L_Y), t, g, lo, hi);
+      lossGradient<T>(lossCode, false, rows, outUnits, at(last, L_Y), t, g, lo, hi, scratch);
       activateBackward<T>(lastAct, rows, outUnits, at(last, L_Z), at(last, L_Y), g, at(last, L_DZ));
     }
-    let bad: i32 = 0;
     for (let l = layers - 1; l >= 0; l--) {
       const d = plan + H_LAYER0 + <usize>l * LAYER_BYTES;
       const k = load<i32>(d + L_K);
@@ -481,7 +532,6 @@ function epochs<T>(plan: usize, hp: usize, count: i32): i32 {
       const a = l > 0 ? at(d - LAYER_BYTES, L_Y) : x;
       const dw = at(d, L_DW);
       product<T>(useGemm, true, false, k, n, rows, a, dz, dw, panel);
-      bad |= nonFinite<T>(dw, k * n);
       if (load<i32>(d + L_BIAS) != 0) {
         const db = at(d, L_DB);
         if (rows * n >= SMALL) {
@@ -494,7 +544,6 @@ function epochs<T>(plan: usize, hp: usize, count: i32): i32 {
             put<T>(db, j, v);
           }
         }
-        bad |= nonFinite<T>(db, n);
       }
       if (l == 0) break;
       const prev = d - LAYER_BYTES;
@@ -502,15 +551,10 @@ function epochs<T>(plan: usize, hp: usize, count: i32): i32 {
       product<T>(useGemm, false, true, rows, k, n, dz, at(d, L_W), dx, panel);
       activateBackward<T>(load<i32>(prev + L_ACT), rows, k, at(prev, L_Z), at(prev, L_Y), dx, at(prev, L_DZ));
     }
-    if (bad != 0) return epoch;
+    // Every gradient checked, then every parameter updated, each in one pass over the packed blocks.
+    if (nonFinite<T>(grads, paramCount) != 0) return epoch;
     // 4. the update
-    for (let l = 0; l < layers; l++) {
-      const d = plan + H_LAYER0 + <usize>l * LAYER_BYTES;
-      const k = load<i32>(d + L_K);
-      const n = load<i32>(d + L_N);
-      descend<T>(at(d, L_W), at(d, L_DW), k * n, lr, wd);
-      if (load<i32>(d + L_BIAS) != 0) descend<T>(at(d, L_B), at(d, L_DB), n, lr, wd);
-    }
+    descend<T>(params, grads, paramCount, lr, wd);
     store<f64>(losses + (<usize>epoch << 3), value);
   }
   return count;

@@ -4,7 +4,8 @@
 // WebAssembly, without a JavaScript-to-WebAssembly call per element; the array maps at the end run
 // the two-lane functions over memory (one call per array, for both the comparison and timing).
 import {
-  expF64, expF64x2, expF64x2TakesVectorPath, expm1F64, log1pF64, logF64, sigmoidF64x2, tanhF64,
+  expF64, expF64x2, expF64x2TakesVectorPath, expm1F64, log1pF64, logF64, logF64x2, logF64x2TakesVectorPath,
+  sigmoidF64x2, tanhF64,
 } from "./libm";
 
 export function exp(x: f64): f64 {
@@ -109,6 +110,36 @@ export function expVectorPairs(src: usize, n: i32): i32 {
   let count = 0;
   for (let i = 0; i + 2 <= n; i += 2) {
     if (expF64x2TakesVectorPath(v128.load(src + (<usize>i << 3)))) count++;
+  }
+  return count;
+}
+
+/** dst[i] = logF64x2 of the pairs of src. */
+export function logArray(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const at = <usize>i << 3;
+    v128.store(dst + at, logF64x2(v128.load(src + at)));
+  }
+  if (i < n) {
+    const at = <usize>i << 3;
+    store<f64>(dst + at, f64x2.extract_lane(logF64x2(f64x2.splat(load<f64>(src + at))), 0));
+  }
+}
+
+/** dst[i] = logF64(src[i]): the scalar baseline for timing logArray. */
+export function logArrayScalar(src: usize, dst: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const at = <usize>i << 3;
+    store<f64>(dst + at, logF64(load<f64>(src + at)));
+  }
+}
+
+/** How many of the n / 2 pairs of src logF64x2 computes on its vector path (not lane by lane). */
+export function logVectorPairs(src: usize, n: i32): i32 {
+  let count = 0;
+  for (let i = 0; i + 2 <= n; i += 2) {
+    if (logF64x2TakesVectorPath(v128.load(src + (<usize>i << 3)))) count++;
   }
   return count;
 }

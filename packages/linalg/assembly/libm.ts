@@ -24,6 +24,9 @@
 // lanes that expF64 handles by another branch are either selected from a value computed for that
 // branch too (|x| < 2^-28, x = 1, underflow to 0) or, when a lane needs a rarer one (NaN, ±∞ or
 // large x, subnormal results, k = 1024), the pair goes through expF64 one lane at a time.
+// logF64x2 is built the same way on logF64: every positive, finite, normal lane is computed on the
+// vector path (all of logF64's branches for such x, selected per lane), anything else (≤ 0, NaN,
+// +∞, subnormal) sends the pair through logF64 one lane at a time.
 //
 // Bit access: `hi(x)` is the upper 32 bits of the double (sign, 11 exponent bits, 20 mantissa bits)
 // as a signed i32, as fdlibm's GET_HIGH_WORD gives it; most range tests compare that word only.
@@ -376,6 +379,155 @@ export function logF64(x: f64): f64 {
   }
   if (k == 0) return f - s * (f - r);
   return dk * LN2_HI - ((s * (f - r) - dk * LN2_LO) - f);
+}
+
+// ---------------------------------------------------------------------------------------------
+// log on two f64 lanes
+
+// The smallest normal double, 2^-1022 (upper word 0x00100000): logF64 scales anything below it.
+// @ts-ignore: decorator
+@inline const MIN_NORMAL: f64 = 2.2250738585072014e-308; // 0x00100000 00000000
+// 2^-20: logF64's short-series branch is exactly −2^-20 <= f < 2^-20 (see logX2Vector).
+// @ts-ignore: decorator
+@inline const TWO_M20: f64 = 9.5367431640625e-7; // 0x3EB00000 00000000
+// The 52 mantissa bits, and logF64's constants moved up to the mantissa field of the whole double
+// (the upper word's mantissa bits are bits 32..51 of the double).
+// @ts-ignore: decorator
+@inline const MANT_BITS: i64 = 0x000FFFFFFFFFFFFF;
+// @ts-ignore: decorator
+@inline const HALF_ADD: i64 = 0x00095F6400000000; // 0x95F64 << 32
+// @ts-ignore: decorator
+@inline const HALF_BIT: i64 = 0x0010000000000000; // 0x100000 << 32
+// @ts-ignore: decorator
+@inline const ONE_BITS: i64 = 0x3FF0000000000000; // 0x3FF00000 << 32, the bits of 1.0
+// Lanes whose mantissa (as the whole 52-bit field) is in [NEAR_SQRT2_MIN, NEAR_SQRT2_END) have an
+// upper-word mantissa in [0x6147A, 0x6B851], logF64's hfsq branch.
+// @ts-ignore: decorator
+@inline const NEAR_SQRT2_MIN: i64 = 0x0006147A00000000;
+// @ts-ignore: decorator
+@inline const NEAR_SQRT2_END: i64 = 0x0006B85200000000;
+// 2^52 as a double: or-ing an integer 0 <= n < 2^52 into its (zero) mantissa gives 2^52 + n exactly.
+// @ts-ignore: decorator
+@inline const TWO_52_BITS: i64 = 0x4330000000000000;
+// 2^52 + 1023: subtracted from 2^52 + (biased exponent) it leaves the unbiased exponent, exactly.
+// @ts-ignore: decorator
+@inline const TWO_52_PLUS_BIAS: f64 = 4503599627371519.0; // 0x43300000 000003FF
+
+/**
+ * True when logF64x2 computes `x` on its vector path: both lanes positive, finite and normal
+ * (2^-1022 <= x < +∞), which is every x for which logF64 goes straight to its reduction. A NaN fails
+ * both comparisons. Exported so a test can check that the vector path is the one taken.
+ */
+// @ts-ignore: decorator
+@inline export function logF64x2TakesVectorPath(x: v128): bool {
+  return i64x2.all_true(v128.and(
+    f64x2.ge(x, f64x2.splat(MIN_NORMAL)),
+    f64x2.lt(x, f64x2.splat(Infinity)),
+  ));
+}
+
+/**
+ * logF64 on both lanes without branches, valid when logF64x2TakesVectorPath(x).
+ *
+ * The reduction is logF64's, on the whole 64-bit pattern instead of its upper word (the lower word
+ * rides along unchanged, as withHi keeps it): with mant the 52 mantissa bits,
+ * - half = (mant + 0x95F64·2^32) & 2^52 is 2^52 exactly when the upper word's mantissa plus 0x95F64
+ *   reaches 0x100000 (the lower word adds less than one unit of the upper word, so it cannot carry
+ *   a sum of integers across that boundary), i.e. logF64's `half` moved up by 32 bits;
+ * - 1+f has the bits mant | (half ^ 0x3FF00000·2^32), and f = (1+f) − 1 (exact, as in logF64);
+ * - k = (biased exponent) − 1023 + (half ? 1 : 0): the exponent field of bits + half (it stays
+ *   below 2047, the sign bit stays clear) is read as an integer and converted to the double dk
+ *   through 2^52 (both steps exact; k = 0 gives +0, as logF64's <f64>0).
+ * All three of logF64's branches for normal x are computed and selected per lane:
+ * - |f| < 2^-20 (mant in {0, 0xFFFFE, 0xFFFFF}): since f is exact, ((2 + mant) & 0xFFFFF) < 3
+ *   is −2^-20 <= f < 2^-20 (mant = 0: 0 <= f < 2^-20; 0xFFFFE and 0xFFFFF: 1+f in [1 − 2^-20, 1)).
+ * - upper-word mantissa in [0x6147A, 0x6B851]: the hfsq form.
+ * - otherwise: the s·(f − R) form.
+ * Every branch ends in dk·LN2_HI − ((T − dk·LN2_LO) − f) or, for hfsq, dk·LN2_HI − ((hfsq −
+ * (s·(hfsq + R) + dk·LN2_LO)) − f): T and that inner term are selected, then the common tail is
+ * applied once (each lane is still the same sequence of roundings as logF64's branch for it).
+ * logF64's k == 0 returns and its f == 0 return are not selected, because with dk = +0 the k != 0
+ * forms give the same bits, by exact IEEE identities (round-to-nearest is sign-symmetric):
+ * - dk·LN2_LO = +0 and y − (+0) = y, so the inner terms are s·(f − R), the series and
+ *   hfsq − s·(hfsq + R) (s·(hfsq + R) + (+0) turns only a −0 into +0, and hfsq − (±0) = hfsq since
+ *   hfsq > 0 there);
+ * - then +0 − (y − f) is f − y: y − f = −(f − y), and +0 − v = −v except that +0 − (+0) = +0,
+ *   which f − y also gives when f = y. So k = 0 yields logF64's f − s·(f − R),
+ *   f − (hfsq − s·(hfsq + R)) and f − (series), and for x = 1 (f = +0, series = +0) +0.
+ * - f == 0 (x a power of two, k != 0): the series is 0·0·(0.5 − …) = +0, (+0 − dk·LN2_LO) − (+0)
+ *   is −(dk·LN2_LO), and dk·LN2_HI − (−(dk·LN2_LO)) = dk·LN2_HI + dk·LN2_LO, logF64's return.
+ * The polynomial is evaluated in every lane (s, z, w are finite for any f in [−0.3, 0.42]).
+ */
+// @ts-ignore: decorator
+@inline function logX2Vector(x: v128): v128 {
+  const mant = v128.and(x, i64x2.splat(MANT_BITS));
+  const half = v128.and(i64x2.add(mant, i64x2.splat(HALF_ADD)), i64x2.splat(HALF_BIT));
+  const onePlusF = v128.or(mant, v128.xor(half, i64x2.splat(ONE_BITS)));
+  const f = f64x2.sub(onePlusF, f64x2.splat(1.0));
+  const kBiased = i64x2.shr_u(i64x2.add(x, half), 52); // k + 1023, in [1, 2047]
+  const dk = f64x2.sub(v128.or(kBiased, i64x2.splat(TWO_52_BITS)), f64x2.splat(TWO_52_PLUS_BIAS));
+
+  const s = f64x2.div(f, f64x2.add(f64x2.splat(2.0), f));
+  const z = f64x2.mul(s, s);
+  const w = f64x2.mul(z, z);
+  let t1 = f64x2.add(f64x2.splat(LG4), f64x2.mul(w, f64x2.splat(LG6)));
+  t1 = f64x2.mul(w, f64x2.add(f64x2.splat(LG2), f64x2.mul(w, t1)));
+  let t2 = f64x2.add(f64x2.splat(LG5), f64x2.mul(w, f64x2.splat(LG7)));
+  t2 = f64x2.add(f64x2.splat(LG3), f64x2.mul(w, t2));
+  t2 = f64x2.mul(z, f64x2.add(f64x2.splat(LG1), f64x2.mul(w, t2)));
+  const r = f64x2.add(t2, t1);
+
+  const dkLo = f64x2.mul(dk, f64x2.splat(LN2_LO));
+  // The short series (|f| < 2^-20): f·f·(0.5 − f/3).
+  const series = f64x2.mul(
+    f64x2.mul(f, f),
+    f64x2.sub(f64x2.splat(0.5), f64x2.mul(f64x2.splat(0.33333333333333333), f)),
+  );
+  const tiny = v128.and(
+    f64x2.ge(f, f64x2.splat(-TWO_M20)),
+    f64x2.lt(f, f64x2.splat(TWO_M20)),
+  );
+  // s·(f − R) in the general branch, the series in the short one; either minus dk·LN2_LO.
+  const plain = f64x2.sub(
+    v128.bitselect(series, f64x2.mul(s, f64x2.sub(f, r)), tiny),
+    dkLo,
+  );
+  // hfsq − (s·(hfsq + R) + dk·LN2_LO) near √2 and √2/2.
+  const hfsq = f64x2.mul(f64x2.mul(f64x2.splat(0.5), f), f);
+  const nearSqrt2Form = f64x2.sub(
+    hfsq,
+    f64x2.add(f64x2.mul(s, f64x2.add(hfsq, r)), dkLo),
+  );
+  const nearSqrt2 = v128.and(
+    i64x2.ge_s(mant, i64x2.splat(NEAR_SQRT2_MIN)),
+    i64x2.lt_s(mant, i64x2.splat(NEAR_SQRT2_END)),
+  );
+  const inner = v128.bitselect(nearSqrt2Form, plain, nearSqrt2);
+  return f64x2.sub(f64x2.mul(dk, f64x2.splat(LN2_HI)), f64x2.sub(inner, f));
+}
+
+/** logF64 on each lane in turn: the route for pairs the vector path does not cover. */
+function logX2Lanes(x: v128): v128 {
+  const a = logF64(f64x2.extract_lane(x, 0));
+  const b = logF64(f64x2.extract_lane(x, 1));
+  return f64x2.replace_lane(f64x2.splat(a), 1, b);
+}
+
+/**
+ * logF64 of each f64 lane of `x` (so Math.log's bits, lane by lane), two at a time.
+ *
+ * Pairs whose lanes are both positive, finite and normal (2^-1022 <= x < +∞: every probability
+ * clamped to [1e-7, 1 − 1e-7], and 1 itself) take the vector path; a pair with a lane that is
+ * ≤ 0 (±0 included), NaN, +∞ or subnormal is computed by logF64 per lane.
+ * Inlined for the same reasons as expF64x2.
+ */
+// @ts-ignore: decorator
+@inline export function logF64x2(x: v128): v128 {
+  // Vector path first, as in expF64x2: with the test negated and the scalar route returned first,
+  // Binaryen may hoist the two logF64 calls (it knows they have no side effects) above the test
+  // and run them for every pair.
+  if (logF64x2TakesVectorPath(x)) return logX2Vector(x);
+  return logX2Lanes(x);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // the promise), but NaN against a number is a mismatch. The two-lane expF64x2 and sigmoidF64x2 are
 // run over arrays in WebAssembly memory (pairs of adjacent elements) and compared the same way
 // with Math.exp and the JavaScript sigmoid, including pairs that put an ordinary argument beside
-// one that sends the pair down the lane-by-lane route.
+// one that sends the pair down the lane-by-lane route; logF64x2 likewise with Math.log.
 
 type Unary = (x: number) => number;
 /** The part of the global `WebAssembly` used here (ES2022 without the DOM lib does not declare it). */
@@ -30,7 +30,7 @@ interface WasmMemory {
 const NAMES = ["exp", "log", "log1p", "expm1", "tanh"] as const;
 type Name = (typeof NAMES)[number];
 /** The array maps of libm-check.ts: (src, dst, n), byte addresses in its memory. */
-const ARRAY_NAMES = ["expArray", "sigmoidArray"] as const;
+const ARRAY_NAMES = ["expArray", "sigmoidArray", "logArray"] as const;
 type ArrayName = (typeof ARRAY_NAMES)[number];
 type ArrayMap = (src: number, dst: number, n: number) => void;
 
@@ -39,6 +39,7 @@ let workDir = "";
 let wasm: Record<Name, Unary> | undefined;
 let wasmArrays: Record<ArrayName, ArrayMap> | undefined;
 let wasmVectorPairs: ((src: number, n: number) => number) | undefined;
+let wasmLogVectorPairs: ((src: number, n: number) => number) | undefined;
 let wasmMemory: WasmMemory | undefined;
 
 beforeAll(() => {
@@ -82,11 +83,13 @@ beforeAll(() => {
   }
   wasmArrays = arrays;
   const pairs = instance.exports["expVectorPairs"];
+  const logPairs = instance.exports["logVectorPairs"];
   const memory = instance.exports["memory"];
-  if (typeof pairs !== "function" || typeof memory !== "object" || memory === null) {
-    throw new Error("libm-check.wasm does not export expVectorPairs and memory");
+  if (typeof pairs !== "function" || typeof logPairs !== "function" || typeof memory !== "object" || memory === null) {
+    throw new Error("libm-check.wasm does not export expVectorPairs, logVectorPairs and memory");
   }
   wasmVectorPairs = pairs as (src: number, n: number) => number;
+  wasmLogVectorPairs = logPairs as (src: number, n: number) => number;
   wasmMemory = memory as WasmMemory;
 }, 180_000);
 
@@ -285,7 +288,9 @@ function mapInWasm(name: ArrayName, inputs: Float64Array): Float64Array {
   if (wasmArrays === undefined) throw new Error("libm-check.wasm was not built");
   const { src, dst, srcAt, dstAt } = wasmBuffers(inputs.length);
   src.set(inputs);
-  dst.fill(-1); // exp and the sigmoid are never negative: an element left unwritten is a mismatch
+  // exp and the sigmoid are never negative and log is never below −745.2 (or it is −∞):
+  // an element left unwritten is a mismatch.
+  dst.fill(-1000);
   wasmArrays[name](srcAt, dstAt, inputs.length);
   return dst.slice();
 }
@@ -336,6 +341,86 @@ function mixedPairs(inputs: Float64Array, count: number): Float64Array {
   return Float64Array.from(out);
 }
 
+// logF64x2: the positive normal doubles it computes on its vector path, the probabilities of a
+// cross-entropy (log-uniform and uniform in [1e-7, 1], 1 − 1e-7 and its neighbours), values within
+// 2^-20 of 1 or of any power of two (logF64's short series), every double within 64 ulps of 1, and
+// values in and at the ends of the hfsq branch (1+f near √2 and √2/2) in every binade.
+function logX2Inputs(): Float64Array {
+  const u32 = xorshift128(0x5eed0003);
+  const unit = (): number => ((u32() >>> 5) * 67108864 + (u32() >>> 6)) / 9007199254740992;
+  const lnRange = Math.log(1e7);
+  const probability = (): number => Math.min(1, 1e-7 * Math.exp(lnRange * unit()));
+  const exponent = (): number => (1 + (u32() % 2046)) << 20; // a normal biased exponent field
+  return build(
+    [
+      [200_000, () => fromWords(exponent() | (u32() & 0xfffff), u32())], // log-uniform, all normals
+      [300_000, probability],
+      [100_000, () => 1e-7 + (1 - 2e-7) * unit()],
+      [50_000, () => 1 + (2 * unit() - 1) * 2 ** -19], // within 2^-19 of 1: the series and beside it
+      // the series at any exponent: upper-word mantissa 0, 0xFFFFE or 0xFFFFF (within 2^-20 of 2^k)
+      [50_000, () => fromWords(exponent() | ([0, 0xffffe, 0xfffff][u32() % 3] as number), u32())],
+      [50_000, () => ulpStep(1 - 1e-7, (u32() % 4001) - 2000)],
+      // upper-word mantissa in [0x61000, 0x6C000): the hfsq branch and around it, any exponent
+      [100_000, () => fromWords(exponent() | (0x61000 + (u32() % 0xb000)), u32())],
+    ],
+    [...Array.from({ length: 129 }, (_, i) => ulpStep(1, i - 64))],
+  );
+}
+
+/**
+ * Positive ulp walks, kept together so both lanes of a pair sit at the same edge: around 1, the
+ * ends of the short series (1 ± 2^-20), √2 and √2/2, the upper-word mantissa 0x6A09C where `half`
+ * switches and the ends of the hfsq branch (0x6147A, 0x6B852), at a few exponents, the clamp ends,
+ * powers of two, and the smallest normal (the walk below it pairs subnormals, which take the
+ * lane-by-lane route).
+ */
+function logEdgeWalks(): Float64Array {
+  const edges = [1, 1 + 2 ** -20, 1 - 2 ** -20, 1 - 2 ** -21, Math.SQRT2, Math.SQRT1_2, 1e-7, 1 - 1e-7, 0.5, 2,
+    2 ** -23, 2 ** 100, 2.2250738585072014e-308, Number.MAX_VALUE];
+  for (const exp of [0x3ff, 0x3fe, 0x3e8, 0x401, 0x7fe, 0x001]) {
+    edges.push(fromWords((exp << 20) | 0x6147a, 0), fromWords((exp << 20) | 0x6b852, 0),
+      fromWords((exp << 20) | 0x6a09c, 0)); // where `half` switches: 0x6A09C + 0x95F64 = 0x100000
+  }
+  return Float64Array.from(ulpWalks(edges, 2000).filter((x, i) => i % 2 === 0 && x <= Number.MAX_VALUE));
+}
+
+// Arguments that send a pair down logF64x2's lane-by-lane route (zeros, negatives, NaN, ±∞,
+// subnormals) and ones at its edges or on a branch it selects (the smallest normal, 1, powers of
+// two, the series and hfsq ranges, the clamp ends).
+const LOG_PARTNERS: readonly number[] = [
+  NaN, fromWords(0xfff80000, 0), fromWords(0x7ff00000, 1), Infinity, -Infinity, 0, -0, -1, -1e-300, -Number.MIN_VALUE,
+  Number.MIN_VALUE, 2.225073858507201e-308, 1e-310, 2.2250738585072014e-308, Number.MAX_VALUE, 1, ulpStep(1, 1),
+  ulpStep(1, -1), 0.5, 2, 1e-7, 1 - 1e-7, Math.SQRT2, Math.SQRT1_2, 1 + 2 ** -20, 1 - 2 ** -20, 1.38, 0.71, 1e300,
+];
+
+/** Like mixedPairs, with logF64x2's partners. */
+function logMixedPairs(inputs: Float64Array, count: number): Float64Array {
+  const out: number[] = [];
+  const stride = Math.max(1, Math.floor(inputs.length / count));
+  for (let i = 0, j = 0; i < count; i++, j += stride) {
+    const x = inputs[j % inputs.length] as number;
+    const p = LOG_PARTNERS[i % LOG_PARTNERS.length] as number;
+    if (i % 2 === 0) out.push(x, p);
+    else out.push(p, x);
+  }
+  for (const a of LOG_PARTNERS) for (const b of LOG_PARTNERS) out.push(a, b);
+  out.push(0.25);
+  return Float64Array.from(out);
+}
+
+/** True when logF64x2 takes its vector path for a lane: positive, finite and normal. */
+function logVectorLane(x: number): boolean {
+  return x >= 2.2250738585072014e-308 && x < Infinity;
+}
+
+/** Counts the pairs of `inputs` logF64x2 sends down its vector path, as the module reports it. */
+function logVectorPairsInWasm(inputs: Float64Array): number {
+  if (wasmLogVectorPairs === undefined) throw new Error("libm-check.wasm was not built");
+  const { src, srcAt } = wasmBuffers(inputs.length);
+  src.set(inputs);
+  return wasmLogVectorPairs(srcAt, inputs.length);
+}
+
 const REFERENCE: Record<Name, Unary> = {
   exp: Math.exp,
   log: Math.log,
@@ -382,6 +467,42 @@ describe("assembly/libm.ts gives the bits of V8's Math.*", () => {
       }, 60_000);
     }
   }
+
+  const logX2 = logX2Inputs();
+  const logPairs = logMixedPairs(logX2, 200_000);
+  const logWalks = logEdgeWalks();
+  for (const [inputs, what] of [
+    [inputsByFamily.log, "adjacent log and log1p inputs (any sign, subnormals, NaN, ±∞)"],
+    [logX2, "positive normal inputs (probabilities, near 1, near √2 and √2/2)"],
+    [logPairs, "pairs mixing ordinary and special lanes"],
+    [logWalks, "same-sign ulp-walk neighbours"],
+  ] as const) {
+    it(`logF64x2 matches Math.log on ${inputs.length.toLocaleString("en")} ${what}`, () => {
+      const result = mismatches(inputs, mapInWasm("logArray", inputs), Math.log);
+      expect(result.examples).toEqual([]);
+      expect(result.count).toBe(0);
+    }, 60_000);
+  }
+
+  it("logF64x2 takes its vector path for every positive normal pair, and for all probabilities", () => {
+    for (const inputs of [inputsByFamily.log, logX2, logPairs, logWalks]) {
+      let expected = 0;
+      for (let i = 0; i + 1 < inputs.length; i += 2) {
+        if (logVectorLane(inputs[i] as number) && logVectorLane(inputs[i + 1] as number)) expected++;
+      }
+      expect(logVectorPairsInWasm(inputs)).toBe(expected);
+    }
+    // p clamped to [1e-7, 1 − 1e-7] as a cross-entropy does, 1 itself and its neighbours below:
+    // every pair must be on the vector path.
+    const u32 = xorshift128(0x5eed0004);
+    const probabilities = new Float64Array(200_000);
+    for (let i = 0; i < probabilities.length; i++) {
+      probabilities[i] = Math.min(1 - 1e-7, Math.max(1e-7, (u32() - 400_000_000) / 3_400_000_000));
+    }
+    probabilities.set([1, 1, ulpStep(1, -1), 1e-7, 1 - 1e-7, 0.5], 0);
+    expect(logVectorPairsInWasm(probabilities)).toBe(probabilities.length / 2);
+    expect(mismatches(probabilities, mapInWasm("logArray", probabilities), Math.log).count).toBe(0);
+  });
 
   it("expF64x2 takes its vector path for every pair in its range", () => {
     // A fallback taken too often would pass the comparisons above while leaving the vector code
@@ -435,6 +556,15 @@ describe("assembly/libm.ts gives the bits of V8's Math.*", () => {
       ["sigmoidArray", Infinity, 1],
       ["sigmoidArray", -Infinity, 0],
       ["sigmoidArray", NaN, NaN],
+      ["logArray", 1, 0],
+      ["logArray", 0, -Infinity],
+      ["logArray", -0, -Infinity],
+      ["logArray", -1, NaN],
+      ["logArray", -Infinity, NaN],
+      ["logArray", Infinity, Infinity],
+      ["logArray", NaN, NaN],
+      ["logArray", 2, Math.LN2],
+      ["logArray", Math.E, 1],
     ];
     for (const [name, x, expected] of pairs) {
       for (const [input, lane] of [[Float64Array.of(x, 0.25), 0], [Float64Array.of(0.25, x), 1]] as const) {

@@ -20,7 +20,7 @@ const PAGE = 65536;
 /** Plans above this many multiply-adds per epoch gain little from one call: the step is arithmetic-bound. */
 const MAX_WORK = 1 << 22;
 const LAYER_WORDS = 16;
-const HEADER_BYTES = 48;
+const HEADER_BYTES = 64;
 const ACTIVATION_CODES = { identity: 0, relu: 1, sigmoid: 2, tanh: 3, softmax: 4 } as const;
 const LOSS_CODES = { meanSquaredError: 0, categoricalCrossentropy: 1, binaryCrossentropy: 2 } as const;
 
@@ -104,14 +104,22 @@ export function createDenseEpochs(kit: DenseStackKit, plan: DenseEpochsPlan): De
   const gAt = take(rows * lastLayer.units);
   // Doubles for the softmax's exponentials (rows × the widest layer).
   const scratchAt = take(rows * Math.max(...layers.map((layer) => layer.units)), 8);
+  // The parameters packed (each kernel, then its bias), and the gradients in the same order, so
+  // that one pass checks every gradient and one pass updates every parameter.
+  const paramCount = layers.reduce((sum, layer) => sum + layer.inputs * layer.units + (layer.bias ? layer.units : 0), 0);
+  const paramsAt = take(paramCount);
+  const gradsAt = take(paramCount);
+  let packed = 0;
   const regions = layers.map((layer, l) => {
-    const w = take(layer.inputs * layer.units);
-    const b = take(layer.units);
+    const w = paramsAt + packed * size;
+    const dw = gradsAt + packed * size;
+    packed += layer.inputs * layer.units;
+    const b = layer.bias ? paramsAt + packed * size : 0;
+    const db = layer.bias ? gradsAt + packed * size : 0;
+    if (layer.bias) packed += layer.units;
     const z = take(rows * layer.units);
     const y = layer.activation === "identity" ? z : take(rows * layer.units);
     const dz = take(rows * layer.units);
-    const dw = take(layer.inputs * layer.units);
-    const db = take(layer.units);
     const dx = l > 0 ? take(rows * layer.inputs) : 0;
     const useGemm = rows * layer.units * layer.inputs >= kit.minWork;
     return { layer, w, b, z, y, dz, dw, db, dx, useGemm };
@@ -143,6 +151,9 @@ export function createDenseEpochs(kit: DenseStackKit, plan: DenseEpochsPlan): De
   i32[h + 7] = lossesAt;
   i32[h + 8] = panel;
   i32[h + 9] = scratchAt;
+  i32[h + 10] = paramsAt;
+  i32[h + 11] = gradsAt;
+  i32[h + 12] = paramCount;
   regions.forEach((r, l) => {
     const o = h + HEADER_BYTES / 4 + l * LAYER_WORDS;
     i32[o] = r.layer.inputs;
