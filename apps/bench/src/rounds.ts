@@ -169,7 +169,7 @@ export function rssLines(rows: readonly Row[]): string[] {
   const withRss = rows.filter((r) => r.peakRssMB);
   if (withRss.length === 0) return [];
   const out = [
-    "peak RSS of each round's child process (VmHWM when it prints its result: Node, the library, setup, warm-up and timed runs), MB = 2²⁰ bytes, median and max over its rounds:",
+    "peak RSS of each round's child process (VmHWM after its timed runs: Node, the library, setup, warm-up and timed runs; W1's GEMM-alone diagnostic runs after the reading), MB = 2²⁰ bytes, median and max over its rounds:",
   ];
   const wWidth = Math.max(...withRss.map((r) => r.workload.length));
   const lWidth = Math.max(...withRss.map((r) => r.lib.length));

@@ -129,8 +129,10 @@ export async function w123ChildRound(key: W123Key, lib: string, s: W123Sizes, ou
   const { entry, work, backend } = await w123Entry(key, lib, s, ours);
   await entry.setup?.();
   const { ms } = await warmThenTime(() => entry.run());
+  // The workload's peak, read before W1's GEMM-alone diagnostic allocates its own operands.
+  const peak = peakRssMB();
   const gemm = key === "W1" && backend ? { gemmMsPerStep: stepGemmMs(backend, mlpStepProducts(W1_SIZES, W1_BATCH)) } : {};
-  return { lib, ms, work, pid: process.pid, ...gemm, peakRssMB: peakRssMB() };
+  return { lib, ms, work, pid: process.pid, ...gemm, peakRssMB: peak };
 }
 
 // --------------------------------------------------------------------------------------------
