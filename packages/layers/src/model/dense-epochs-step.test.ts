@@ -1,4 +1,4 @@
-import { createWasmBackend, Matrix, Rng, setBackend, type DType, type KernelBackend } from "@backprop/linalg";
+import { createWasmBackend, Matrix, setBackend, type DType, type KernelBackend } from "@backprop/linalg";
 import { adam, sgd } from "@backprop/optimizers";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -6,6 +6,7 @@ import { Dense } from "../dense.js";
 import { denseEpochsStep } from "./dense-epochs-step.js";
 import { denseStackStep } from "./dense-stack-step.js";
 import { Sequential } from "./sequential.js";
+import { paramBits, randomData } from "./step.test-util.js";
 import { fusedSmallNetStep } from "./small-net-step.js";
 import { TrainingStep } from "./train-step.js";
 
@@ -56,24 +57,13 @@ function build(spec: Spec, strategies: "all" | "steps" | "none"): Sequential {
   return model;
 }
 
-function data(spec: Spec): { x: Matrix; y: Matrix } {
-  const rng = new Rng(spec.seed + 1);
-  const x = new Matrix(spec.samples, spec.inputs, spec.dtype);
-  rng.fillUniform(x, -2, 2);
-  const y = new Matrix(spec.samples, spec.outputs, spec.dtype);
-  rng.fillUniform(y, 0.05, 0.95);
-  return { x, y };
-}
 
-function bits(model: Sequential): Uint8Array[] {
-  return model.params().flatMap((p) => [new Uint8Array(p.value.data.slice().buffer), new Uint8Array(p.grad.data.slice().buffer)]);
-}
 
 function train(spec: Spec, strategies: "all" | "steps" | "none") {
   const previous = setBackend(BACKENDS[spec.backend % BACKENDS.length] as KernelBackend);
   try {
     const model = build(spec, strategies);
-    const { x, y } = data(spec);
+    const { x, y } = randomData(spec);
     const steps = vi.spyOn(TrainingStep.prototype, "run");
     const history = model.fit(x, y, { epochs: spec.epochs, batchSize: spec.samples, shuffle: false });
     const stepCalls = steps.mock.calls.length;
@@ -110,8 +100,8 @@ describe("whole epochs in one WASM call (denseEpochsStep)", () => {
         expect(whole.stepCalls).toBe(0);
         expect(steps.stepCalls).toBe(spec.epochs);
         expect(whole.history).toEqual(steps.history);
-        expect(bits(whole.model)).toEqual(bits(steps.model));
-        expect(bits(whole.model)).toEqual(bits(layered.model));
+        expect(paramBits(whole.model, true)).toEqual(paramBits(steps.model, true));
+        expect(paramBits(whole.model, true)).toEqual(paramBits(layered.model, true));
         expect(whole.model.optimizer?.stateDict()).toEqual(steps.model.optimizer?.stateDict());
         expect(whole.model.optimizer?.iterations).toBe(spec.epochs);
         expect(whole.prediction).toEqual(steps.prediction);
@@ -144,7 +134,7 @@ describe("whole epochs in one WASM call (denseEpochsStep)", () => {
     const spec: Spec = { dtype: "float32", backend: 0, inputs: 3, hidden: [{ units: 4, act: 2, useBias: true }], outputs: 2, output: 0, samples: 8, epochs: 3, lr: 0.1, weightDecay: 0, seed: 3 };
     const previous = setBackend(BACKENDS[0] as KernelBackend);
     try {
-      const { x, y } = data(spec);
+      const { x, y } = randomData(spec);
       const cases: [string, (m: Sequential) => void][] = [
         ["metrics", (m) => m.compile({ loss: "meanSquaredError", optimizer: sgd({ lr: 0.1 }), metrics: ["mae"] })],
         ["momentum", (m) => m.compile({ loss: "meanSquaredError", optimizer: sgd({ lr: 0.1, momentum: 0.9 }) })],

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { Dense } from "../dense.js";
 import { denseStackStep } from "./dense-stack-step.js";
 import { Sequential } from "./sequential.js";
+import { paramBits, randomData } from "./step.test-util.js";
 
 // The fused Dense-stack step (the wasm backend's denseStack) must give the bits of the step
 // through the layers on the same backend: the same kernels, called with the same arguments.
@@ -80,24 +81,13 @@ function build(spec: Spec, strategies: boolean): Sequential {
   return model;
 }
 
-function data(spec: Spec): { x: Matrix; y: Matrix } {
-  const rng = new Rng(spec.seed + 1);
-  const x = new Matrix(spec.samples, spec.inputs, spec.dtype);
-  rng.fillUniform(x, -2, 2);
-  const y = new Matrix(spec.samples, spec.outputs, spec.dtype);
-  rng.fillUniform(y, 0.05, 0.95);
-  return { x, y };
-}
 
-function bits(model: Sequential): Uint8Array[] {
-  return model.params().map((p) => new Uint8Array(p.value.data.slice().buffer));
-}
 
 function train(spec: Spec, strategies: boolean): { model: Sequential; loss: number[]; forwards: number } {
   const previous = setBackend(BACKENDS[spec.backend]);
   try {
     const model = build(spec, strategies);
-    const { x, y } = data(spec);
+    const { x, y } = randomData(spec);
     const forward = vi.spyOn(Dense.prototype, "forward");
     const history = model.fit(x, y, { epochs: 3, batchSize: spec.batchSize, shuffle: true });
     const forwards = forward.mock.calls.length;
@@ -141,7 +131,7 @@ describe("the fused Dense-stack step", () => {
         expect(layered.forwards).toBeGreaterThan(0);
         if (fused.forwards === 0) fusedRuns++;
         expect(fused.loss).toEqual(layered.loss);
-        expect(bits(fused.model)).toEqual(bits(layered.model));
+        expect(paramBits(fused.model)).toEqual(paramBits(layered.model));
         expect(fused.model.optimizer?.stateDict()).toEqual(layered.model.optimizer?.stateDict());
       }),
       { numRuns: 120, seed: 20261203 },
@@ -168,7 +158,7 @@ describe("the fused Dense-stack step", () => {
     const layered = train(spec, false);
     expect(fused.forwards).toBe(0);
     expect(fused.loss).toEqual(layered.loss);
-    expect(bits(fused.model)).toEqual(bits(layered.model));
+    expect(paramBits(fused.model)).toEqual(paramBits(layered.model));
   });
 
   it("applies plain SGD inside the backend (the optimizer records the steps), other rules through the optimizer", () => {

@@ -1,10 +1,11 @@
 import { defineActivation } from "@backprop/activations";
-import { Matrix, Rng, setBackend, typescriptBackend, type DType, type KernelBackend } from "@backprop/linalg";
+import { Matrix, setBackend, typescriptBackend, type DType, type KernelBackend } from "@backprop/linalg";
 import { adam, sgd } from "@backprop/optimizers";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Dense } from "../dense.js";
 import { Sequential } from "./sequential.js";
+import { paramBits, randomData } from "./step.test-util.js";
 
 // The fused small-network step must give the same bits as the step through the layers. The layer
 // path is forced with a backend that computes every product exactly as the TypeScript backend but
@@ -67,25 +68,13 @@ function build(spec: Spec): Sequential {
   return model;
 }
 
-function data(spec: Spec): { x: Matrix; y: Matrix } {
-  const rng = new Rng(spec.seed + 1);
-  const x = new Matrix(spec.samples, spec.inputs, spec.dtype);
-  rng.fillUniform(x, -2, 2);
-  const y = new Matrix(spec.samples, spec.outputs, spec.dtype);
-  // Targets in (0, 1) suit every loss here, cross-entropy included.
-  rng.fillUniform(y, 0.05, 0.95);
-  return { x, y };
-}
 
-function bits(model: Sequential): Uint8Array[] {
-  return model.params().map((p) => new Uint8Array(p.value.data.slice().buffer));
-}
 
 function train(spec: Spec, backend: KernelBackend): { model: Sequential; loss: number[]; forwards: number } {
   const previous = setBackend(backend);
   try {
     const model = build(spec);
-    const { x, y } = data(spec);
+    const { x, y } = randomData(spec);
     const forward = vi.spyOn(Dense.prototype, "forward");
     const history = model.fit(x, y, { epochs: 3, batchSize: spec.batchSize, shuffle: spec.shuffle });
     const forwards = forward.mock.calls.length;
@@ -123,7 +112,7 @@ describe("the fused small-network step", () => {
         expect(fused.forwards).toBe(0);
         expect(layered.forwards).toBeGreaterThan(0);
         expect(fused.loss).toEqual(layered.loss);
-        expect(bits(fused.model)).toEqual(bits(layered.model));
+        expect(paramBits(fused.model)).toEqual(paramBits(layered.model));
         expect(fused.model.optimizer?.stateDict()).toEqual(layered.model.optimizer?.stateDict());
       }),
       { numRuns: 150, seed: 20261126 },
@@ -145,7 +134,7 @@ describe("the fused small-network step", () => {
     const layered = make();
     const h2 = layered.fit(x, y, { epochs: 300, batchSize: 4 });
     expect(h1.history).toEqual(h2.history);
-    expect(bits(fused)).toEqual(bits(layered));
+    expect(paramBits(fused)).toEqual(paramBits(layered));
     expect(h1.history["accuracy"]?.at(-1)).toBe(1);
   });
 
