@@ -62,6 +62,16 @@ export function sgdF64(value: usize, grad: usize, n: i32, lr: f64, wd: f64): voi
   }
 }
 
+/** sgdF32 with lr and wd read as two doubles at `hp` (a helper thread gets only i32 arguments). */
+export function sgdAtF32(value: usize, grad: usize, n: i32, hp: usize): void {
+  sgdF32(value, grad, n, load<f64>(hp), load<f64>(hp + 8));
+}
+
+/** sgdF64 with lr and wd read as two doubles at `hp`. */
+export function sgdAtF64(value: usize, grad: usize, n: i32, hp: usize): void {
+  sgdF64(value, grad, n, load<f64>(hp), load<f64>(hp + 8));
+}
+
 // ---------------------------------------------------------------------------------------------
 // SGD with momentum (PyTorch's, dampening 0):
 //   d ← g + wd·p;  b ← mu·b + d;  p ← p − lr·(nesterov ? d + mu·b : b)

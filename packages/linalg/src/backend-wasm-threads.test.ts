@@ -239,6 +239,56 @@ describe.runIf(isWasmSimdSupported() && typeof SharedArrayBuffer === "function")
     }
   });
 
+  it("runs a Dense stack's passes and SGD update with the one-thread stack's bits, also when other products ran in between", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const plan = {
+        dtype,
+        batch: 12,
+        layers: [
+          { inputs: 40, units: 24, bias: true, activation: "relu" as const },
+          { inputs: 24, units: 24, bias: false, activation: "identity" as const },
+          { inputs: 24, units: 5, bias: true, activation: "external" as const },
+        ],
+      };
+      const run = (backend: ThreadedWasmBackend | WasmBackend, interfere: "none" | "between passes" | "before update" | "no update") => {
+        const stack = backend.denseStack?.(plan);
+        expect(stack).toBeDefined();
+        const r = new Rng(5);
+        const x = random(12, 40, dtype, r).data;
+        const kernels = [random(40, 24, dtype, r).data, random(24, 24, dtype, r).data, random(24, 5, dtype, r).data];
+        const biases = [random(1, 24, dtype, r).data, undefined, random(1, 5, dtype, r).data];
+        const kernelGrads = kernels.map((k) => k.slice().fill(0));
+        const biasGrads = biases.map((b) => b?.slice().fill(0));
+        const out = random(12, 5, dtype, r).data;
+        const delta = random(12, 5, dtype, r).data;
+        const other = () => backend.gemm(false, false, 16, 16, 16, new Float64Array(256).fill(3), new Float64Array(256).fill(7), new Float64Array(256), false);
+        const steps: unknown[] = [];
+        for (let step = 0; step < 3; step++) {
+          stack?.forward(x, kernels, biases, out);
+          if (interfere === "between passes") other();
+          const bad = stack?.backward(delta, true, kernelGrads, biasGrads);
+          if (interfere === "before update") other();
+          const updated = interfere === "no update" ? false : stack?.update(0.05, 0.001, kernels, biases);
+          steps.push(bad, updated);
+        }
+        return { out: out.slice(), kernels: kernels.map((k) => k.slice()), biases: biases.map((b) => b?.slice()), grads: kernelGrads.map((g) => g.slice()), steps };
+      };
+      const one = run(single, "none");
+      for (const backend of [two, three]) {
+        const split = run(backend, "none");
+        expect(split).toEqual(one);
+        // Another product overwrote the shared memory between the passes: the stack redoes its forward pass.
+        expect(run(backend, "between passes")).toEqual(one);
+        // ... before the update: the update declines (the optimizer would step) and changes nothing,
+        // as a one-thread run that never updates.
+        const declined = run(backend, "before update");
+        expect(declined.steps.filter((_, i) => i % 2 === 1)).toEqual([false, false, false]);
+        expect(declined).toEqual(run(single, "no update"));
+        expect(declined.kernels).not.toEqual(one.kernels);
+      }
+    }
+  });
+
   it("rejects a bad thread count and use after close", async () => {
     await expect(createThreadedWasmBackend({ threads: 0 })).rejects.toThrow(/threads must be an integer/);
     const b = await createThreadedWasmBackend({ threads: 2 });

@@ -5,6 +5,7 @@ import type { ConvGeometry } from "./im2col.js";
 import { BackpropError } from "./errors.js";
 import { wasmGemmSharedBase64, wasmGemmSharedRelaxedBase64, wasmSharedMaxPages } from "./generated/wasm-gemm-binary.js";
 import { exactBelow, typescriptBackend } from "./typescript-backend.js";
+import { createDenseStack, type DenseStackKit } from "./wasm-dense-stack.js";
 import {
   CONV_ELEMENTS_PER_WORK,
   HEAP_BASE,
@@ -71,9 +72,16 @@ const OP_CONV_INPUT_GRADIENT = 4;
 const OP_CONV_FORWARD_DIRECT = 5;
 const OP_CONV_MAX_POOL = 6;
 const OP_CONV_KERNEL_GRADIENT_DIRECT = 7;
+const OP_SGD = 8;
 /** Filters from which a kernel gradient is split across threads (see conv2dKernelGradient). */
 const SPLIT_KERNEL_GRADIENT_FILTERS = 32;
 const SPIN = 200000;
+/** Where sgdAt writes lr and the weight decay for the helpers: in the first page, after the geometries. */
+const SGD_SCALARS = 1024;
+/** Parameters from which a fused step's SGD update is split across threads. */
+const SPLIT_UPDATE_ELEMENTS = 32768;
+/** `sgdAtF32`/`sgdAtF64`: SGD with lr and weight decay read from memory (assembly/optimizers.ts). */
+type SgdAtExport = (value: number, grad: number, n: number, hp: number) => void;
 
 /** A helper thread as the backend sees it: Node `worker_threads.Worker` or a Web `Worker`. */
 interface Helper {
@@ -223,6 +231,8 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
   const convKernelGradientF64 = instance.exports["convKernelGradientF64"] as ConvKernelGradientExport;
   const convInputGradientF32 = instance.exports["convInputGradientF32"] as ConvInputGradientExport;
   const convInputGradientF64 = instance.exports["convInputGradientF64"] as ConvInputGradientExport;
+  const sgdAtF32 = instance.exports["sgdAtF32"] as SgdAtExport;
+  const sgdAtF64 = instance.exports["sgdAtF64"] as SgdAtExport;
   const helpers: Helper[] = [];
   try {
     for (let t = 1; t < threads; t++) helpers.push(await startHelper(module, memory));
@@ -236,6 +246,14 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
   // NOTE: a shared memory never detaches, but each `buffer` read after growth is a new, longer
   // view; the heap makes its views again when it grows the memory (only this thread does).
   const heap = createHeap(memory);
+  // Every kernel that writes the shared memory reserves it first: counting the reservations tells
+  // a dense stack whether its activations may have been overwritten between its passes.
+  const reserveShared = heap.reserve.bind(heap);
+  let generation = 0;
+  heap.reserve = (bytes: number): void => {
+    generation++;
+    reserveShared(bytes);
+  };
   const conv = createConvKernels(instance.exports, heap, CONV_ELEMENTS_PER_WORK * minWork);
   // NOTE: the bias, ReLU and pooling kernels are memory-bound and run on this thread alone, so they
   // get a module instance of their own with a plain memory: V8 copies into and out of a shared
@@ -250,6 +268,16 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     maxPool2dBackward: local.maxPool2dBackward as NonNullable<KernelBackend["maxPool2dBackward"]>,
   };
   let closed = false;
+  const stackKit: DenseStackKit = {
+    instantiate: () => ({ exports: instance.exports, memory, reserve: reserveShared }),
+    minWork,
+    heapBase: HEAP_BASE,
+    panelBytes: (k) => threads * align16(panelBytes(k)),
+    gemm: (isF32, transA, transB, m, n, k, a, b, c, accumulate, panel) =>
+      gemmAt(isF32, transA, transB, m, n, k, a, b, c, accumulate, panel, align16(panelBytes(k))),
+    sgd: (isF32, value, grad, n, lr, weightDecay) => sgdAt(isF32, value, grad, n, lr, weightDecay, SGD_SCALARS),
+    generation: () => generation,
+  };
 
   function checkOpen(): void {
     if (closed) throw new BackpropError("INVALID_STATE", "wasm-threads backend: used after close()");
@@ -282,12 +310,8 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     }
     const isF32 = c instanceof Float32Array;
     const size = isF32 ? 4 : 8;
-    // Rows per thread, a multiple of the 4-row tile; fewer threads when there are few rows.
-    const parallel = work >= minParallelWork && m > 4 ? threads : 1;
-    const chunk = Math.ceil(m / parallel / 4) * 4;
-    const used = Math.ceil(m / chunk);
     const panelStride = align16(panelBytes(k));
-    const aOff = align16(HEAP_BASE + used * panelStride);
+    const aOff = align16(HEAP_BASE + threads * panelStride);
     const bOff = align16(aOff + m * k * size);
     const cOff = align16(bOff + k * n * size);
     heap.reserve(cOff + m * n * size);
@@ -296,6 +320,33 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     view.set(a.subarray(0, m * k), aOff >> shift);
     view.set(b.subarray(0, k * n), bOff >> shift);
     if (accumulate) view.set(c.subarray(0, m * n), cOff >> shift);
+    gemmAt(isF32, transA, transB, m, n, k, aOff, bOff, cOff, accumulate, HEAP_BASE, panelStride);
+    c.set(view.subarray(cOff >> shift, (cOff >> shift) + m * n));
+  }
+
+  /**
+   * A product whose operands are already in the shared memory (byte offsets), with thread t's
+   * panel at `panel0 + t·panelStride`: large ones split by rows on 4-row tile boundaries (same
+   * bits as one thread), small ones on this thread.
+   */
+  function gemmAt(
+    isF32: boolean,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    aOff: number,
+    bOff: number,
+    cOff: number,
+    accumulate: boolean,
+    panel0: number,
+    panelStride: number,
+  ): void {
+    // Rows per thread, a multiple of the 4-row tile; fewer threads when there are few rows.
+    const parallel = m * n * k >= minParallelWork && m > 4 ? threads : 1;
+    const chunk = Math.ceil(m / parallel / 4) * 4;
+    const used = Math.ceil(m / chunk);
     for (let t = 1; t < used; t++) {
       const control = (helpers[t - 1] as Helper).control;
       control[OP] = OP_GEMM;
@@ -309,18 +360,35 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
       control[ARGS + 7] = bOff;
       control[ARGS + 8] = cOff;
       control[ARGS + 9] = +accumulate;
-      control[ARGS + 10] = HEAP_BASE + t * panelStride;
+      control[ARGS + 10] = panel0 + t * panelStride;
       control[ARGS + 11] = t * chunk;
       control[ARGS + 12] = Math.min(m, (t + 1) * chunk);
       Atomics.add(control, SEQ, 1);
       Atomics.notify(control, SEQ);
     }
-    (isF32 ? gemmF32 : gemmF64)(+transA, +transB, m, n, k, aOff, bOff, cOff, +accumulate, HEAP_BASE, 0, Math.min(m, chunk));
+    (isF32 ? gemmF32 : gemmF64)(+transA, +transB, m, n, k, aOff, bOff, cOff, +accumulate, panel0, 0, Math.min(m, chunk));
     for (let t = 1; t < used; t++) {
       const control = (helpers[t - 1] as Helper).control;
       waitFor(control, Atomics.load(control, SEQ));
     }
-    c.set(view.subarray(cOff >> shift, (cOff >> shift) + m * n));
+  }
+
+  /**
+   * Plain SGD over n elements at byte offsets, split across the threads in blocks of 16 elements
+   * when large (an elementwise update: any split gives the same bits). `hp` is where lr and the
+   * weight decay are written as two doubles for the helpers.
+   */
+  function sgdAt(isF32: boolean, value: number, grad: number, n: number, lr: number, weightDecay: number, hp: number): void {
+    const f64 = heap.f64;
+    f64[hp >> 3] = lr;
+    f64[(hp >> 3) + 1] = weightDecay;
+    const size = isF32 ? 4 : 8;
+    const parts = n >= SPLIT_UPDATE_ELEMENTS ? threads : 1;
+    const chunk = Math.ceil(n / parts / 16) * 16;
+    const used = Math.ceil(n / chunk);
+    fanOut(OP_SGD, isF32, used, (t) => [value + t * chunk * size, grad + t * chunk * size, Math.min(chunk, n - t * chunk), hp], () =>
+      (isF32 ? sgdAtF32 : sgdAtF64)(value, grad, Math.min(chunk, n), hp),
+    );
   }
 
   /**
@@ -741,6 +809,12 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     nonFinite(d) {
       checkOpen();
       return (local.nonFinite as NonNullable<KernelBackend["nonFinite"]>)(d);
+    },
+    // A Dense stack's passes on the shared memory: its large products split across the threads
+    // (gemmAt), its SGD update too, everything else on this thread; the same bits as one thread.
+    denseStack(plan) {
+      checkOpen();
+      return createDenseStack(stackKit, plan);
     },
     memoryBytes: () => memory.buffer.byteLength,
     close,

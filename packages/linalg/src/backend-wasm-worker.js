@@ -32,6 +32,7 @@ function run(init, post) {
     [kernel("convForwardDirectF32"), kernel("convForwardDirectF32")],
     [kernel("convMaxPoolF32"), kernel("convMaxPoolF32")],
     [kernel("convKernelGradientDirectF32"), kernel("convKernelGradientDirectF32")],
+    [kernel("sgdAtF32"), kernel("sgdAtF64")],
   ];
   const ctl = new Int32Array(init.control);
   post("ready");

@@ -344,9 +344,11 @@ export interface DenseStack {
    * Plain SGD, `p ← p − lr·(g + weightDecay·p)` in float64 rounded once (the bits of the `sgd`
    * rule), on the parameters of the last forward pass with the gradients of the last backward
    * pass, inside the backend; writes the new values of the parameters that backward pass computed
-   * gradients for to `kernels` and `biases` (the arrays given to `forward`).
+   * gradients for to `kernels` and `biases` (the arrays given to `forward`). Returns false, having
+   * changed nothing, when it cannot (the parameters it held were overwritten since): the caller
+   * then applies the update itself.
    */
-  update(lr: number, weightDecay: number, kernels: readonly FloatArray[], biases: readonly (FloatArray | undefined)[]): void;
+  update(lr: number, weightDecay: number, kernels: readonly FloatArray[], biases: readonly (FloatArray | undefined)[]): boolean;
 }
 
 /** One layer of a {@link DenseEpochsPlan}. */

@@ -904,7 +904,22 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const recurrentKernels = createRecurrentKernels(exports, heap, minWork);
   const optimizerKernels = createOptimizerKernels(exports, heap, UPDATE_ELEMENTS_PER_WORK * minWork);
   // The fused passes and epoch loops each get their own instance of the compiled module.
-  const kit: DenseStackKit = { instantiate: () => new wasm.Instance(compiled, {}), minWork, heapBase: HEAP_BASE, panelBytes };
+  const kit: DenseStackKit = {
+    instantiate: () => {
+      const own = new wasm.Instance(compiled, {});
+      const memory = own.exports["memory"] as WasmMemory;
+      return {
+        exports: own.exports,
+        memory,
+        reserve(bytes) {
+          if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
+        },
+      };
+    },
+    minWork,
+    heapBase: HEAP_BASE,
+    panelBytes,
+  };
 
   /**
    * Whether the product of a convolution pass (m·n·k = rows·taps·filters for all three) runs here,

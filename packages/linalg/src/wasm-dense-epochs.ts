@@ -1,7 +1,6 @@
 import type { FloatArray } from "./dtype.js";
 import type { DenseEpochs, DenseEpochsPlan } from "./kernel-backend.js";
 import type { DenseStackKit } from "./wasm-dense-stack.js";
-import type { WasmMemory } from "./wasm-backend.js";
 
 /*
  * Whole full-batch epochs of a small dense network in one WASM call (KernelBackend.denseEpochs;
@@ -16,7 +15,6 @@ import type { WasmMemory } from "./wasm-backend.js";
  * and every plan is declined if any differs: the caller then runs its ordinary step.
  */
 
-const PAGE = 65536;
 /** Plans above this many multiply-adds per epoch gain little from one call: the step is arithmetic-bound. */
 const MAX_WORK = 1 << 22;
 const LAYER_WORDS = 16;
@@ -132,8 +130,8 @@ export function createDenseEpochs(kit: DenseStackKit, plan: DenseEpochsPlan): De
   const instance = kit.instantiate();
   const e = instance.exports;
   if (!libmMatchesEngine(e)) return undefined;
-  const memory = e["memory"] as WasmMemory;
-  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+  instance.reserve(end);
+  const memory = instance.memory;
   // Never grown again: the views stay valid for the runner's life.
   const view: FloatArray = isF32 ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
   const f64 = new Float64Array(memory.buffer);

@@ -21,16 +21,37 @@ import type { GemmExport, WasmInstance, WasmMemory } from "./wasm-backend.js";
  * kept for the backward pass, and the memory, sized once for the plan, never grows afterwards.
  */
 
+/** The module instance a dense stack runs on and the memory its kernels address (internal). */
+export interface DenseStackInstance {
+  readonly exports: Record<string, unknown>;
+  readonly memory: WasmMemory;
+  /** Makes the memory at least `bytes` long. */
+  reserve(bytes: number): void;
+}
+
 /** What a dense stack needs of the backend that makes it (internal). */
 export interface DenseStackKit {
-  /** Makes a fresh instance of the backend's compiled module, with its own memory. */
-  instantiate(): WasmInstance;
+  /** The instance for a new stack: a fresh one with its own memory, or (threads) the backend's shared one. */
+  instantiate(): DenseStackInstance;
   /** Products with fewer multiply-adds run outside WASM on the backend: the plan is declined. */
   readonly minWork: number;
   /** First byte the kernels may use (below it: the module's reserved first page). */
   readonly heapBase: number;
-  /** Scratch bytes `gemm` needs for a product of inner dimension k. */
+  /** Scratch bytes the products need for inner dimension k (every thread's panel, with threads). */
   panelBytes(k: number): number;
+  /**
+   * Runs a product at byte offsets with the scratch at `panel` — split across threads where the
+   * backend would split it, with the bits of one thread. Default: the instance's gemm, here.
+   */
+  gemm?(isF32: boolean, transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, accumulate: boolean, panel: number): void;
+  /** Plain SGD over n elements at byte offsets (split across threads where it pays). Default: the instance's sgd, here. */
+  sgd?(isF32: boolean, value: number, grad: number, n: number, lr: number, weightDecay: number): void;
+  /**
+   * A count that changes whenever something else may have written the memory (a shared one):
+   * the stack then redoes its forward pass before the backward one, and leaves the update to the
+   * optimizer. Absent: the memory is the stack's alone.
+   */
+  generation?(): number;
 }
 
 type RowsExport = (rows: number, cols: number, a: number, v: number, out: number) => void;
@@ -55,8 +76,6 @@ interface LayerRegions {
   readonly db: number;
   readonly dx: number;
 }
-
-const PAGE = 65536;
 
 function align16(bytes: number): number {
   return (bytes + 15) & ~15;
@@ -106,18 +125,30 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
 
   const instance = kit.instantiate();
   const e = instance.exports;
-  const memory = e["memory"] as WasmMemory;
-  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
-  // The memory is never grown again, so these views stay valid for the stack's life.
-  const view: FloatArray = isF32 ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
+  instance.reserve(end);
+  // Views of [0, end): a private memory is never grown again; a shared one's old views keep their
+  // length when it grows, so these stay valid for the stack's life either way.
+  const view: FloatArray = isF32 ? new Float32Array(instance.memory.buffer) : new Float64Array(instance.memory.buffer);
   const suffix = isF32 ? "F32" : "F64";
-  const gemm = e[`gemm${suffix}`] as GemmExport;
+  const gemmExport = e[`gemm${suffix}`] as GemmExport;
+  const gemm =
+    kit.gemm ??
+    ((_: boolean, transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, accumulate: boolean, p: number) =>
+      gemmExport(+transA, +transB, m, n, k, a, b, c, +accumulate, p, 0, m));
   const addRowVector = e[`addRowVector${suffix}`] as RowsExport;
   const sumColumns = e[`sumColumns${suffix}`] as SumExport;
   const relu = e[`relu${suffix}`] as ReluExport;
   const reluBackward = e[`reluBackward${suffix}`] as ReluBackwardExport;
   const nonFinite = e[`nonFinite${suffix}`] as NonFiniteExport;
-  const sgd = e[`sgd${suffix}`] as SgdExport;
+  const sgdExport = e[`sgd${suffix}`] as SgdExport;
+  const sgd = kit.sgd ?? ((_: boolean, value: number, grad: number, n: number, lr: number, wd: number) => sgdExport(value, grad, n, lr, wd));
+  // The last forward pass's arguments (to redo it when a shared memory was written since) and the
+  // generations after the last forward and backward passes.
+  let lastX: FloatArray | undefined;
+  let lastKernels: readonly FloatArray[] = [];
+  let lastBiases: readonly (FloatArray | undefined)[] = [];
+  let forwardGeneration = 0;
+  let backwardGeneration = -1;
   // Which gradients the last backward pass computed (per layer: kernel, bias).
   const computedKernel = regions.map(() => false);
   const computedBias = regions.map(() => false);
@@ -136,77 +167,102 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
     dst.set(view.subarray(at >> shift, (at >> shift) + n));
   }
 
-  return {
+  const stack: DenseStack = {
     forward(x, kernels, biases, out) {
-      put(x, xAt, batch * (regions[0] as LayerRegions).inputs);
-      let input = xAt;
-      for (let l = 0; l < regions.length; l++) {
-        const r = regions[l] as LayerRegions;
-        put(kernels[l] as FloatArray, r.w, r.inputs * r.units);
-        gemm(0, 0, batch, r.units, r.inputs, input, r.w, r.z, 0, panel, 0, batch);
-        if (r.bias) {
-          put(biases[l] as FloatArray, r.b, r.units);
-          addRowVector(batch, r.units, r.z, r.b, r.z);
-        }
-        if (r.relu) relu(r.z, r.y, batch * r.units);
-        input = r.y;
-      }
+      runForward(x, kernels, biases);
       get(external ? last.z : last.y, outputElements, out);
     },
     backward(outputGradient, isDelta, kernelGrads, biasGrads) {
-      // δ of the last layer: given, or through its ReLU (an identity layer's δ is its dL/dy).
-      if (last.relu && !isDelta) {
-        put(outputGradient, last.dz, outputElements);
-        reluBackward(last.z, last.dz, last.dz, outputElements);
-      } else {
-        put(outputGradient, last.dz, outputElements);
-      }
-      let bad = 0;
-      for (let l = regions.length - 1; l >= 0; l--) {
-        const r = regions[l] as LayerRegions;
-        const input = l > 0 ? (regions[l - 1] as LayerRegions).y : xAt;
-        const kernelGrad = kernelGrads[l];
-        computedKernel[l] = kernelGrad !== undefined;
-        if (kernelGrad) {
-          // As the layer does: the gradient zeroed, then the product accumulated onto it.
-          const n = r.inputs * r.units;
-          view.fill(0, r.dw >> shift, (r.dw >> shift) + n);
-          gemm(1, 0, r.inputs, r.units, batch, input, r.dz, r.dw, 1, panel, 0, r.inputs);
-          bad |= nonFinite(r.dw, n);
-          get(r.dw, n, kernelGrad);
-        }
-        const biasGrad = r.bias ? biasGrads[l] : undefined;
-        computedBias[l] = biasGrad !== undefined;
-        if (biasGrad) {
-          view.fill(0, r.db >> shift, (r.db >> shift) + r.units);
-          sumColumns(batch, r.units, r.dz, r.db, 1);
-          bad |= nonFinite(r.db, r.units);
-          get(r.db, r.units, biasGrad);
-        }
-        if (l === 0) break;
-        // dL/dx = δ·Wᵀ, the previous layer's dL/dy; through its ReLU when it has one.
-        const prev = regions[l - 1] as LayerRegions;
-        gemm(0, 1, batch, r.inputs, r.units, r.dz, r.w, r.dx, 0, panel, 0, batch);
-        if (prev.relu) reluBackward(prev.z, r.dx, prev.dz, batch * r.inputs);
-        else view.copyWithin(prev.dz >> shift, r.dx >> shift, (r.dx >> shift) + batch * r.inputs);
-      }
+      // A shared memory written since the forward pass: redo it (same inputs, same bits).
+      if (kit.generation && kit.generation() !== forwardGeneration && lastX) runForward(lastX, lastKernels, lastBiases);
+      const bad = runBackward(outputGradient, isDelta, kernelGrads, biasGrads);
+      backwardGeneration = kit.generation ? kit.generation() : 0;
       return bad;
     },
     update(lr, weightDecay, kernels, biases) {
       // The parameters are still those the forward pass copied in, the gradients those the
-      // backward pass wrote out: the update needs no copy in, only the new values out.
+      // backward pass wrote out: the update needs no copy in, only the new values out — unless a
+      // shared memory was written since, when the optimizer steps instead.
+      if (kit.generation && kit.generation() !== backwardGeneration) return false;
       for (let l = 0; l < regions.length; l++) {
         const r = regions[l] as LayerRegions;
         if (computedKernel[l]) {
           const n = r.inputs * r.units;
-          sgd(r.w, r.dw, n, lr, weightDecay);
+          sgd(isF32, r.w, r.dw, n, lr, weightDecay);
           get(r.w, n, kernels[l] as FloatArray);
         }
         if (computedBias[l]) {
-          sgd(r.b, r.db, r.units, lr, weightDecay);
+          sgd(isF32, r.b, r.db, r.units, lr, weightDecay);
           get(r.b, r.units, biases[l] as FloatArray);
         }
       }
+      return true;
     },
   };
+  return stack;
+
+  function runForward(x: FloatArray, kernels: readonly FloatArray[], biases: readonly (FloatArray | undefined)[]): void {
+    lastX = x;
+    lastKernels = kernels;
+    lastBiases = biases;
+    put(x, xAt, batch * (regions[0] as LayerRegions).inputs);
+    let input = xAt;
+    for (let l = 0; l < regions.length; l++) {
+      const r = regions[l] as LayerRegions;
+      put(kernels[l] as FloatArray, r.w, r.inputs * r.units);
+      gemm(isF32, false, false, batch, r.units, r.inputs, input, r.w, r.z, false, panel);
+      if (r.bias) {
+        put(biases[l] as FloatArray, r.b, r.units);
+        addRowVector(batch, r.units, r.z, r.b, r.z);
+      }
+      if (r.relu) relu(r.z, r.y, batch * r.units);
+      input = r.y;
+    }
+    forwardGeneration = kit.generation ? kit.generation() : 0;
+  }
+
+  function runBackward(
+    outputGradient: FloatArray,
+    isDelta: boolean,
+    kernelGrads: readonly (FloatArray | undefined)[],
+    biasGrads: readonly (FloatArray | undefined)[],
+  ): number {
+    // δ of the last layer: given, or through its ReLU (an identity layer's δ is its dL/dy).
+    if (last.relu && !isDelta) {
+      put(outputGradient, last.dz, outputElements);
+      reluBackward(last.z, last.dz, last.dz, outputElements);
+    } else {
+      put(outputGradient, last.dz, outputElements);
+    }
+    let bad = 0;
+    for (let l = regions.length - 1; l >= 0; l--) {
+      const r = regions[l] as LayerRegions;
+      const input = l > 0 ? (regions[l - 1] as LayerRegions).y : xAt;
+      const kernelGrad = kernelGrads[l];
+      computedKernel[l] = kernelGrad !== undefined;
+      if (kernelGrad) {
+        // As the layer does: the gradient zeroed, then the product accumulated onto it.
+        const n = r.inputs * r.units;
+        view.fill(0, r.dw >> shift, (r.dw >> shift) + n);
+        gemm(isF32, true, false, r.inputs, r.units, batch, input, r.dz, r.dw, true, panel);
+        bad |= nonFinite(r.dw, n);
+        get(r.dw, n, kernelGrad);
+      }
+      const biasGrad = r.bias ? biasGrads[l] : undefined;
+      computedBias[l] = biasGrad !== undefined;
+      if (biasGrad) {
+        view.fill(0, r.db >> shift, (r.db >> shift) + r.units);
+        sumColumns(batch, r.units, r.dz, r.db, 1);
+        bad |= nonFinite(r.db, r.units);
+        get(r.db, r.units, biasGrad);
+      }
+      if (l === 0) break;
+      // dL/dx = δ·Wᵀ, the previous layer's dL/dy; through its ReLU when it has one.
+      const prev = regions[l - 1] as LayerRegions;
+      gemm(isF32, false, true, batch, r.inputs, r.units, r.dz, r.w, r.dx, false, panel);
+      if (prev.relu) reluBackward(prev.z, r.dx, prev.dz, batch * r.inputs);
+      else view.copyWithin(prev.dz >> shift, r.dx >> shift, (r.dx >> shift) + batch * r.inputs);
+    }
+    return bad;
+    }
 }

@@ -152,7 +152,6 @@ class DenseStackPasses implements StepPasses {
   }
 
   update(lr: number, weightDecay: number): boolean {
-    this.stack.update(lr, weightDecay, this.kernels, this.biases);
-    return true;
+    return this.stack.update(lr, weightDecay, this.kernels, this.biases);
   }
 }
