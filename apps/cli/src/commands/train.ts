@@ -200,7 +200,7 @@ function checkComponents(o: TrainOptions): void {
 /**
  * The hidden layers of the `cnn` preset for images of `shape` ([h, w, c]): two convolution + max
  * pooling stages of 16 and 32 filters, then Flatten and Dropout 0.3 (the LeNet pattern, with the
- * dropout that keeps 8 000 MNIST images from being learnt by heart: 98.4 % held-out accuracy in
+ * dropout that keeps 8 000 MNIST images from being learnt by heart: 98.45 % held-out accuracy in
  * 12 epochs, against 96 % and falling without it). 5×5 "valid" convolutions on MNIST-sized images
  * (28×28 → 24 → 12 → 8 → 4), 3×3 "same" ones on small images such as digits' 8×8.
  */
