@@ -48,6 +48,8 @@ describe("W1–W3 workloads", () => {
     expect(w123Workload("W3-batch", w123Sizes("full"))).toEqual({ name: "W3 infer batch 256", unit: "samples/s" });
     expect(w123Libs("W2-xor", false)).toEqual(["tfjs-wasm", "tfjs-cpu", "brain.js"]);
     expect(w123Libs("W1", true)).toContain("tfjs-cpu minimize");
+    expect(w123Libs("W3-batch", true)).toContain("backprop-wasm-2w");
+    expect(w123Libs("W3-latency", true)).not.toContain("backprop-wasm-2w");
   });
 
   it("a child round prints what the parent reads (in this process, smoke sizes)", async () => {

@@ -62,7 +62,8 @@ export function w123Workload(key: W123Key, s: W123Sizes): { name: string; unit: 
 
 /** A workload's libraries, in the order of the first round. */
 export function w123Libs(key: W123Key, withOurs: boolean): string[] {
-  const ours = key === "W1" ? ["backprop-wasm", "backprop-wasm-2w", "backprop-ts"] : ["backprop-wasm", "backprop-ts"];
+  // Both cores where a product is large enough to split (W1's step, W3's batch of 256).
+  const ours = key === "W1" || key === "W3-batch" ? ["backprop-wasm", "backprop-wasm-2w", "backprop-ts"] : ["backprop-wasm", "backprop-ts"];
   const peers =
     key === "W1" ? ["tfjs-wasm fit", "tfjs-wasm minimize", "tfjs-cpu fit", "tfjs-cpu minimize", "brain.js"] : ["tfjs-wasm", "tfjs-cpu", "brain.js"];
   return [...(withOurs ? ours : []), ...peers];

@@ -289,15 +289,21 @@ export interface AdamStep {
   readonly stepSize: number;
   /** √(1 − β₂ᵗ). */
   readonly sqrtCorrection2: number;
+  /** Decay β₁ of the first moment. */
   readonly beta1: number;
+  /** Decay β₂ of the second moment. */
   readonly beta2: number;
+  /** Added to the denominator, outside the square root. */
   readonly eps: number;
+  /** L2 penalty λ added to the gradient. */
   readonly weightDecay: number;
 }
 
 /** One layer of a {@link DenseStackPlan}: `y = act(x·W + b)` with W `inputs`×`units`. */
 export interface DenseStackLayer {
+  /** Inputs: rows of the kernel (the previous layer's units). */
   readonly inputs: number;
+  /** Units: columns of the kernel. */
   readonly units: number;
   /** Whether the layer adds a bias. */
   readonly bias: boolean;
@@ -311,8 +317,11 @@ export interface DenseStackLayer {
 
 /** What {@link KernelBackend.denseStack} fuses: the element type, the batch size and the layers. */
 export interface DenseStackPlan {
+  /** Element type of every array. */
   readonly dtype: DType;
+  /** Samples per batch. */
   readonly batch: number;
+  /** The layers, first to last. */
   readonly layers: readonly DenseStackLayer[];
 }
 
@@ -353,8 +362,11 @@ export interface DenseStack {
 
 /** One layer of a {@link DenseEpochsPlan}. */
 export interface DenseEpochsLayer {
+  /** Inputs: rows of the kernel (the previous layer's units). */
   readonly inputs: number;
+  /** Units: columns of the kernel. */
   readonly units: number;
+  /** Whether the layer adds a bias. */
   readonly bias: boolean;
   /** The layer's activation; `"softmax"` on the last layer only. */
   readonly activation: "identity" | "relu" | "sigmoid" | "tanh" | "softmax";
@@ -362,9 +374,11 @@ export interface DenseEpochsLayer {
 
 /** What {@link KernelBackend.denseEpochs} runs: the network, the batch (all samples) and the loss. */
 export interface DenseEpochsPlan {
+  /** Element type of every array. */
   readonly dtype: DType;
   /** Samples, all in one batch. */
   readonly rows: number;
+  /** The layers, first to last. */
   readonly layers: readonly DenseEpochsLayer[];
   /** The loss (probability forms of the cross-entropies; `eps` is their clamp). */
   readonly loss: { readonly name: "meanSquaredError" | "categoricalCrossentropy" | "binaryCrossentropy"; readonly eps: number };
@@ -374,14 +388,17 @@ export interface DenseEpochsPlan {
 
 /** The arrays one run of {@link DenseEpochs.run} reads and writes. */
 export interface DenseEpochsArrays {
-  /** Inputs, rows×inputs of the first layer, and targets, rows×units of the last. */
+  /** Inputs, rows×inputs of the first layer. */
   readonly x: FloatArray;
+  /** Targets, rows×units of the last layer. */
   readonly y: FloatArray;
-  /** Each layer's kernel and bias (undefined without bias): read, then updated in place. */
+  /** Each layer's kernel: read, then updated in place. */
   readonly kernels: readonly FloatArray[];
+  /** Each layer's bias (undefined without bias): read, then updated in place. */
   readonly biases: readonly (FloatArray | undefined)[];
-  /** Where each layer's kernel and bias gradients of the last completed epoch are written. */
+  /** Where each layer's kernel gradient of the last epoch run is written. */
   readonly kernelGrads: readonly FloatArray[];
+  /** Where each layer's bias gradient of the last epoch run is written (undefined without bias). */
   readonly biasGrads: readonly (FloatArray | undefined)[];
   /** Where the last epoch's output (rows×units of the last layer) is written. */
   readonly output: FloatArray;
