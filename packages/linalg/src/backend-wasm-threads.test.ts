@@ -302,5 +302,11 @@ describe.runIf(isWasmSimdSupported() && typeof SharedArrayBuffer === "function")
     expect(isBackpropError(caught)).toBe(true);
     const g = convGeometry({ inputShape: [8, 8, 1], kernelSize: [3, 3] });
     expect(() => b.im2col?.(g, 1, new Float32Array(64), new Float32Array(324))).toThrow(/used after close/);
+    // A Dense stack made before close() fails the same way instead of waiting for its helpers.
+    const live = await createThreadedWasmBackend({ threads: 2, minParallelWork: 0 });
+    const stack = live.denseStack?.({ dtype: "float32", batch: 8, layers: [{ inputs: 64, units: 64, bias: true, activation: "identity" }] });
+    await live.close();
+    const w = new Float32Array(64 * 64);
+    expect(() => stack?.forward(new Float32Array(8 * 64), [w], [new Float32Array(64)], new Float32Array(8 * 64))).toThrow(/used after close/);
   });
 });

@@ -273,9 +273,16 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     minWork,
     heapBase: HEAP_BASE,
     panelBytes: (k) => threads * align16(panelBytes(k)),
-    gemm: (isF32, transA, transB, m, n, k, a, b, c, accumulate, panel) =>
-      gemmAt(isF32, transA, transB, m, n, k, a, b, c, accumulate, panel, align16(panelBytes(k))),
-    sgd: (isF32, value, grad, n, lr, weightDecay) => sgdAt(isF32, value, grad, n, lr, weightDecay, SGD_SCALARS),
+    // Checked on every product and update: after close() the helpers are gone, and waiting for
+    // them would never end.
+    gemm: (isF32, transA, transB, m, n, k, a, b, c, accumulate, panel) => {
+      checkOpen();
+      gemmAt(isF32, transA, transB, m, n, k, a, b, c, accumulate, panel, align16(panelBytes(k)));
+    },
+    sgd: (isF32, value, grad, n, lr, weightDecay) => {
+      checkOpen();
+      sgdAt(isF32, value, grad, n, lr, weightDecay, SGD_SCALARS);
+    },
     generation: () => generation,
   };
 
