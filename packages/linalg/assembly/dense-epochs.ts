@@ -14,15 +14,16 @@
 // - bias adds and bias sums are one rounded add per element, the bias sum in increasing row order;
 // - σ, tanh, softmax and the losses' logarithms call libm.ts, which gives V8's bits for exp, log
 //   and tanh (the backend checks that at start-up against the running engine's Math);
-// - losses and the gradients of the output follow @backprop/layers' mean squared error,
-//   categorical and binary cross-entropy (probability forms) and their fused softmax/sigmoid δ;
+// - losses and the gradients of the output follow @backprop/layers' mean squared error and
+//   categorical cross-entropy (probability form) with its fused softmax δ (binary cross-entropy
+//   would bring log1p into a module every bundle ships; those nets run the ordinary step);
 // - the update is `p ← p − lr·(g + wd·p)` in float64, rounded once.
 //
 // The epoch stops before its update when the loss or a gradient is not finite; the call returns
 // the number of epochs completed, and the caller re-runs the failing one through the ordinary step
 // (which reports it with its usual message).
 
-import { expF64, expF64x2, logF64, logF64x2, log1pF64, sigmoidF64x2, tanhF64 } from "./libm";
+import { expF64, expF64x2, logF64, logF64x2, sigmoidF64x2, tanhF64 } from "./libm";
 import { gemmF32, gemmF64 } from "./gemm";
 import { nonFiniteF32, nonFiniteF64, sgdF32, sgdF64 } from "./optimizers";
 import { addRowVectorF32, addRowVectorF64, sumColumnsF32, sumColumnsF64 } from "./rows";
@@ -109,8 +110,6 @@ import { reluF32, reluF64 } from "./elementwise";
 @inline const LOSS_MSE: i32 = 0;
 // @ts-ignore: decorator
 @inline const LOSS_CE: i32 = 1;
-// @ts-ignore: decorator
-@inline const LOSS_BCE: i32 = 2;
 
 // Hyperparameters (f64 at `hp`).
 // @ts-ignore: decorator
@@ -389,18 +388,11 @@ function lossValue<T>(code: i32, rows: i32, n: i32, o: usize, t: usize, lo: f64,
     }
     return s / <f64>rows;
   }
-  if (total == 0) return 0;
-  for (let i = 0; i < total; i++) {
-    const p = clamp(get<T>(o, i), lo, hi);
-    const y = get<T>(t, i);
-    s -= y * logF64(p) + (1 - y) * log1pF64(-p);
-  }
-  return s / <f64>total;
+  return 0;
 }
 
 /**
- * dLoss/dOutput into `g` (or δ = dLoss/dz directly when `fused`: softmax with cross-entropy,
- * sigmoid with binary cross-entropy).
+ * dLoss/dOutput into `g` (or δ = dLoss/dz directly when `fused`: softmax with cross-entropy).
  */
 function lossGradient<T>(code: i32, fused: bool, rows: i32, n: i32, o: usize, t: usize, g: usize, lo: f64, hi: f64, scratch: usize): void {
   const total = rows * n;
@@ -422,8 +414,6 @@ function lossGradient<T>(code: i32, fused: bool, rows: i32, n: i32, o: usize, t:
       storePair<T>(g + at, f64x2.div(v, b));
     }
     if (i < total) put<T>(g, i, (get<T>(o, i) * load<f64>(scratch + (<usize>i << 3)) - get<T>(t, i)) / <f64>rows);
-  } else if (fused) {
-    for (let i = 0; i < total; i++) put<T>(g, i, (get<T>(o, i) - get<T>(t, i)) / <f64>total);
   } else if (code == LOSS_MSE) {
     const k = 2 / <f64>total;
     const size = <usize>sizeof<T>();
@@ -431,15 +421,10 @@ function lossGradient<T>(code: i32, fused: bool, rows: i32, n: i32, o: usize, t:
     const kv = f64x2.splat(k);
     for (let i: usize = 0; i < pairsEnd; i += size << 1) storePair<T>(g + i, f64x2.mul(kv, f64x2.sub(loadPair<T>(o + i), loadPair<T>(t + i))));
     if (total & 1) put<T>(g, total - 1, k * (get<T>(o, total - 1) - get<T>(t, total - 1)));
-  } else if (code == LOSS_CE) {
+  } else {
     for (let i = 0; i < total; i++) {
       const y = get<T>(t, i);
       put<T>(g, i, y == 0 ? 0 : -y / (clamp(get<T>(o, i), lo, hi) * <f64>rows));
-    }
-  } else {
-    for (let i = 0; i < total; i++) {
-      const p = clamp(get<T>(o, i), lo, hi);
-      put<T>(g, i, (p - get<T>(t, i)) / (p * (1 - p) * <f64>total));
     }
   }
 }
@@ -565,10 +550,6 @@ export function denseEpochsF32(plan: usize, hp: usize, count: i32): i32 {
   return epochs<f32>(plan, hp, count);
 }
 
-/** The float64 form of {@link denseEpochsF32}. */
-export function denseEpochsF64(plan: usize, hp: usize, count: i32): i32 {
-  return epochs<f64>(plan, hp, count);
-}
 
 /** Math.exp's bits as libm.ts computes them: the backend compares them with the engine's at start-up. */
 export function libmExp(x: f64): f64 {
@@ -578,11 +559,6 @@ export function libmExp(x: f64): f64 {
 /** Math.log's, likewise. */
 export function libmLog(x: f64): f64 {
   return logF64(x);
-}
-
-/** Math.log1p's, likewise. */
-export function libmLog1p(x: f64): f64 {
-  return log1pF64(x);
 }
 
 /** Math.tanh's, likewise. */

@@ -33,5 +33,5 @@ export {
   maxPoolBackwardF64,
 } from "./elementwise";
 export { lstmForwardF32, lstmBackwardF32 } from "./recurrent";
-export { denseEpochsF32, denseEpochsF64, libmExp, libmLog, libmLog1p, libmTanh } from "./dense-epochs";
-export { sgdF32, sgdF64, sgdAtF32, sgdAtF64, momentumF32, momentumF64, adamF32, adamF64, nonFiniteF32, nonFiniteF64 } from "./optimizers";
+export { denseEpochsF32, libmExp, libmLog, libmTanh } from "./dense-epochs";
+export { sgdF32, sgdF64, sgdAtF32, sgdAtF64, momentumF32, adamF32, nonFiniteF32, nonFiniteF64 } from "./optimizers";

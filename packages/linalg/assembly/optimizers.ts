@@ -1,5 +1,7 @@
-// AssemblyScript source of the optimizer updates of `@backprop/optimizers` (SGD, SGD with
-// momentum, Adam) and of the finiteness check a training step runs on every gradient (compiled
+// AssemblyScript source of the optimizer updates of `@backprop/optimizers` (SGD in float32 and
+// float64; SGD with momentum and Adam in float32 — float64 ones run the rules' own loops, which
+// keeps this module, shipped in every bundle, smaller) and of the finiteness check a training
+// step runs on every gradient (compiled
 // with the other kernels by scripts/build-wasm.mjs, exported through index.ts).
 //
 // The TypeScript rules compute every update in float64 — a float32 parameter or gradient is read
@@ -35,13 +37,11 @@
 export function sgdF32(value: usize, grad: usize, n: i32, lr: f64, wd: f64): void {
   const lrv = f64x2.splat(lr);
   const wdv = f64x2.splat(wd);
-  const vecEnd = <usize>(n & ~3) << 2;
+  // Two elements per turn (one inlined copy of the formula: the module ships in every bundle).
+  const vecEnd = <usize>(n & ~1) << 2;
   const bytes = <usize>n << 2;
   let i: usize = 0;
-  for (; i < vecEnd; i += 16) {
-    storePairF32(value + i, sgdLanes(pairF64(value + i), pairF64(grad + i), lrv, wdv));
-    storePairF32(value + i + 8, sgdLanes(pairF64(value + i + 8), pairF64(grad + i + 8), lrv, wdv));
-  }
+  for (; i < vecEnd; i += 8) storePairF32(value + i, sgdLanes(pairF64(value + i), pairF64(grad + i), lrv, wdv));
   for (; i < bytes; i += 4) {
     const p = <f64>load<f32>(value + i);
     store<f32>(value + i, <f32>(p - lr * (<f64>load<f32>(grad + i) + wd * p)));
@@ -93,41 +93,18 @@ export function momentumF32(value: usize, grad: usize, buffer: usize, n: i32, lr
   const muv = f64x2.splat(mu);
   const wdv = f64x2.splat(wd);
   const nest = nesterov != 0;
-  const quads = n >> 2;
-  for (let q = 0; q < quads; q++) {
-    const at = <usize>q << 4;
-    const b = buffer + (<usize>q << 5);
-    storePairF32(value + at, momentumLanes(pairF64(value + at), pairF64(grad + at), b, lrv, muv, wdv, nest));
-    storePairF32(value + at + 8, momentumLanes(pairF64(value + at + 8), pairF64(grad + at + 8), b + 16, lrv, muv, wdv, nest));
+  const pairs = n >> 1;
+  for (let q = 0; q < pairs; q++) {
+    const at = <usize>q << 3;
+    storePairF32(value + at, momentumLanes(pairF64(value + at), pairF64(grad + at), buffer + (<usize>q << 4), lrv, muv, wdv, nest));
   }
-  for (let i = quads << 2; i < n; i++) {
+  for (let i = pairs << 1; i < n; i++) {
     const p = <f64>load<f32>(value + (<usize>i << 2));
     const d = <f64>load<f32>(grad + (<usize>i << 2)) + wd * p;
     const bAt = buffer + (<usize>i << 3);
     const b = mu * load<f64>(bAt) + d;
     store<f64>(bAt, b);
     store<f32>(value + (<usize>i << 2), <f32>(p - lr * (nest ? d + mu * b : b)));
-  }
-}
-
-/** SGD with momentum on float64 `value`, `grad` and `buffer`. */
-export function momentumF64(value: usize, grad: usize, buffer: usize, n: i32, lr: f64, mu: f64, wd: f64, nesterov: i32): void {
-  const lrv = f64x2.splat(lr);
-  const muv = f64x2.splat(mu);
-  const wdv = f64x2.splat(wd);
-  const nest = nesterov != 0;
-  const pairs = n >> 1;
-  for (let q = 0; q < pairs; q++) {
-    const at = <usize>q << 4;
-    v128.store(value + at, momentumLanes(v128.load(value + at), v128.load(grad + at), buffer + at, lrv, muv, wdv, nest));
-  }
-  if (n & 1) {
-    const at = <usize>(n - 1) << 3;
-    const p = load<f64>(value + at);
-    const d = load<f64>(grad + at) + wd * p;
-    const b = mu * load<f64>(buffer + at) + d;
-    store<f64>(buffer + at, b);
-    store<f64>(value + at, p - lr * (nest ? d + mu * b : b));
   }
 }
 
@@ -190,31 +167,17 @@ export function momentumF64(value: usize, grad: usize, buffer: usize, n: i32, lr
 
 /** Adam on float32 `value` and `grad`, float64 moments `m`, `v` and `vmax` (0 without AMSGrad). */
 export function adamF32(value: usize, grad: usize, m: usize, v: usize, vmax: usize, n: i32, hp: usize): void {
-  const quads = n >> 2;
-  for (let q = 0; q < quads; q++) {
-    const at = <usize>q << 4;
-    const s = <usize>q << 5;
+  const pairs = n >> 1;
+  for (let q = 0; q < pairs; q++) {
+    const at = <usize>q << 3;
+    const s = <usize>q << 4;
     storePairF32(value + at, adamLanes(pairF64(value + at), pairF64(grad + at), m + s, v + s, vmax != 0 ? vmax + s : 0, hp));
-    storePairF32(value + at + 8, adamLanes(pairF64(value + at + 8), pairF64(grad + at + 8), m + s + 16, v + s + 16, vmax != 0 ? vmax + s + 16 : 0, hp));
   }
-  for (let i = quads << 2; i < n; i++) {
+  for (let i = pairs << 1; i < n; i++) {
     const at = <usize>i << 2;
     const s = <usize>i << 3;
     const p = <f64>load<f32>(value + at);
     store<f32>(value + at, <f32>adamScalar(p, <f64>load<f32>(grad + at), m + s, v + s, vmax != 0 ? vmax + s : 0, hp));
-  }
-}
-
-/** Adam on float64 `value`, `grad` and moments. */
-export function adamF64(value: usize, grad: usize, m: usize, v: usize, vmax: usize, n: i32, hp: usize): void {
-  const pairs = n >> 1;
-  for (let q = 0; q < pairs; q++) {
-    const at = <usize>q << 4;
-    v128.store(value + at, adamLanes(v128.load(value + at), v128.load(grad + at), m + at, v + at, vmax != 0 ? vmax + at : 0, hp));
-  }
-  if (n & 1) {
-    const at = <usize>(n - 1) << 3;
-    store<f64>(value + at, adamScalar(load<f64>(value + at), load<f64>(grad + at), m + at, v + at, vmax != 0 ? vmax + at : 0, hp));
   }
 }
 

@@ -197,7 +197,8 @@ export interface KernelBackend {
    * SGD with momentum (PyTorch's, dampening 0), per element: `d = g + weightDecay·p`,
    * `b = momentum·b + d` (stored in `buffer`), `p = p − lr·(nesterov ? d + momentum·b : b)`, in
    * float64 with one rounding when storing `p` — the bits of the `sgd` rule with momentum.
-   * Returns false, having written nothing, as {@link KernelBackend.sgdUpdate}.
+   * Returns false, having written nothing, as {@link KernelBackend.sgdUpdate} (the wasm backend
+   * also declines float64 parameters).
    */
   momentumUpdate?(
     value: FloatArray,
@@ -213,7 +214,8 @@ export interface KernelBackend {
    * `v = β₂v + (1 − β₂)·g·g` (with AMSGrad, `v = max(vMax, v)`, stored in `vMax`),
    * `p = p − (stepSize·m) / (√v / sqrtCorrection2 + eps)`; float64 moments, one rounding when
    * storing `p`. `stepSize` is `lr / (1 − β₁ᵗ)` and `sqrtCorrection2` is `√(1 − β₂ᵗ)`, computed by the
-   * caller. Returns false, having written nothing, as {@link KernelBackend.sgdUpdate}.
+   * caller. Returns false, having written nothing, as {@link KernelBackend.sgdUpdate} (the wasm
+   * backend also declines float64 parameters).
    */
   adamUpdate?(value: FloatArray, grad: FloatArray, moments: AdamMoments, step: AdamStep): boolean;
   /**
@@ -231,7 +233,7 @@ export interface KernelBackend {
    */
   denseStack?(plan: DenseStackPlan): DenseStack | undefined;
   /**
-   * Whole full-batch training epochs of a small stack of dense layers in one call (see
+   * Whole full-batch float32 training epochs of a small stack of dense layers in one call (see
    * {@link DenseEpochs}): forward pass, loss, gradients and plain SGD update, `count` times, with
    * the arithmetic of the layer-by-layer step on this backend. Returns undefined when it would not
    * run the plan.
@@ -380,9 +382,9 @@ export interface DenseEpochsPlan {
   readonly rows: number;
   /** The layers, first to last. */
   readonly layers: readonly DenseEpochsLayer[];
-  /** The loss (probability forms of the cross-entropies; `eps` is their clamp). */
-  readonly loss: { readonly name: "meanSquaredError" | "categoricalCrossentropy" | "binaryCrossentropy"; readonly eps: number };
-  /** Whether the loss's gradient is fused with the output activation (softmax or sigmoid δ = (p − t)/…). */
+  /** The loss (the probability form of categorical cross-entropy; `eps` is its clamp). */
+  readonly loss: { readonly name: "meanSquaredError" | "categoricalCrossentropy"; readonly eps: number };
+  /** Whether the loss's gradient is fused with the output activation (softmax δ = (p·Σt − t)/B). */
   readonly fused: boolean;
 }
 

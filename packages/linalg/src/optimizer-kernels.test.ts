@@ -57,7 +57,7 @@ describe("the wasm optimizer kernels", () => {
     );
   });
 
-  it("SGD with (Nesterov) momentum gives the rule's bits, buffer included", () => {
+  it("SGD with (Nesterov) momentum gives the rule's bits, buffer included (float32)", () => {
     fc.assert(
       fc.property(cases, (c) => {
         const value = arrayOf(c.kind, c.values.map((v) => v[0]));
@@ -72,7 +72,10 @@ describe("the wasm optimizer kernels", () => {
           expectedBuffer[i] = b;
           expected[i] = p - c.lr * (c.nesterov ? d + c.mu * b : b);
         }
-        expect(wasm.momentumUpdate(value, grad, buffer, c.lr, c.mu, c.wd, c.nesterov)).toBe(true);
+        const ran = wasm.momentumUpdate(value, grad, buffer, c.lr, c.mu, c.wd, c.nesterov);
+        // float32 only: float64 parameters are declined, untouched (the rule's loop runs them).
+        expect(ran).toBe(c.kind === "float32");
+        if (!ran) return;
         expect(bits(value)).toEqual(bits(expected));
         expect(bits(buffer)).toEqual(bits(expectedBuffer));
       }),
@@ -80,7 +83,7 @@ describe("the wasm optimizer kernels", () => {
     );
   });
 
-  it("Adam (and AMSGrad) gives the rule's bits, moments included", () => {
+  it("Adam (and AMSGrad) gives the rule's bits, moments included (float32)", () => {
     fc.assert(
       fc.property(cases, fc.boolean(), fc.integer({ min: 1, max: 50 }), (c, amsgrad, t) => {
         const value = arrayOf(c.kind, c.values.map((v) => v[0]));
@@ -117,7 +120,13 @@ describe("the wasm optimizer kernels", () => {
           expected[i] = p - (step.stepSize * mi) / (Math.sqrt(vi) / step.sqrtCorrection2 + eps);
         }
         const moments = { expAvg, expAvgSq, maxExpAvgSq: amsgrad ? maxExpAvgSq : undefined };
-        expect((c.unfused ? wasmUnfused : wasm).adamUpdate(value, grad, moments, step)).toBe(true);
+        const before = bits(value);
+        const ran = (c.unfused ? wasmUnfused : wasm).adamUpdate(value, grad, moments, step);
+        expect(ran).toBe(c.kind === "float32");
+        if (!ran) {
+          expect(bits(value)).toEqual(before);
+          return;
+        }
         expect(bits(value)).toEqual(bits(expected));
         expect(bits(expAvg)).toEqual(bits(m));
         expect(bits(expAvgSq)).toEqual(bits(v2));

@@ -523,9 +523,9 @@ export function createRowKernels(exports: Record<string, unknown>, heap: WasmHea
 
 /** `sgdF32`/`sgdF64` (internal; see assembly/optimizers.ts). */
 type SgdExport = (value: number, grad: number, n: number, lr: number, wd: number) => void;
-/** `momentumF32`/`momentumF64` (internal). */
+/** `momentumF32` (internal). */
 type MomentumExport = (value: number, grad: number, buffer: number, n: number, lr: number, mu: number, wd: number, nesterov: number) => void;
-/** `adamF32`/`adamF64` (internal): the step's scalars are 6 doubles at `hp`. */
+/** `adamF32` (internal): the step's scalars are 6 doubles at `hp`. */
 type AdamExport = (value: number, grad: number, m: number, v: number, vmax: number, n: number, hp: number) => void;
 /** `nonFiniteF32`/`nonFiniteF64` (internal). */
 type NonFiniteExport = (src: number, n: number) => number;
@@ -552,9 +552,7 @@ export function createOptimizerKernels(exports: Record<string, unknown>, heap: W
   const sgdF32 = exports["sgdF32"] as SgdExport;
   const sgdF64 = exports["sgdF64"] as SgdExport;
   const momentumF32 = exports["momentumF32"] as MomentumExport;
-  const momentumF64 = exports["momentumF64"] as MomentumExport;
   const adamF32 = exports["adamF32"] as AdamExport;
-  const adamF64 = exports["adamF64"] as AdamExport;
   const nonFiniteF32 = exports["nonFiniteF32"] as NonFiniteExport;
   const nonFiniteF64 = exports["nonFiniteF64"] as NonFiniteExport;
   /** Whether the kernels take `value` and `grad`: long enough, one element type. */
@@ -579,38 +577,40 @@ export function createOptimizerKernels(exports: Record<string, unknown>, heap: W
       return true;
     },
     momentumUpdate(value, grad, buffer, lr, momentum, weightDecay, nesterov) {
-      if (!takes(value, grad) || buffer.length !== value.length) return false;
+      // float32 only (float64 runs the rule's loop): see assembly/optimizers.ts.
+      if (!takes(value, grad) || buffer.length !== value.length || !(value instanceof Float32Array)) return false;
       const n = value.length;
-      const isF32 = value instanceof Float32Array;
-      const shift = isF32 ? 2 : 3;
       const bOff = HEAP_BASE;
       const pOff = align16(bOff + n * 8);
-      const gOff = align16(pOff + (n << shift));
-      heap.reserve(gOff + (n << shift));
-      const view = isF32 ? heap.f32 : heap.f64;
+      const gOff = align16(pOff + n * 4);
+      heap.reserve(gOff + n * 4);
       heap.f64.set(buffer, bOff >> 3);
-      view.set(value, pOff >> shift);
-      view.set(grad, gOff >> shift);
-      (isF32 ? momentumF32 : momentumF64)(pOff, gOff, bOff, n, lr, momentum, weightDecay, +nesterov);
-      value.set(view.subarray(pOff >> shift, (pOff >> shift) + n));
+      heap.f32.set(value, pOff >> 2);
+      heap.f32.set(grad, gOff >> 2);
+      momentumF32(pOff, gOff, bOff, n, lr, momentum, weightDecay, +nesterov);
+      value.set(heap.f32.subarray(pOff >> 2, (pOff >> 2) + n));
       buffer.set(heap.f64.subarray(bOff >> 3, (bOff >> 3) + n));
       return true;
     },
     adamUpdate(value, grad, moments, step) {
       const { expAvg, expAvgSq, maxExpAvgSq } = moments;
       const n = value.length;
-      if (!takes(value, grad) || expAvg.length !== n || expAvgSq.length !== n || (maxExpAvgSq !== undefined && maxExpAvgSq.length !== n)) {
+      if (
+        !takes(value, grad) ||
+        !(value instanceof Float32Array) ||
+        expAvg.length !== n ||
+        expAvgSq.length !== n ||
+        (maxExpAvgSq !== undefined && maxExpAvgSq.length !== n)
+      ) {
         return false;
       }
-      const isF32 = value instanceof Float32Array;
-      const shift = isF32 ? 2 : 3;
       const hp = HEAP_BASE;
       const mOff = align16(hp + 6 * 8);
       const vOff = align16(mOff + n * 8);
       const xOff = align16(vOff + n * 8);
       const pOff = align16(xOff + (maxExpAvgSq ? n * 8 : 0));
-      const gOff = align16(pOff + (n << shift));
-      heap.reserve(gOff + (n << shift));
+      const gOff = align16(pOff + n * 4);
+      heap.reserve(gOff + n * 4);
       const f64 = heap.f64;
       const h = hp >> 3;
       f64[h] = step.stepSize;
@@ -622,11 +622,10 @@ export function createOptimizerKernels(exports: Record<string, unknown>, heap: W
       f64.set(expAvg, mOff >> 3);
       f64.set(expAvgSq, vOff >> 3);
       if (maxExpAvgSq) f64.set(maxExpAvgSq, xOff >> 3);
-      const view = isF32 ? heap.f32 : f64;
-      view.set(value, pOff >> shift);
-      view.set(grad, gOff >> shift);
-      (isF32 ? adamF32 : adamF64)(pOff, gOff, mOff, vOff, maxExpAvgSq ? xOff : 0, n, hp);
-      value.set(view.subarray(pOff >> shift, (pOff >> shift) + n));
+      heap.f32.set(value, pOff >> 2);
+      heap.f32.set(grad, gOff >> 2);
+      adamF32(pOff, gOff, mOff, vOff, maxExpAvgSq ? xOff : 0, n, hp);
+      value.set(heap.f32.subarray(pOff >> 2, (pOff >> 2) + n));
       expAvg.set(f64.subarray(mOff >> 3, (mOff >> 3) + n));
       expAvgSq.set(f64.subarray(vOff >> 3, (vOff >> 3) + n));
       if (maxExpAvgSq) maxExpAvgSq.set(f64.subarray(xOff >> 3, (xOff >> 3) + n));

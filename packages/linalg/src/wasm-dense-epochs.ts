@@ -10,7 +10,7 @@ import type { DenseStackKit } from "./wasm-dense-stack.js";
  * output out.
  *
  * σ, tanh, softmax and the cross-entropies' logarithms run on assembly/libm.ts, written to give
- * the bits of V8's Math.exp, Math.log, Math.log1p and Math.tanh. Engines are free to compute those
+ * the bits of V8's Math.exp, Math.log and Math.tanh. Engines are free to compute those
  * differently, so the first plan checks libm against this engine's Math on a spread of arguments
  * and every plan is declined if any differs: the caller then runs its ordinary step.
  */
@@ -20,7 +20,7 @@ const MAX_WORK = 1 << 22;
 const LAYER_WORDS = 16;
 const HEADER_BYTES = 64;
 const ACTIVATION_CODES = { identity: 0, relu: 1, sigmoid: 2, tanh: 3, softmax: 4 } as const;
-const LOSS_CODES = { meanSquaredError: 0, categoricalCrossentropy: 1, binaryCrossentropy: 2 } as const;
+const LOSS_CODES = { meanSquaredError: 0, categoricalCrossentropy: 1 } as const;
 
 type EpochsExport = (plan: number, hp: number, count: number) => number;
 type UnaryExport = (x: number) => number;
@@ -51,7 +51,6 @@ function libmMatchesEngine(exports: Record<string, unknown>): boolean {
     [exports["libmExp"] as UnaryExport, Math.exp, (x) => x],
     [exports["libmExp"] as UnaryExport, Math.exp, (x) => -Math.abs(x)],
     [exports["libmLog"] as UnaryExport, Math.log, (x) => Math.abs(x)],
-    [exports["libmLog1p"] as UnaryExport, Math.log1p, (x) => -Math.min(Math.abs(x), 1 - 1e-7)],
     [exports["libmTanh"] as UnaryExport, Math.tanh, (x) => x],
   ];
   libmAgrees = true;
@@ -79,7 +78,10 @@ export function createDenseEpochs(kit: DenseStackKit, plan: DenseEpochsPlan): De
     work += rows * layer.inputs * layer.units;
   }
   if (LOSS_CODES[plan.loss.name] === undefined || work > MAX_WORK) return undefined;
-  const isF32 = plan.dtype === "float32";
+  // float32 only: the loop is compiled once, and a float64 copy would add ~6 KB to a module every
+  // bundle ships (the playground's worker has a budget); float64 nets run the ordinary step.
+  if (plan.dtype !== "float32") return undefined;
+  const isF32 = true;
   const size = isF32 ? 4 : 8;
   const shift = isF32 ? 2 : 3;
 
@@ -136,7 +138,7 @@ export function createDenseEpochs(kit: DenseStackKit, plan: DenseEpochsPlan): De
   const view: FloatArray = isF32 ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
   const f64 = new Float64Array(memory.buffer);
   const i32 = new Int32Array(memory.buffer);
-  const run = e[isF32 ? "denseEpochsF32" : "denseEpochsF64"] as EpochsExport;
+  const run = e["denseEpochsF32"] as EpochsExport;
 
   const h = planAt >> 2;
   i32[h] = layers.length;

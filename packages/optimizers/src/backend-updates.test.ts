@@ -50,7 +50,9 @@ describe("optimizer updates on the wasm backend", () => {
           adamUpdate: (...a) => counted(wasm.adamUpdate(...a)),
         };
         const ours = run(counting, make, dtype);
-        expect(ran).toBe(6);
+        // Six steps of the large parameter in WASM: SGD in both dtypes, momentum and Adam in
+        // float32 (the backend declines their float64 form; the rule's loop runs it).
+        expect(ran).toBe(dtype === "float32" || name === "sgd" ? 6 : 0);
         const reference = run(typescriptBackend, make, dtype);
         expect(ours.values).toEqual(reference.values);
         expect(ours.state).toEqual(reference.state);

@@ -34,11 +34,11 @@ function planActivation(act: Activation, last: boolean): DenseEpochsLayer["activ
   return undefined;
 }
 
-/** The loss as the backend's epoch loop knows it: the probability forms of the cross-entropies. */
+/** The loss as the backend's epoch loop knows it: MSE, or categorical cross-entropy's probability form. */
 function planLoss(loss: Loss): DenseEpochsPlan["loss"] | undefined {
   const config = loss.config;
   if (loss.name === "meanSquaredError" && Object.keys(config).length === 0) return { name: "meanSquaredError", eps: 0 };
-  if (loss.name !== "categoricalCrossentropy" && loss.name !== "binaryCrossentropy") return undefined;
+  if (loss.name !== "categoricalCrossentropy") return undefined;
   const eps = config["eps"];
   if (config["fromLogits"] !== false || typeof eps !== "number" || Object.keys(config).length !== 2) return undefined;
   return { name: loss.name, eps };
@@ -48,9 +48,9 @@ function planLoss(loss: Loss): DenseEpochsPlan["loss"] | undefined {
  * Whole full-batch epochs through the kernel backend, as a step strategy (it supplies no passes,
  * only {@link StepStrategy.epochsFor}): it applies when every layer is a built, fully trainable
  * {@link Dense} without regularizer whose activation is linear, ReLU, sigmoid or tanh (softmax on
- * the last), the loss is mean squared error or a probability-form cross-entropy, samples are
- * vectors, and the active backend offers `denseEpochs` for the plan. In `Sequential`'s defaults;
- * `{ stepStrategies: [] }` turns it off with the others.
+ * the last), the loss is mean squared error or categorical cross-entropy on probabilities, the
+ * dtype float32, samples are vectors, and the active backend offers `denseEpochs` for the plan.
+ * In `Sequential`'s defaults; `{ stepStrategies: [] }` turns it off with the others.
  */
 export const denseEpochsStep: StepStrategy = Object.freeze({
   name: "denseEpochs",
