@@ -6,7 +6,8 @@
 // forward pass, loss, gradient, backward pass and plain SGD update run without leaving WASM.
 //
 // Every operation is the one the TypeScript step performs, in its order, rounded where it stores
-// into a typed array (`T` is f32 or f64):
+// into a typed array (`T` is the element type; the code is generic, but the module exports the
+// float32 loop only, since a float64 one would add ~6 KB to every bundle that ships it):
 // - a product runs the backend's gemm when the TypeScript step would (`useGemm`: the product's
 //   m·n·k reaches the backend's minWork), otherwise it is the reference sum: one float64 sum per
 //   element from 0 in increasing p, rounded once — what the TypeScript backend and the fused

@@ -53,9 +53,10 @@ function libmMatchesEngine(exports: Record<string, unknown>): boolean {
     [exports["libmLog"] as UnaryExport, Math.log, (x) => Math.abs(x)],
     [exports["libmTanh"] as UnaryExport, Math.tanh, (x) => x],
   ];
+  const xs = probeArguments();
   libmAgrees = true;
   for (const [ours, engine, arg] of pairs) {
-    for (const x of probeArguments()) {
+    for (const x of xs) {
       const a = ours(arg(x));
       const b = engine(arg(x));
       if (!Object.is(a, b) && !(Number.isNaN(a) && Number.isNaN(b))) libmAgrees = false;
@@ -81,9 +82,8 @@ export function createDenseEpochs(kit: DenseStackKit, plan: DenseEpochsPlan): De
   // float32 only: the loop is compiled once, and a float64 copy would add ~6 KB to a module every
   // bundle ships (the playground's worker has a budget); float64 nets run the ordinary step.
   if (plan.dtype !== "float32") return undefined;
-  const isF32 = true;
-  const size = isF32 ? 4 : 8;
-  const shift = isF32 ? 2 : 3;
+  const size = 4;
+  const shift = 2;
 
   // Layout: header, hyperparameters, gemm panel, data set, then each layer's arrays.
   const planAt = kit.heapBase;
@@ -135,7 +135,7 @@ export function createDenseEpochs(kit: DenseStackKit, plan: DenseEpochsPlan): De
   instance.reserve(end);
   const memory = instance.memory;
   // Never grown again: the views stay valid for the runner's life.
-  const view: FloatArray = isF32 ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
+  const view = new Float32Array(memory.buffer);
   const f64 = new Float64Array(memory.buffer);
   const i32 = new Int32Array(memory.buffer);
   const run = e["denseEpochsF32"] as EpochsExport;
