@@ -355,6 +355,17 @@ export class TrainingStep {
   }
 
   /**
+   * Plain SGD applied by the passes themselves (see {@link StepPasses.update}), recorded by the
+   * optimizer; false when the optimizer is not plain SGD or the passes decline.
+   */
+  private updateInPasses(passes: StepPasses, optimizer: Optimizer): boolean {
+    const plain = optimizer.recordSteps ? optimizer.plainSgd?.() : undefined;
+    if (!plain || passes.update?.(plain.lr, plain.weightDecay) !== true) return false;
+    optimizer.recordSteps?.(this.params, 1);
+    return true;
+  }
+
+  /**
    * One step on a prepared batch; returns the loss (with regularization) before the update and
    * leaves the output in {@link TrainingStep.prediction}. `reference` true forces the layers' own
    * passes (traceStep reads what each layer saw). Throws `NON_FINITE` naming the step (`caller`,
@@ -378,9 +389,7 @@ export class TrainingStep {
     // 3. backward
     if (!passes.backward(prediction, y)) checkGradients(params, caller, epoch, batch, this.steps);
     // 4. update (plain SGD may run inside the passes, on parameters they still hold)
-    const plain = passes.update && optimizer.recordSteps ? optimizer.plainSgd?.() : undefined;
-    if (plain && passes.update?.(plain.lr, plain.weightDecay) === true) optimizer.recordSteps?.(params, 1);
-    else optimizer.step(params);
+    if (!passes.update || !this.updateInPasses(passes, optimizer)) optimizer.step(params);
     this.steps++;
     // NOTE: the prediction goes in a field, not a returned object: a tiny net's step is short
     // enough that allocating one per step showed up as garbage-collection time.

@@ -90,6 +90,25 @@ function sampleShape(t: Tensor): Shape {
 }
 
 /**
+ * Runs epochs `from`…`to − 1` through the trainer's epoch runner, when a strategy has one, and
+ * records them as the loop does (the loss of one batch of n rows: (0 + loss·n) / n). Returns the
+ * first epoch it did not run.
+ */
+function wholeEpochs(host: TrainingHost, trainer: TrainingStep, x: Tensor, y: Tensor, from: number, to: number, history: History): number {
+  const n = x.shape[0] as number;
+  const losses = new Float64Array(to - from);
+  const done = trainer.runEpochs(x, y, to - from, losses);
+  if (done === 0) return from;
+  const lossHistory = (history.history["loss"] ??= []);
+  for (let i = 0; i < done; i++) {
+    host.epochDone(from + i);
+    history.epoch.push(from + i);
+    lossHistory.push((0 + (losses[i] as number) * n) / n);
+  }
+  return from + done;
+}
+
+/**
  * The training loop of `fit` and `fitAsync`: epochs of shuffled mini-batches, metrics, validation,
  * callbacks and the history. It pauses after each batch or each epoch (`pauseAfter`) so `fitAsync`
  * can give the event loop a turn; `fit` never pauses.
@@ -162,22 +181,14 @@ export function* trainingLoop(
   let lossHistory: number[] | undefined;
   // Whole epochs in one call (a strategy's epoch runner) when nothing needs to see them one by
   // one: the loss is the only logged value, the loop never pauses, and each epoch is one batch of
-  // every sample in order. The losses land where the loop below would put them.
-  // Tried once: after a partial run the next epoch, which stopped it, goes through the step.
-  let wholeEpochs = lossOnly && pauseAfter === "never" && !shuffle && n > 0 && n <= batchSize;
-  for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
-    if (wholeEpochs) {
-      wholeEpochs = false;
-      const epochLosses = new Float64Array(epochs - epoch);
-      const done = trainer.runEpochs(trainX, trainY, epochs - epoch, epochLosses);
-      for (let i = 0; i < done; i++, epoch++) {
-        host.epochDone(epoch);
-        history.epoch.push(epoch);
-        // As the loop's sum over one batch of n rows: (0 + loss·n) / n.
-        (lossHistory ??= history.history["loss"] = []).push((0 + (epochLosses[i] as number) * n) / n);
-      }
-      if (epoch >= epochs) break;
-    }
+  // every sample in order. Tried once, before the loop, which stays as it was: after a partial run
+  // it starts at the epoch that stopped the runner (and reports it through the ordinary step).
+  let firstEpoch = initialEpoch;
+  if (lossOnly && pauseAfter === "never" && !shuffle && n > 0 && n <= batchSize && epochs > initialEpoch) {
+    firstEpoch = wholeEpochs(host, trainer, trainX, trainY, initialEpoch, epochs, history);
+    lossHistory = history.history["loss"];
+  }
+  for (let epoch = firstEpoch; epoch < epochs && !model.stopTraining; epoch++) {
     if (hooks) callbacks.forEach((cb) => cb.onEpochBegin?.(epoch, {}));
     // NOTE: the order restarts from 0…n-1 every epoch so it depends on the generator state alone:
     // a run resumed from a checkpoint draws the same batches as one that never stopped.
