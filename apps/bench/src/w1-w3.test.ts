@@ -50,6 +50,9 @@ describe("W1–W3 workloads", () => {
     expect(w123Libs("W1", true)).toContain("tfjs-cpu minimize");
     expect(w123Libs("W3-batch", true)).toContain("backprop-wasm-2w");
     expect(w123Libs("W3-latency", true)).not.toContain("backprop-wasm-2w");
+    expect(w123Libs("W3-latency", true)).toContain("backprop-wasm predictor");
+    expect(w123Libs("W3-batch", true)).toContain("backprop-wasm predictor");
+    expect(w123Libs("W1", true)).not.toContain("backprop-wasm predictor");
   });
 
   it("a child round prints what the parent reads (in this process, smoke sizes)", async () => {
@@ -61,6 +64,8 @@ describe("W1–W3 workloads", () => {
     expect(w1.work).toBe(s.samples);
     expect(w1.gemmMsPerStep).toBeGreaterThan(0);
     expect(w1.peakRssMB).toBeGreaterThan(10); // this process's VmHWM, MB
+    const frozen = await w123ChildRound("W3-latency", "backprop-wasm predictor", s, ours);
+    expect(frozen).toMatchObject({ lib: "backprop-wasm predictor", work: s.latencyIterations });
     const b = await w123ChildRound("W3-latency", "brain.js", s, undefined);
     expect(b).toMatchObject({ lib: "brain.js", work: s.latencyIterations });
     expect(b.gemmMsPerStep).toBeUndefined();

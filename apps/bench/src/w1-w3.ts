@@ -62,8 +62,16 @@ export function w123Workload(key: W123Key, s: W123Sizes): { name: string; unit: 
 
 /** A workload's libraries, in the order of the first round. */
 export function w123Libs(key: W123Key, withOurs: boolean): string[] {
-  // Both cores where a product is large enough to split (W1's step, W3's batch of 256).
-  const ours = key === "W1" || key === "W3-batch" ? ["backprop-wasm", "backprop-wasm-2w", "backprop-ts"] : ["backprop-wasm", "backprop-ts"];
+  // Both cores where a product is large enough to split (W1's step, W3's batch of 256); for
+  // inference also `model.predictor()`, the model frozen with its weights held by the backend.
+  const ours =
+    key === "W1"
+      ? ["backprop-wasm", "backprop-wasm-2w", "backprop-ts"]
+      : key === "W3-batch"
+        ? ["backprop-wasm", "backprop-wasm predictor", "backprop-wasm-2w", "backprop-ts"]
+        : key === "W3-latency"
+          ? ["backprop-wasm", "backprop-wasm predictor", "backprop-ts"]
+          : ["backprop-wasm", "backprop-ts"];
   const peers =
     key === "W1" ? ["tfjs-wasm fit", "tfjs-wasm minimize", "tfjs-cpu fit", "tfjs-cpu minimize", "brain.js"] : ["tfjs-wasm", "tfjs-cpu", "brain.js"];
   return [...(withOurs ? ours : []), ...peers];
@@ -94,7 +102,7 @@ export async function w123Entry(
   };
   const inferOf = async (batch: number, iterations: number) => {
     const x = d.x.rowSlice(0, batch);
-    if (backend && ours) return ours.oursInfer(backend, x, iterations);
+    if (backend && ours) return ours.oursInfer(backend, x, iterations, lib.endsWith(" predictor"));
     if (lib === "brain.js") return brainInfer(x, d, iterations);
     return infer(await loadTfjs(), tfBackend, x, iterations);
   };

@@ -338,6 +338,8 @@ export {
   type FitOptions,
   type FitAsyncOptions,
   type History,
+  type Predictor,
+  type PredictorOptions,
   type EpochRunner,
   type StepStrategy,
   type StepPasses,

@@ -55,6 +55,7 @@ export {
   type WeightValue,
 } from "./model/sequential.js";
 export type { FitOptions, FitAsyncOptions, History } from "./model/training-loop.js";
+export type { Predictor, PredictorOptions } from "./model/predictor.js";
 export type { EpochRunner, StepStrategy, StepPasses, StepModel } from "./model/train-step.js";
 export { fusedSmallNetStep } from "./model/small-net-step.js";
 export { denseStackStep } from "./model/dense-stack-step.js";

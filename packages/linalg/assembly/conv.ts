@@ -262,8 +262,8 @@ export function col2imF64(g: usize, p: usize, dx: usize, r0: i32, r1: i32): void
   transA: bool, transB: bool, m: i32, n: i32, k: i32,
   a: usize, b: usize, c: usize, accumulate: bool, panel: usize, i0: i32, i1: i32,
 ): void {
-  if (sizeof<T>() == 4) gemmF32(transA, transB, m, n, k, a, b, c, accumulate, panel, i0, i1);
-  else gemmF64(transA, transB, m, n, k, a, b, c, accumulate, panel, i0, i1);
+  if (sizeof<T>() == 4) gemmF32(transA, transB, m, n, k, a, b, c, accumulate, panel, i0, i1, 0, n);
+  else gemmF64(transA, transB, m, n, k, a, b, c, accumulate, panel, i0, i1, 0, n);
 }
 
 // c[i0..i1) rows += bias (one rounded add per element, as addRowVector).

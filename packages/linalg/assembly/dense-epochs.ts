@@ -208,8 +208,8 @@ function product<T>(
     // As the layer step does for the weight gradient: zeroed, then accumulated onto (the other
     // products overwrite).
     if (transA) memory.fill(c, 0, <usize>(m * n) << alignof<T>());
-    if (sizeof<T>() == 4) gemmF32(transA, transB, m, n, k, a, b, c, transA, panel, 0, m);
-    else gemmF64(transA, transB, m, n, k, a, b, c, transA, panel, 0, m);
+    if (sizeof<T>() == 4) gemmF32(transA, transB, m, n, k, a, b, c, transA, panel, 0, m, 0, n);
+    else gemmF64(transA, transB, m, n, k, a, b, c, transA, panel, 0, m, 0, n);
     return;
   }
   // A(i, p) = a[transA ? p·m + i : i·k + p]; B(p, j) = b[transB ? j·k + p : p·n + j]: byte strides

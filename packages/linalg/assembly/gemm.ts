@@ -232,8 +232,8 @@ function readTileF32(c0: usize, rowBytes: usize, h: i32, w: i32, t: usize): void
 // One row of op(A) times untransposed B (batch-1 inference): y = a·B over 32 columns at a time, so
 // eight independent f32x4 accumulators hide the multiply-add latency; B is read in place, once.
 // float32 only; the order over p is the same increasing order as everywhere else.
-function gemvF32(n: i32, k: i32, a: usize, astep: usize, b: usize, c: usize, accumulate: bool): void {
-  const rowBytes = <usize>n << 2;
+function gemvF32(n: i32, ldb: i32, k: i32, a: usize, astep: usize, b: usize, c: usize, accumulate: bool): void {
+  const rowBytes = <usize>ldb << 2;
   let j = 0;
   for (; j + 32 <= n; j += 32) {
     const c0 = c + (<usize>j << 2);
@@ -245,7 +245,11 @@ function gemvF32(n: i32, k: i32, a: usize, astep: usize, b: usize, c: usize, acc
     }
     let bq = b + (<usize>j << 2);
     let aq = a;
-    for (let p = 0; p < k; p++) {
+    let p = 0;
+    // Two rows of B per iteration: measured 2× faster than one in V8 (5.5 against 12 µs for a
+    // 784×128 B), with the same sums in the same order. An odd first row goes before the loop:
+    // after it, the same code made the loop as slow again (8.2 µs).
+    if (k & 1) {
       const s = v128.load32_splat(aq);
       x0 = madd(s, v128.load(bq), x0); x1 = madd(s, v128.load(bq, 16), x1);
       x2 = madd(s, v128.load(bq, 32), x2); x3 = madd(s, v128.load(bq, 48), x3);
@@ -253,6 +257,22 @@ function gemvF32(n: i32, k: i32, a: usize, astep: usize, b: usize, c: usize, acc
       x6 = madd(s, v128.load(bq, 96), x6); x7 = madd(s, v128.load(bq, 112), x7);
       bq += rowBytes;
       aq += astep;
+      p = 1;
+    }
+    for (; p + 2 <= k; p += 2) {
+      let s = v128.load32_splat(aq);
+      x0 = madd(s, v128.load(bq), x0); x1 = madd(s, v128.load(bq, 16), x1);
+      x2 = madd(s, v128.load(bq, 32), x2); x3 = madd(s, v128.load(bq, 48), x3);
+      x4 = madd(s, v128.load(bq, 64), x4); x5 = madd(s, v128.load(bq, 80), x5);
+      x6 = madd(s, v128.load(bq, 96), x6); x7 = madd(s, v128.load(bq, 112), x7);
+      bq += rowBytes;
+      s = v128.load32_splat(aq + astep);
+      x0 = madd(s, v128.load(bq), x0); x1 = madd(s, v128.load(bq, 16), x1);
+      x2 = madd(s, v128.load(bq, 32), x2); x3 = madd(s, v128.load(bq, 48), x3);
+      x4 = madd(s, v128.load(bq, 64), x4); x5 = madd(s, v128.load(bq, 80), x5);
+      x6 = madd(s, v128.load(bq, 96), x6); x7 = madd(s, v128.load(bq, 112), x7);
+      bq += rowBytes;
+      aq += astep << 1;
     }
     v128.store(c0, x0); v128.store(c0, x1, 16); v128.store(c0, x2, 32); v128.store(c0, x3, 48);
     v128.store(c0, x4, 64); v128.store(c0, x5, 80); v128.store(c0, x6, 96); v128.store(c0, x7, 112);
@@ -284,28 +304,29 @@ function gemvF32(n: i32, k: i32, a: usize, astep: usize, b: usize, c: usize, acc
 }
 
 /**
- * float32 GEMM over the rows [i0, i1) of C (all of it: 0, m). `panel` is scratch of at least
- * k·32 + 128 bytes, 16-byte aligned, owned by the calling thread. Each element's sum runs over p
- * in the same order whatever tile computes it, so any split of the rows between threads gives the
- * single-thread results bit for bit (the threaded backend splits at multiples of 4).
+ * float32 GEMM over the block [i0, i1) × [j0, j1) of C (all of it: 0, m, 0, n). `panel` is scratch
+ * of at least k·32 + 128 bytes, 16-byte aligned, owned by the calling thread. Each element's sum
+ * runs over p in the same order whatever tile computes it, so any split of the rows at multiples
+ * of 4 or of the columns at multiples of 8 gives the single-thread results bit for bit. (A one-row
+ * product is never split by columns: its scalar tail columns would then change.)
  */
 export function gemmF32(
   transA: bool, transB: bool, m: i32, n: i32, k: i32,
-  a: usize, b: usize, c: usize, accumulate: bool, panel: usize, i0: i32, i1: i32,
+  a: usize, b: usize, c: usize, accumulate: bool, panel: usize, i0: i32, i1: i32, j0: i32, j1: i32,
 ): void {
   const ai = transA ? 1 : k;
   const ap = transA ? m : 1;
   const t = panel + (<usize>k << 5);
   if (k == 0) {
-    if (!accumulate) memory.fill(c + <usize>i0 * n * 4, 0, <usize>(i1 - i0) * n * 4);
+    if (!accumulate) for (let i = i0; i < i1; i++) memory.fill(c + ((<usize>i * n + j0) << 2), 0, <usize>(j1 - j0) << 2);
     return;
   }
   if (m == 1 && !transB) {
-    gemvF32(n, k, a, <usize>ap << 2, b, c, accumulate);
+    gemvF32(j1 - j0, n, k, a, <usize>ap << 2, b + (<usize>j0 << 2), c + (<usize>j0 << 2), accumulate);
     return;
   }
   const direct = !transB && m < 16;
-  for (let j = 0; j < n; j += 8) {
+  for (let j = j0; j < j1; j += 8) {
     const w = min(8, n - j);
     let bp: usize = panel;
     let ldb: usize = 32;
@@ -442,23 +463,24 @@ function tileF64(
 }
 
 /**
- * float64 GEMM over the rows [i0, i1) of C (all of it: 0, m). `panel` is scratch of at least
- * k·32 + 128 bytes, 16-byte aligned, owned by the calling thread; i0 must be a multiple of 4 so
- * every thread computes exactly the tiles a single thread would (same results, bit for bit).
+ * float64 GEMM over the block [i0, i1) × [j0, j1) of C (all of it: 0, m, 0, n). `panel` is scratch
+ * of at least k·32 + 128 bytes, 16-byte aligned, owned by the calling thread; i0 must be a multiple
+ * of 4 and j0 of 4 so every thread computes exactly the tiles a single thread would (same
+ * results, bit for bit).
  */
 export function gemmF64(
   transA: bool, transB: bool, m: i32, n: i32, k: i32,
-  a: usize, b: usize, c: usize, accumulate: bool, panel: usize, i0: i32, i1: i32,
+  a: usize, b: usize, c: usize, accumulate: bool, panel: usize, i0: i32, i1: i32, j0: i32, j1: i32,
 ): void {
   const ai = transA ? 1 : k;
   const ap = transA ? m : 1;
   const t = panel + (<usize>k << 5);
   if (k == 0) {
-    if (!accumulate) memory.fill(c + <usize>i0 * n * 8, 0, <usize>(i1 - i0) * n * 8);
+    if (!accumulate) for (let i = i0; i < i1; i++) memory.fill(c + ((<usize>i * n + j0) << 3), 0, <usize>(j1 - j0) << 3);
     return;
   }
   const direct = !transB && m < 16;
-  for (let j = 0; j < n; j += 4) {
+  for (let j = j0; j < j1; j += 4) {
     const w = min(4, n - j);
     let bp: usize = panel;
     let ldb: usize = 32;

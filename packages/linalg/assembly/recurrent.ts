@@ -107,7 +107,7 @@ export function lstmForwardF32(
     const hNext = hPrev + block;
     const cNext = cPrev + block;
     const outT = cellOut + <usize>t * block;
-    gemmF32(false, false, batch, width, units, hPrev, recurrent, zt, true, panel, 0, batch);
+    gemmF32(false, false, batch, width, units, hPrev, recurrent, zt, true, panel, 0, batch, 0, width);
     for (let b = 0; b < batch; b++) {
       const zr = zt + <usize>b * rowBytes;
       const gr = gt + <usize>b * rowBytes;
@@ -191,6 +191,6 @@ export function lstmBackwardF32(
         v128.store(dh + at + u, f32x4.splat(0));
       }
     }
-    gemmF32(false, true, batch, units, width, dzt, recurrent, dh, true, panel, 0, batch);
+    gemmF32(false, true, batch, units, width, dzt, recurrent, dh, true, panel, 0, batch, 0, units);
   }
 }

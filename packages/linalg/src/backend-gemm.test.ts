@@ -155,6 +155,37 @@ describe.each(backends)("matmul on the %s backend", (_label, make) => {
 });
 
 describe.runIf(isWasmSimdSupported())("the wasm backend", () => {
+  it("gives a one-row float32 product the bits of the same row inside a taller product (odd and even k, accumulate, transposed A)", () => {
+    // One row runs the matrix-vector kernel (two rows of B per iteration, an odd first row
+    // before the loop); more rows run the register tiles. Both sum each element over p in
+    // increasing order with the same multiply-add, so they agree bit for bit on every column of
+    // a four-column block. (The last n mod 4 columns of one row are scalar sums, without the
+    // fused multiply-add: as before, a one-sample batch may round those differently.)
+    for (const relaxed of [true, false]) {
+      const wasm = createWasmBackend({ minWork: 0, relaxed });
+      const rng = new Rng(8);
+      for (const k of [1, 2, 3, 64, 783, 784]) {
+        for (const n of [4, 32, 36, 128, 132]) {
+          for (const transA of [false, true]) {
+            for (const accumulate of [false, true]) {
+              const rows = random(2, k, "float32", rng);
+              const a = transA ? random(k, 2, "float32", rng) : rows;
+              if (transA) for (let p = 0; p < k; p++) for (let i = 0; i < 2; i++) a.data[p * 2 + i] = rows.data[i * k + p] as number;
+              const b = random(k, n, "float32", rng);
+              const start = random(2, n, "float32", rng);
+              const tall = start.clone();
+              wasm.gemm(transA, false, 2, n, k, a.data, b.data, tall.data, accumulate);
+              const one = new Matrix(1, n, "float32");
+              one.data.set(start.data.subarray(0, n));
+              wasm.gemm(false, false, 1, n, k, rows.data.subarray(0, k), b.data, one.data, accumulate);
+              expect(one.data).toEqual(tall.data.subarray(0, n));
+            }
+          }
+        }
+      }
+    }
+  });
+
   it("gives float64 results bit-identical to the TypeScript backend (same summation order, no FMA)", () => {
     const wasm = createWasmBackend({ minWork: 0 });
     const rng = new Rng(3);

@@ -73,6 +73,9 @@ const shapes: [number, number, number][] = [
   [33, 10, 128],
   [130, 70, 9],
   [1, 128, 784],
+  // Split by columns with a partial last panel, and an empty inner dimension split by columns.
+  [9, 53, 5],
+  [12, 72, 0],
 ];
 
 describe.runIf(isWasmSimdSupported() && typeof SharedArrayBuffer === "function")("the threaded wasm backend", () => {
@@ -285,6 +288,72 @@ describe.runIf(isWasmSimdSupported() && typeof SharedArrayBuffer === "function")
         expect(declined.steps.filter((_, i) => i % 2 === 1)).toEqual([false, false, false]);
         expect(declined).toEqual(run(single, "no update"));
         expect(declined.kernels).not.toEqual(one.kernels);
+      }
+    }
+  });
+
+  it("reuses the parameters a Dense stack holds only while they cannot have changed", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const plan = {
+        dtype,
+        batch: 6,
+        layers: [
+          { inputs: 40, units: 24, bias: true, activation: "relu" as const },
+          { inputs: 24, units: 5, bias: true, activation: "external" as const },
+        ],
+      };
+      const r = new Rng(9);
+      const x = random(6, 40, dtype, r).data;
+      const delta = random(6, 5, dtype, r).data;
+      const start = { kernels: [random(40, 24, dtype, r).data, random(24, 5, dtype, r).data], biases: [random(1, 24, dtype, r).data, random(1, 5, dtype, r).data] };
+      /** The output of a new one-thread stack (a memory of its own) for these parameters. */
+      const fresh = (_: unknown, kernels: readonly FloatArray[], biases: readonly FloatArray[]) => {
+        const out = new (dtype === "float32" ? Float32Array : Float64Array)(30);
+        single.denseStack?.(plan)?.forward(x, kernels, biases, out);
+        return out;
+      };
+      for (const backend of [single, two, three]) {
+        const stack = backend.denseStack?.(plan);
+        expect(stack).toBeDefined();
+        const kernels = start.kernels.map((k) => k.slice());
+        const biases = start.biases.map((b) => b.slice());
+        const out = new (dtype === "float32" ? Float32Array : Float64Array)(30);
+        stack?.forward(x, kernels, biases, out);
+        const before = out.slice();
+        expect(before).toEqual(fresh(backend, start.kernels, start.biases));
+        // A change the caller does not announce is not read when it promises none ...
+        (kernels[0] as FloatArray)[3] = 5;
+        (biases[1] as FloatArray)[0] = -2;
+        stack?.forward(x, kernels, biases, out, true);
+        expect(out).toEqual(before);
+        // ... and is read without the promise.
+        stack?.forward(x, kernels, biases, out);
+        const changed = out.slice();
+        expect(changed).not.toEqual(before);
+        expect(changed).toEqual(fresh(backend, kernels, biases));
+        // After an update the held copy is the updated parameters.
+        stack?.backward(delta, true, kernels.map((k) => k.slice()), biases.map((b) => b.slice()));
+        expect(stack?.update(0.1, 0, kernels, biases)).toBe(true);
+        stack?.forward(x, kernels, biases, out, true);
+        expect(out).toEqual(fresh(backend, kernels, biases));
+        // Other arrays than the ones it copied: read.
+        const others = kernels.map((k) => k.slice());
+        (others[1] as FloatArray)[0] = 3;
+        stack?.forward(x, others, biases, out, true);
+        expect(out).toEqual(fresh(backend, others, biases));
+        if (backend !== single) {
+          // A shared memory written by another product since: read again, whatever the promise.
+          (others[1] as FloatArray)[1] = 4;
+          backend.gemm(false, false, 16, 16, 16, new Float64Array(256).fill(3), new Float64Array(256).fill(7), new Float64Array(256), false);
+          stack?.forward(x, others, biases, out, true);
+          expect(out).toEqual(fresh(backend, others, biases));
+          // ... or by another stack's pass (its regions overlap this one's).
+          (others[0] as FloatArray)[2] = -3;
+          const other = backend.denseStack?.(plan);
+          other?.forward(x, start.kernels, start.biases, new (dtype === "float32" ? Float32Array : Float64Array)(30));
+          stack?.forward(x, others, biases, out, true);
+          expect(out).toEqual(fresh(backend, others, biases));
+        }
       }
     }
   });

@@ -284,6 +284,9 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
       sgdAt(isF32, value, grad, n, lr, weightDecay, SGD_SCALARS);
     },
     generation: () => generation,
+    written: () => {
+      generation++;
+    },
   };
 
   function checkOpen(): void {
@@ -333,8 +336,11 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
 
   /**
    * A product whose operands are already in the shared memory (byte offsets), with thread t's
-   * panel at `panel0 + t·panelStride`: large ones split by rows on 4-row tile boundaries (same
-   * bits as one thread), small ones on this thread.
+   * panel at `panel0 + t·panelStride`: large ones split across the threads, small ones on this
+   * thread. The split is by columns (multiples of the 8-column panel) when every thread gets at
+   * least two panels, else by rows (multiples of the 4-row tile): a row split makes every thread
+   * pack all of B, which for a short batch (64 rows times a 784×128 kernel) costs as much as the
+   * products it shares. Either split gives the bits of one thread.
    */
   function gemmAt(
     isF32: boolean,
@@ -350,12 +356,18 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
     panel0: number,
     panelStride: number,
   ): void {
-    // Rows per thread, a multiple of the 4-row tile; fewer threads when there are few rows.
     const parallel = m * n * k >= minParallelWork && m > 4 ? threads : 1;
-    const chunk = Math.ceil(m / parallel / 4) * 4;
-    const used = Math.ceil(m / chunk);
+    const byColumns = parallel > 1 && n >= 16 * parallel;
+    // Columns (rows) per thread, a multiple of the panel width (tile height); fewer threads when
+    // there are few of them.
+    const extent = byColumns ? n : m;
+    const quantum = byColumns ? 8 : 4;
+    const chunk = Math.ceil(extent / parallel / quantum) * quantum;
+    const used = Math.ceil(extent / chunk);
     for (let t = 1; t < used; t++) {
       const control = (helpers[t - 1] as Helper).control;
+      const from = t * chunk;
+      const to = Math.min(extent, (t + 1) * chunk);
       control[OP] = OP_GEMM;
       control[ARGS] = isF32 ? 1 : 0;
       control[ARGS + 1] = +transA;
@@ -368,12 +380,15 @@ export async function createThreadedWasmBackend(options: ThreadedWasmBackendOpti
       control[ARGS + 8] = cOff;
       control[ARGS + 9] = +accumulate;
       control[ARGS + 10] = panel0 + t * panelStride;
-      control[ARGS + 11] = t * chunk;
-      control[ARGS + 12] = Math.min(m, (t + 1) * chunk);
+      control[ARGS + 11] = byColumns ? 0 : from;
+      control[ARGS + 12] = byColumns ? m : to;
+      control[ARGS + 13] = byColumns ? from : 0;
+      control[ARGS + 14] = byColumns ? to : n;
       Atomics.add(control, SEQ, 1);
       Atomics.notify(control, SEQ);
     }
-    (isF32 ? gemmF32 : gemmF64)(+transA, +transB, m, n, k, aOff, bOff, cOff, +accumulate, panel0, 0, Math.min(m, chunk));
+    const own = Math.min(extent, chunk);
+    (isF32 ? gemmF32 : gemmF64)(+transA, +transB, m, n, k, aOff, bOff, cOff, +accumulate, panel0, 0, byColumns ? m : own, 0, byColumns ? own : n);
     for (let t = 1; t < used; t++) {
       const control = (helpers[t - 1] as Helper).control;
       waitFor(control, Atomics.load(control, SEQ));

@@ -12,7 +12,7 @@ const SEQ = 0;
 const DONE = 1;
 const OP = 2;
 const SPIN = 400000;
-const ARGS = 3; // the float32 flag, then up to 13 arguments of the kernel OP names
+const ARGS = 3; // the float32 flag, then up to 14 arguments of the kernel OP names
 
 /**
  * @param {{ module: WebAssembly.Module, memory: WebAssembly.Memory, control: SharedArrayBuffer }} init
@@ -61,6 +61,7 @@ function run(init, post) {
       /** @type {number} */ (ctl[a + 11]),
       /** @type {number} */ (ctl[a + 12]),
       /** @type {number} */ (ctl[a + 13]),
+      /** @type {number} */ (ctl[a + 14]),
     );
     Atomics.store(ctl, DONE, seen);
     Atomics.notify(ctl, DONE);

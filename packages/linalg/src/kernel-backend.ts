@@ -337,8 +337,20 @@ export interface DenseStack {
    * The forward pass of the batch `x` (batch×inputs of the first layer): writes the last layer's
    * output to `out` — its activation for `"identity"`/`"relu"`, its pre-activation z for
    * `"external"`. `biases[l]` is ignored for a layer without bias.
+   *
+   * With `reuseParameters`, the caller promises that `kernels` and `biases` still hold what the
+   * stack last read from them or wrote to them (its last forward pass or update): the stack then
+   * computes with the copy it keeps instead of reading them again — a pass over every weight less,
+   * which for a batch of one is most of the work. It reads them anyway when it keeps no copy, or
+   * when its copy may have been overwritten (a memory shared with other kernels).
    */
-  forward(x: FloatArray, kernels: readonly FloatArray[], biases: readonly (FloatArray | undefined)[], out: FloatArray): void;
+  forward(
+    x: FloatArray,
+    kernels: readonly FloatArray[],
+    biases: readonly (FloatArray | undefined)[],
+    out: FloatArray,
+    reuseParameters?: boolean,
+  ): void;
   /**
    * The backward pass from the last forward: `outputGradient` is dL/dy of the last layer, or δ =
    * dL/dz when `isDelta` (always for `"external"`). Writes every kernel and bias gradient whose

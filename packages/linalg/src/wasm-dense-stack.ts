@@ -1,6 +1,6 @@
 import type { FloatArray } from "./dtype.js";
 import type { DenseStack, DenseStackPlan } from "./kernel-backend.js";
-import type { GemmExport, WasmInstance, WasmMemory } from "./wasm-backend.js";
+import { alignLine, type GemmExport, type WasmInstance, type WasmMemory } from "./wasm-backend.js";
 
 /*
  * The fused passes of a stack of dense layers (KernelBackend.denseStack) on the wasm backend.
@@ -48,10 +48,12 @@ export interface DenseStackKit {
   sgd?(isF32: boolean, value: number, grad: number, n: number, lr: number, weightDecay: number): void;
   /**
    * A count that changes whenever something else may have written the memory (a shared one):
-   * the stack then redoes its forward pass before the backward one, and leaves the update to the
-   * optimizer. Absent: the memory is the stack's alone.
+   * the stack then redoes its forward pass before the backward one, leaves the update to the
+   * optimizer and reads the parameters again. Absent: the memory is the stack's alone.
    */
   generation?(): number;
+  /** Called before a stack's pass writes a shared memory: moves the generation on for the others. */
+  written?(): void;
 }
 
 type RowsExport = (rows: number, cols: number, a: number, v: number, out: number) => void;
@@ -77,9 +79,6 @@ interface LayerRegions {
   readonly dx: number;
 }
 
-function align16(bytes: number): number {
-  return (bytes + 15) & ~15;
-}
 
 /** The {@link DenseStack} of `plan` on a fresh instance, or undefined when the plan is declined (internal). */
 export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): DenseStack | undefined {
@@ -97,17 +96,18 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
   const size = isF32 ? 4 : 8;
   const shift = isF32 ? 2 : 3;
 
-  // Layout: the gemm panel, the input batch, then each layer's regions.
-  let next = kit.heapBase;
+  // Layout: the gemm panel, the input batch, then each layer's regions, each on a cache line
+  // (alignLine).
+  let next = alignLine(kit.heapBase);
   const take = (elements: number): number => {
     const at = next;
-    next = align16(next + elements * size);
+    next = alignLine(next + elements * size);
     return at;
   };
   let widestK = batch;
   for (const layer of layers) widestK = Math.max(widestK, layer.inputs, layer.units);
   const panel = next;
-  next = align16(next + kit.panelBytes(widestK));
+  next = alignLine(next + kit.panelBytes(widestK));
   const xAt = take(batch * (layers[0] as DenseStackPlan["layers"][number]).inputs);
   const regions: LayerRegions[] = layers.map((layer, l) => {
     const relu = layer.activation === "relu";
@@ -134,7 +134,7 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
   const gemm =
     kit.gemm ??
     ((_: boolean, transA: boolean, transB: boolean, m: number, n: number, k: number, a: number, b: number, c: number, accumulate: boolean, p: number) =>
-      gemmExport(+transA, +transB, m, n, k, a, b, c, +accumulate, p, 0, m));
+      gemmExport(+transA, +transB, m, n, k, a, b, c, +accumulate, p, 0, m, 0, n));
   const addRowVector = e[`addRowVector${suffix}`] as RowsExport;
   const sumColumns = e[`sumColumns${suffix}`] as SumExport;
   const relu = e[`relu${suffix}`] as ReluExport;
@@ -147,8 +147,12 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
   let lastX: FloatArray | undefined;
   let lastKernels: readonly FloatArray[] = [];
   let lastBiases: readonly (FloatArray | undefined)[] = [];
-  let forwardGeneration = 0;
-  let backwardGeneration = -1;
+  // The shared memory's generation right after this stack's last pass (see claim), whether the
+  // last pass was a backward one (the update needs its gradients), and whether the memory holds
+  // the parameters the caller's arrays hold (read by a forward pass, written by an update).
+  let ownGeneration = -1;
+  let backwardDone = false;
+  let parametersHeld = false;
   // Which gradients the last backward pass computed (per layer: kernel, bias).
   const computedKernel = regions.map(() => false);
   const computedBias = regions.map(() => false);
@@ -168,22 +172,29 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
   }
 
   const stack: DenseStack = {
-    forward(x, kernels, biases, out) {
-      runForward(x, kernels, biases);
+    forward(x, kernels, biases, out, reuseParameters = false) {
+      const intact = claim();
+      const reuse = reuseParameters && intact && parametersHeld && sameArrays(kernels, lastKernels) && sameArrays(biases, lastBiases);
+      runForward(x, kernels, biases, reuse);
+      backwardDone = false;
       get(external ? last.z : last.y, outputElements, out);
     },
     backward(outputGradient, isDelta, kernelGrads, biasGrads) {
       // A shared memory written since the forward pass: redo it (same inputs, same bits).
-      if (kit.generation && kit.generation() !== forwardGeneration && lastX) runForward(lastX, lastKernels, lastBiases);
+      if (!claim() && lastX) runForward(lastX, lastKernels, lastBiases, false);
       const bad = runBackward(outputGradient, isDelta, kernelGrads, biasGrads);
-      backwardGeneration = kit.generation ? kit.generation() : 0;
+      backwardDone = true;
       return bad;
     },
     update(lr, weightDecay, kernels, biases) {
       // The parameters are still those the forward pass copied in, the gradients those the
       // backward pass wrote out: the update needs no copy in, only the new values out — unless a
       // shared memory was written since, when the optimizer steps instead.
-      if (kit.generation && kit.generation() !== backwardGeneration) return false;
+      if (!claim() || !backwardDone) {
+        // What the memory holds is unknown now: the next forward pass reads the parameters.
+        parametersHeld = false;
+        return false;
+      }
       for (let l = 0; l < regions.length; l++) {
         const r = regions[l] as LayerRegions;
         if (computedKernel[l]) {
@@ -196,12 +207,34 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
           get(r.b, r.units, biases[l] as FloatArray);
         }
       }
+      // The memory and the caller's arrays now hold the same new values.
+      backwardDone = false;
       return true;
     },
   };
   return stack;
 
-  function runForward(x: FloatArray, kernels: readonly FloatArray[], biases: readonly (FloatArray | undefined)[]): void {
+  /**
+   * Before a pass: whether the memory is as this stack's last pass left it (always, for a memory
+   * of its own); then marks the memory as written by this stack. On a memory shared with other
+   * kernels and stacks, anything they do moves the generation on.
+   */
+  function claim(): boolean {
+    if (!kit.generation) return true;
+    const intact = kit.generation() === ownGeneration;
+    kit.written?.();
+    ownGeneration = kit.generation();
+    return intact;
+  }
+
+  /** Whether two lists hold the same arrays (the parameters the stack copied are these). */
+  function sameArrays(a: readonly (FloatArray | undefined)[], b: readonly (FloatArray | undefined)[]): boolean {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  function runForward(x: FloatArray, kernels: readonly FloatArray[], biases: readonly (FloatArray | undefined)[], reuse: boolean): void {
     lastX = x;
     lastKernels = kernels;
     lastBiases = biases;
@@ -209,16 +242,16 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
     let input = xAt;
     for (let l = 0; l < regions.length; l++) {
       const r = regions[l] as LayerRegions;
-      put(kernels[l] as FloatArray, r.w, r.inputs * r.units);
+      if (!reuse) put(kernels[l] as FloatArray, r.w, r.inputs * r.units);
       gemm(isF32, false, false, batch, r.units, r.inputs, input, r.w, r.z, false, panel);
       if (r.bias) {
-        put(biases[l] as FloatArray, r.b, r.units);
+        if (!reuse) put(biases[l] as FloatArray, r.b, r.units);
         addRowVector(batch, r.units, r.z, r.b, r.z);
       }
       if (r.relu) relu(r.z, r.y, batch * r.units);
       input = r.y;
     }
-    forwardGeneration = kit.generation ? kit.generation() : 0;
+    parametersHeld = true;
   }
 
   function runBackward(
@@ -241,10 +274,11 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
       const kernelGrad = kernelGrads[l];
       computedKernel[l] = kernelGrad !== undefined;
       if (kernelGrad) {
-        // As the layer does: the gradient zeroed, then the product accumulated onto it.
+        // The layer zeroes the gradient and accumulates the product onto it; a product that
+        // starts its sums from zero itself gives the same bits (+0 + x = x, also for x = −0 once
+        // a sum starts at +0) without a pass over the gradient first.
         const n = r.inputs * r.units;
-        view.fill(0, r.dw >> shift, (r.dw >> shift) + n);
-        gemm(isF32, true, false, r.inputs, r.units, batch, input, r.dz, r.dw, true, panel);
+        gemm(isF32, true, false, r.inputs, r.units, batch, input, r.dz, r.dw, false, panel);
         bad |= nonFinite(r.dw, n);
         get(r.dw, n, kernelGrad);
       }

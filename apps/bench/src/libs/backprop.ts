@@ -77,14 +77,19 @@ export function oursTiny(backend: KernelBackend, d: Dataset, sizes: readonly num
   };
 }
 
-/** W3: `predict` on all rows of `x` in one batch, `iterations` times. */
-export function oursInfer(backend: KernelBackend, x: Matrix, iterations: number) {
+/**
+ * W3: `predict` on all rows of `x` in one batch, `iterations` times — or, with `frozen`, the same
+ * calls on `model.predictor({ batchSize })` (the model's weights copied once, held by the backend).
+ */
+export function oursInfer(backend: KernelBackend, x: Matrix, iterations: number, frozen = false) {
   const model = mlp([784, 128, 10], "relu", "softmax");
   model.compile({ loss: "categoricalCrossentropy", optimizer: sgd({ lr: 0.01 }) });
+  const predictor = frozen ? model.predictor({ batchSize: x.rows }) : undefined;
   return {
     run() {
       withBackend(backend, () => {
-        for (let i = 0; i < iterations; i++) model.predict(x, { batchSize: x.rows });
+        if (predictor) for (let i = 0; i < iterations; i++) predictor.predict(x);
+        else for (let i = 0; i < iterations; i++) model.predict(x, { batchSize: x.rows });
       });
     },
   };

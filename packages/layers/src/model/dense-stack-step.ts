@@ -22,14 +22,17 @@ import { fusedOutputDelta, type StepModel, type StepPasses, type StepStrategy } 
  * `traceStep` always goes through the layers.
  */
 
-/** The Dense layers of `layers` when all of them qualify, else undefined. */
-function denseLayers(layers: readonly Layer[]): Dense[] | undefined {
+/**
+ * The Dense layers of `layers` when all of them qualify, else undefined. For training, a layer
+ * with a regularizer does not (its penalty's gradient is the layer's to add).
+ */
+export function denseLayers(layers: readonly Layer[], training = true): Dense[] | undefined {
   const out: Dense[] = [];
   for (let l = 0; l < layers.length; l++) {
     const layer = layers[l];
     if (!(layer instanceof Dense) || !layer.built) return undefined;
     const config = layer.getConfig();
-    if (config["kernelRegularizer"] !== null || config["biasRegularizer"] !== null) return undefined;
+    if (training && (config["kernelRegularizer"] !== null || config["biasRegularizer"] !== null)) return undefined;
     const act = layer.activation;
     if (l < layers.length - 1 && act !== relu && act !== identity) return undefined;
     out.push(layer);
@@ -38,7 +41,7 @@ function denseLayers(layers: readonly Layer[]): Dense[] | undefined {
 }
 
 /** How the backend runs a layer's activation. */
-function planActivation(act: Activation, last: boolean): DenseStackLayer["activation"] {
+export function planActivation(act: Activation, last: boolean): DenseStackLayer["activation"] {
   if (act === relu) return "relu";
   if (act === identity) return "identity";
   // Only the last layer gets here (denseLayers declines the others).
