@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
+import { asciiOutput } from "../../tsup.ascii.js";
 
 export default defineConfig({
   entry: ["src/main.ts", "src/compare-builds.ts"],
@@ -9,4 +10,5 @@ export default defineConfig({
   platform: "node",
   // The peers stay external: they are loaded from node_modules, as a user would load them.
   external: [/^@tensorflow\//, "brain.js", /^@backprop\//],
+  plugins: [asciiOutput],
 });

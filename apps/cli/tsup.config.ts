@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
+import { asciiOutput } from "../../tsup.ascii.js";
 
 export default defineConfig({
   entry: ["src/main.ts"],
@@ -11,4 +12,5 @@ export default defineConfig({
   clean: true,
   target: "node20",
   banner: { js: "#!/usr/bin/env node" },
+  plugins: [asciiOutput],
 });

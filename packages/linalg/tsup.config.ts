@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
+import { asciiOutput } from "../../tsup.ascii.js";
 
 export default defineConfig({
   // The worker script is its own entry: helper threads load it by URL, next to the other files.
@@ -8,4 +9,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "es2022",
+  plugins: [asciiOutput],
 });

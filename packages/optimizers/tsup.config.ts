@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
+import { asciiOutput } from "../../tsup.ascii.js";
 
 export default defineConfig({
   entry: ["src/index.ts"],
@@ -7,4 +8,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "es2022",
+  plugins: [asciiOutput],
 });

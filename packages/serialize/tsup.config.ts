@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
+import { asciiOutput } from "../../tsup.ascii.js";
 
 // One file per entry and shared chunks for the modules several entries use (`splitting`), so a
 // bundler that meets `import { modelToJSON } from "@backprop/serialize"` loads no ONNX module at
@@ -12,4 +13,5 @@ export default defineConfig({
   clean: true,
   splitting: true,
   target: "es2022",
+  plugins: [asciiOutput],
 });
