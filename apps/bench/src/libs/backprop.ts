@@ -1,6 +1,6 @@
 import { Conv2D, Dense, Flatten, MaxPooling2D, Sequential } from "@backprop/layers";
 import { setBackend, useBackend, type KernelBackend, type Matrix } from "@backprop/linalg";
-import { createThreadedWasmBackend, type ThreadedWasmBackend } from "@backprop/linalg/threads";
+import type { ThreadedWasmBackend } from "@backprop/linalg/threads";
 import { sgd } from "@backprop/optimizers";
 import type { Dataset } from "../data.js";
 
@@ -32,7 +32,8 @@ let twoThreads: Promise<ThreadedWasmBackend> | undefined;
  * created once, its helper left idle (unref'd) between runs.
  */
 export function twoThreadBackend(): Promise<ThreadedWasmBackend> {
-  twoThreads ??= createThreadedWasmBackend({ threads: 2 });
+  // Loaded only here: a one-thread row loads no threads module, as a user of that backend would not.
+  twoThreads ??= import("@backprop/linalg/threads").then((threads) => threads.createThreadedWasmBackend({ threads: 2 }));
   return twoThreads;
 }
 

@@ -1,4 +1,5 @@
 import { getBackend, isBackpropError, Matrix, Rng, setBackend, Tensor, useBackend, type KernelBackend } from "@backprop/linalg";
+import { createThreadedWasmBackend } from "@backprop/linalg/threads";
 import { sgd } from "@backprop/optimizers";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
@@ -193,5 +194,27 @@ describe("Sequential.predictor", () => {
     predictor.refresh();
     expect(predictor.predict(x).data).toEqual(want.data);
     expect(counting.reuses()).toEqual([false, true, true, false]);
+  });
+
+  it("on the two-thread backend gives predict's numbers, also with other products between its calls", async () => {
+    const threads = await createThreadedWasmBackend({ threads: 2 });
+    restore = setBackend(threads);
+    try {
+      const model = mlp([784, 128, 10], ["relu", "softmax"], "float32", 4);
+      for (const batchSize of [1, 7, 256]) {
+        const x = random(300, 784, "float32", batchSize);
+        const want = model.predict(x, { batchSize });
+        const predictor = model.predictor({ batchSize });
+        for (let call = 0; call < 3; call++) {
+          expect(predictor.predict(x).data).toEqual(want.data);
+          // The model's own products write the shared memory the predictor's stacks use.
+          model.predict(x.batchSlice(0, 5));
+        }
+      }
+    } finally {
+      setBackend(restore as KernelBackend);
+      restore = undefined;
+      await threads.close();
+    }
   });
 });
