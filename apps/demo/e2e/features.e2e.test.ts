@@ -183,7 +183,8 @@ describe("issue 15: features", () => {
   it("discretize, colour scale, log-scale loss chart: view options that never restart training", async () => {
     const page = await openPage();
     await playUntil(page, 30, 0, "5");
-    const epoch = await epochOf(page);
+    // Epochs the worker had finished before the pause reached it may still arrive: wait for the last.
+    const epoch = await settledNumber(page, "#epoch");
     await page.check("#discretize");
     await page.check("#log-loss");
     const params = await hashOf(page);

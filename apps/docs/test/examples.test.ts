@@ -214,6 +214,13 @@ describe("the guides' code samples run and do what the pages say", () => {
     expect(Array.from(again.predict(x).data)).toEqual(Array.from(model.predict(x).data));
   });
 
+  sample("predictor", async () => {
+    const { after, before, model, sample: x, stale } = await import("../examples/predictor.js");
+    expect(Array.from(stale.data)).toEqual(Array.from(before.data));
+    expect(Array.from(after.data)).toEqual(Array.from(model.predict(x, { batchSize: 1 }).data));
+    expect(Array.from(after.data)).not.toEqual(Array.from(before.data));
+  });
+
   sample("onnx", async () => {
     const { ours, theirs } = await import("../examples/onnx.js");
     expect(maxAbsDiff(ours, theirs)).toBeLessThan(1e-5);
