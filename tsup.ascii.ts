@@ -13,13 +13,8 @@ type Plugin = NonNullable<Options["plugins"]>[number];
 export const asciiOutput: Plugin = {
   name: "ascii-output",
   renderChunk(code, chunk) {
-    if (!/\.(m?js)$/.test(chunk.path) || !/[^\x00-\x7f]/.test(code)) return undefined;
-    let out = "";
-    for (const ch of code) {
-      const point = ch.codePointAt(0) as number;
-      if (point < 0x80) out += ch;
-      else for (let i = 0; i < ch.length; i++) out += `\\u${ch.charCodeAt(i).toString(16).padStart(4, "0")}`;
-    }
-    return { code: out };
+    if (!/\.(m?js)$/.test(chunk.path)) return undefined;
+    // Per UTF-16 unit, so a character outside the BMP becomes its surrogate pair (\uD83D\uDE00).
+    return { code: code.replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`) };
   },
 };

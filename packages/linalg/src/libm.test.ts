@@ -324,19 +324,20 @@ function sameSignWalks(): Float64Array {
 }
 
 /**
- * Pairs (at even offsets) of `count` inputs spread over `inputs`, each beside the next partner in
- * turn, the partner in lane 1 and lane 0 alternately; then every pair of partners, in both orders.
+ * Pairs (at even offsets) of `count` inputs spread over `inputs`, each beside the next of
+ * `partners` in turn, the partner in lane 1 and lane 0 alternately; then every pair of partners,
+ * in both orders.
  */
-function mixedPairs(inputs: Float64Array, count: number): Float64Array {
+function mixedPairs(inputs: Float64Array, count: number, partners: readonly number[]): Float64Array {
   const out: number[] = [];
   const stride = Math.max(1, Math.floor(inputs.length / count));
   for (let i = 0, j = 0; i < count; i++, j += stride) {
     const x = inputs[j % inputs.length] as number;
-    const p = PARTNERS[i % PARTNERS.length] as number;
+    const p = partners[i % partners.length] as number;
     if (i % 2 === 0) out.push(x, p);
     else out.push(p, x);
   }
-  for (const a of PARTNERS) for (const b of PARTNERS) out.push(a, b);
+  for (const a of partners) for (const b of partners) out.push(a, b);
   out.push(0.25); // an odd length: the last element goes through the tail of the array map
   return Float64Array.from(out);
 }
@@ -393,21 +394,6 @@ const LOG_PARTNERS: readonly number[] = [
   ulpStep(1, -1), 0.5, 2, 1e-7, 1 - 1e-7, Math.SQRT2, Math.SQRT1_2, 1 + 2 ** -20, 1 - 2 ** -20, 1.38, 0.71, 1e300,
 ];
 
-/** Like mixedPairs, with logF64x2's partners. */
-function logMixedPairs(inputs: Float64Array, count: number): Float64Array {
-  const out: number[] = [];
-  const stride = Math.max(1, Math.floor(inputs.length / count));
-  for (let i = 0, j = 0; i < count; i++, j += stride) {
-    const x = inputs[j % inputs.length] as number;
-    const p = LOG_PARTNERS[i % LOG_PARTNERS.length] as number;
-    if (i % 2 === 0) out.push(x, p);
-    else out.push(p, x);
-  }
-  for (const a of LOG_PARTNERS) for (const b of LOG_PARTNERS) out.push(a, b);
-  out.push(0.25);
-  return Float64Array.from(out);
-}
-
 /** True when logF64x2 takes its vector path for a lane: positive, finite and normal. */
 function logVectorLane(x: number): boolean {
   return x >= 2.2250738585072014e-308 && x < Infinity;
@@ -448,7 +434,7 @@ describe("assembly/libm.ts gives the bits of V8's Math.*", () => {
     }, 60_000);
   }
 
-  const expPairs = mixedPairs(inputsByFamily.exp, 200_000);
+  const expPairs = mixedPairs(inputsByFamily.exp, 200_000, PARTNERS);
   const edgeWalks = sameSignWalks();
   const twoLane: ReadonlyArray<readonly [ArrayName, string, Unary]> = [
     ["expArray", "expF64x2 matches Math.exp", Math.exp],
@@ -469,7 +455,7 @@ describe("assembly/libm.ts gives the bits of V8's Math.*", () => {
   }
 
   const logX2 = logX2Inputs();
-  const logPairs = logMixedPairs(logX2, 200_000);
+  const logPairs = mixedPairs(logX2, 200_000, LOG_PARTNERS);
   const logWalks = logEdgeWalks();
   for (const [inputs, what] of [
     [inputsByFamily.log, "adjacent log and log1p inputs (any sign, subnormals, NaN, ±∞)"],

@@ -1,6 +1,6 @@
 import type { FloatArray } from "./dtype.js";
 import type { DenseStack, DenseStackPlan } from "./kernel-backend.js";
-import { alignLine, type GemmExport, type WasmInstance, type WasmMemory } from "./wasm-backend.js";
+import { alignLine, type GemmExport, type WasmMemory } from "./wasm-backend.js";
 
 /*
  * The fused passes of a stack of dense layers (KernelBackend.denseStack) on the wasm backend.
@@ -79,7 +79,6 @@ interface LayerRegions {
   readonly dx: number;
 }
 
-
 /** The {@link DenseStack} of `plan` on a fresh instance, or undefined when the plan is declined (internal). */
 export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): DenseStack | undefined {
   const { batch, layers } = plan;
@@ -142,8 +141,8 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
   const nonFinite = e[`nonFinite${suffix}`] as NonFiniteExport;
   const sgdExport = e[`sgd${suffix}`] as SgdExport;
   const sgd = kit.sgd ?? ((_: boolean, value: number, grad: number, n: number, lr: number, wd: number) => sgdExport(value, grad, n, lr, wd));
-  // The last forward pass's arguments (to redo it when a shared memory was written since) and the
-  // generations after the last forward and backward passes.
+  // The last forward pass's arguments: to redo it when a shared memory was written since, and to
+  // know which arrays the parameters the memory holds came from.
   let lastX: FloatArray | undefined;
   let lastKernels: readonly FloatArray[] = [];
   let lastBiases: readonly (FloatArray | undefined)[] = [];
@@ -261,12 +260,8 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
     biasGrads: readonly (FloatArray | undefined)[],
   ): number {
     // δ of the last layer: given, or through its ReLU (an identity layer's δ is its dL/dy).
-    if (last.relu && !isDelta) {
-      put(outputGradient, last.dz, outputElements);
-      reluBackward(last.z, last.dz, last.dz, outputElements);
-    } else {
-      put(outputGradient, last.dz, outputElements);
-    }
+    put(outputGradient, last.dz, outputElements);
+    if (last.relu && !isDelta) reluBackward(last.z, last.dz, last.dz, outputElements);
     let bad = 0;
     for (let l = regions.length - 1; l >= 0; l--) {
       const r = regions[l] as LayerRegions;
@@ -298,5 +293,5 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
       else view.copyWithin(prev.dz >> shift, r.dx >> shift, (r.dx >> shift) + batch * r.inputs);
     }
     return bad;
-    }
+  }
 }

@@ -48,6 +48,16 @@ export function planActivation(act: Activation, last: boolean): DenseStackLayer[
   return last ? "external" : "identity";
 }
 
+/** The backend plan's layers for `dense` (as {@link denseLayers} returns them). */
+export function stackLayers(dense: readonly Dense[]): DenseStackLayer[] {
+  return dense.map((layer, l) => ({
+    inputs: layer.kernel.value.rows,
+    units: layer.kernel.value.cols,
+    bias: layer.bias !== undefined,
+    activation: planActivation(layer.activation, l === dense.length - 1),
+  }));
+}
+
 /**
  * The fused Dense-stack step as a step strategy: it applies when every layer is a built
  * {@link Dense} without regularizer, every hidden layer is ReLU or linear, samples are vectors, and
@@ -63,13 +73,7 @@ export const denseStackStep: StepStrategy = Object.freeze({
     const dense = denseLayers(model.layers);
     const denseStack = getBackend().denseStack;
     if (!dense || !denseStack) return undefined;
-    const layers = dense.map((layer, l) => ({
-      inputs: layer.kernel.value.rows,
-      units: layer.kernel.value.cols,
-      bias: layer.bias !== undefined,
-      activation: planActivation(layer.activation, l === dense.length - 1),
-    }));
-    const stack = denseStack({ dtype: model.dtype, batch, layers });
+    const stack = denseStack({ dtype: model.dtype, batch, layers: stackLayers(dense) });
     if (!stack) return undefined;
     return new DenseStackPasses(stack, dense, loss, fusedOutputDelta(dense[dense.length - 1], loss), batch, model.dtype);
   },

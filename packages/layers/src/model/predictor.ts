@@ -2,7 +2,7 @@ import type { Activation } from "@backprop/activations";
 import { getBackend, Matrix, type DenseStack, type DType, type FloatArray, type KernelBackend, type Tensor } from "@backprop/linalg";
 import type { Dense } from "../dense.js";
 import type { Layer } from "../layer.js";
-import { denseLayers, planActivation } from "./dense-stack-step.js";
+import { denseLayers, planActivation, stackLayers } from "./dense-stack-step.js";
 
 /*
  * The fast path of `Sequential.predictor` for a stack of Dense layers on a kernel backend with fused
@@ -88,8 +88,7 @@ export class DenseStackInference {
    * false, having written nothing, when the fused passes do not apply.
    */
   run(x: Matrix, out: Matrix): boolean {
-    const dense = this.dense;
-    if (!dense || x.cols !== (dense[0] as Dense).kernel.value.rows) return false;
+    if (!this.dense) return false;
     const backend = getBackend();
     if (backend !== this.backend) {
       this.backend = backend;
@@ -123,16 +122,7 @@ export class DenseStackInference {
       for (const size of this.stacks.keys()) if (size !== this.batchSize) this.stacks.delete(size);
     }
     const dense = this.dense as Dense[];
-    const stack = this.backend?.denseStack?.({
-      dtype: this.dtype,
-      batch: rows,
-      layers: dense.map((layer, l) => ({
-        inputs: layer.kernel.value.rows,
-        units: layer.kernel.value.cols,
-        bias: layer.bias !== undefined,
-        activation: planActivation(layer.activation, l === dense.length - 1),
-      })),
-    });
+    const stack = this.backend?.denseStack?.({ dtype: this.dtype, batch: rows, layers: stackLayers(dense) });
     const units = (dense[dense.length - 1] as Dense).kernel.value.cols;
     const entry = stack ? { stack, z: this.external ? new Matrix(rows, units, this.dtype).data : undefined, loaded: -1 } : null;
     this.stacks.set(rows, entry);
