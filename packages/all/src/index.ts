@@ -75,6 +75,8 @@ export {
   type DenseStackLayer,
   type DenseStackPlan,
   type KernelBackend,
+  type ParameterUpdate,
+  type SlotHolder,
   type ConvGeometry,
   type ConvGeometryOptions,
   type ConvPadding,

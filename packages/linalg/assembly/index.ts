@@ -19,7 +19,7 @@ export {
   convInputGradientF32,
   convInputGradientF64,
 } from "./conv";
-export { addRowVectorF32, addRowVectorF64, sumColumnsF32, sumColumnsF64 } from "./rows";
+export { addRowVectorF32, addRowVectorF64, sumColumnsF32, sumColumnsF64, standardizeF32 } from "./rows";
 export {
   reluF32,
   reluF64,

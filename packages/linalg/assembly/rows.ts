@@ -166,3 +166,28 @@ export function sumColumnsF64(rows: i32, cols: i32, a: usize, out: usize, accumu
     }
   }
 }
+
+/**
+ * `out[i, j] = f32((f64(a[i, j]) − f64(mean[j])) / std[j])` row by row (the Normalization layer's
+ * arithmetic: float32 data and means, float64 standard deviations, a float64 subtract and divide,
+ * one rounding when stored); `out` may be `a`. Two columns per f64x2 divide: the loop is bound by
+ * the divider's throughput, twice the scalar loop's elements per divide.
+ */
+export function standardizeF32(rows: i32, cols: i32, a: usize, mean: usize, std: usize, out: usize): void {
+  const rowBytes = <usize>cols << 2;
+  const pairEnd = <usize>(cols & ~1) << 2;
+  for (let i = 0; i < rows; i++) {
+    let j: usize = 0;
+    for (; j < pairEnd; j += 8) {
+      const x = f64x2.promote_low_f32x4(v128.load64_zero(a + j));
+      const m = f64x2.promote_low_f32x4(v128.load64_zero(mean + j));
+      const q = f64x2.div(f64x2.sub(x, m), v128.load(std + (j << 1)));
+      v128.store64_lane(out + j, f32x4.demote_f64x2_zero(q), 0);
+    }
+    for (; j < rowBytes; j += 4) {
+      store<f32>(out + j, <f32>((<f64>load<f32>(a + j) - <f64>load<f32>(mean + j)) / load<f64>(std + (j << 1))));
+    }
+    a += rowBytes;
+    out += rowBytes;
+  }
+}

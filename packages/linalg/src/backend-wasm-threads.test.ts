@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setBackend } from "./backend.js";
 import { createThreadedWasmBackend, type ThreadedWasmBackend } from "./backend-wasm-threads.js";
 import type { FloatArray } from "./dtype.js";
+import type { ParameterUpdate } from "./kernel-backend.js";
 import { isBackpropError } from "./errors.js";
 import {
   col2imReference,
@@ -29,6 +30,11 @@ function random(rows: number, cols: number, dtype: "float32" | "float64", rng: R
 }
 
 /** Same bits, element for element (NaN payloads included). */
+/** Plain SGD for every parameter of a stack of up to three layers. */
+function sgdUpdates(lr: number, weightDecay: number): ParameterUpdate[] {
+  return [0, 1, 2].map(() => ({ rule: "sgd", lr, weightDecay }));
+}
+
 function sameBits(a: FloatArray, b: FloatArray): boolean {
   return (
     a.length === b.length &&
@@ -271,7 +277,7 @@ describe.runIf(isWasmSimdSupported() && typeof SharedArrayBuffer === "function")
           if (interfere === "between passes") other();
           const bad = stack?.backward(delta, true, kernelGrads, biasGrads);
           if (interfere === "before update") other();
-          const updated = interfere === "no update" ? false : stack?.update(0.05, 0.001, kernels, biases);
+          const updated = interfere === "no update" ? false : stack?.update(sgdUpdates(0.05, 0.001), sgdUpdates(0.05, 0.001), kernels, biases);
           steps.push(bad, updated);
         }
         return { out: out.slice(), kernels: kernels.map((k) => k.slice()), biases: biases.map((b) => b?.slice()), grads: kernelGrads.map((g) => g.slice()), steps };
@@ -288,6 +294,75 @@ describe.runIf(isWasmSimdSupported() && typeof SharedArrayBuffer === "function")
         expect(declined.steps.filter((_, i) => i % 2 === 1)).toEqual([false, false, false]);
         expect(declined).toEqual(run(single, "no update"));
         expect(declined.kernels).not.toEqual(one.kernels);
+      }
+    }
+  });
+
+  it("runs momentum and Adam in a Dense stack with the bits of the backend's updates, holding the slots only in a memory of its own until released", () => {
+    const plan = {
+      dtype: "float32" as const,
+      batch: 6,
+      layers: [
+        { inputs: 40, units: 24, bias: true, activation: "relu" as const },
+        { inputs: 24, units: 5, bias: true, activation: "external" as const },
+      ],
+    };
+    const r = new Rng(11);
+    const x = random(6, 40, "float32", r).data;
+    const delta = random(6, 5, "float32", r).data;
+    const start = { kernels: [random(40, 24, "float32", r).data, random(24, 5, "float32", r).data], biases: [random(1, 24, "float32", r).data, random(1, 5, "float32", r).data] };
+    const sizes = [40 * 24, 24, 24 * 5, 5];
+    const step = { stepSize: 0.01, sqrtCorrection2: 0.3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.001 };
+    const slotsOf = (rule: string) => sizes.map((n) => (rule === "momentum" ? [new Float64Array(n)] : [new Float64Array(n), new Float64Array(n), new Float64Array(n)]));
+    const updateOf = (rule: string, slots: Float64Array[]): ParameterUpdate =>
+      rule === "momentum"
+        ? { rule: "momentum", lr: 0.05, momentum: 0.9, weightDecay: 0.001, nesterov: true, buffer: slots[0] as Float64Array }
+        : { rule: "adam", moments: { expAvg: slots[0] as Float64Array, expAvgSq: slots[1] as Float64Array, maxExpAvgSq: slots[2] }, step };
+    for (const rule of ["momentum", "adam"]) {
+      // The reference: the backend's own update on each parameter, the gradients from the stack.
+      const expected = { kernels: start.kernels.map((k) => k.slice()), biases: start.biases.map((b) => b.slice()), slots: slotsOf(rule) };
+      for (let t = 0; t < 2; t++) {
+        const reference = single.denseStack?.(plan);
+        const kernelGrads = expected.kernels.map((k) => k.slice());
+        const biasGrads = expected.biases.map((b) => b.slice());
+        reference?.forward(x, expected.kernels, expected.biases, new Float32Array(30));
+        reference?.backward(delta, true, kernelGrads, biasGrads);
+        const params = [expected.kernels[0], expected.biases[0], expected.kernels[1], expected.biases[1]] as Float32Array[];
+        const grads = [kernelGrads[0], biasGrads[0], kernelGrads[1], biasGrads[1]] as Float32Array[];
+        params.forEach((p, i) => {
+          const slots = expected.slots[i] as Float64Array[];
+          const done =
+            rule === "momentum"
+              ? single.momentumUpdate(p, grads[i] as Float32Array, slots[0] as Float64Array, 0.05, 0.9, 0.001, true)
+              : single.adamUpdate(p, grads[i] as Float32Array, { expAvg: slots[0] as Float64Array, expAvgSq: slots[1] as Float64Array, maxExpAvgSq: slots[2] }, step);
+          expect(done).toBe(true);
+        });
+      }
+      for (const backend of [single, two, three]) {
+        const stack = backend.denseStack?.(plan);
+        const kernels = start.kernels.map((k) => k.slice());
+        const biases = start.biases.map((b) => b.slice());
+        const slots = slotsOf(rule);
+        const updates = slots.map((s) => updateOf(rule, s));
+        for (let t = 0; t < 2; t++) {
+          stack?.forward(x, kernels, biases, new Float32Array(30));
+          stack?.backward(delta, true, kernels.map((k) => k.slice()), biases.map((b) => b.slice()));
+          expect(stack?.update([updates[0], updates[2]], [updates[1], updates[3]], kernels, biases)).toBe(true);
+        }
+        expect(kernels).toEqual(expected.kernels);
+        expect(biases).toEqual(expected.biases);
+        // A memory of its own keeps the slots until released; a shared one gives them back each time.
+        const written = slots.every((s, i) => s.every((a, k) => sameBits(a, (expected.slots[i] as Float64Array[])[k] as Float64Array)));
+        expect(written).toBe(backend !== single);
+        stack?.release();
+        slots.forEach((s, i) => s.forEach((a, k) => expect(sameBits(a, (expected.slots[i] as Float64Array[])[k] as Float64Array)).toBe(true)));
+        // float64 stacks decline both rules (the optimizer's own loops run them).
+        const wide = backend.denseStack?.({ ...plan, dtype: "float64" });
+        const k64 = start.kernels.map((k) => Float64Array.from(k));
+        const b64 = start.biases.map((b) => Float64Array.from(b));
+        wide?.forward(Float64Array.from(x), k64, b64, new Float64Array(30));
+        wide?.backward(Float64Array.from(delta), true, k64.map((k) => k.slice()), b64.map((b) => b.slice()));
+        expect(wide?.update([updates[0], updates[2]], [updates[1], updates[3]], k64, b64)).toBe(false);
       }
     }
   });
@@ -333,7 +408,7 @@ describe.runIf(isWasmSimdSupported() && typeof SharedArrayBuffer === "function")
         expect(changed).toEqual(fresh(backend, kernels, biases));
         // After an update the held copy is the updated parameters.
         stack?.backward(delta, true, kernels.map((k) => k.slice()), biases.map((b) => b.slice()));
-        expect(stack?.update(0.1, 0, kernels, biases)).toBe(true);
+        expect(stack?.update(sgdUpdates(0.1, 0), sgdUpdates(0.1, 0), kernels, biases)).toBe(true);
         stack?.forward(x, kernels, biases, out, true);
         expect(out).toEqual(fresh(backend, kernels, biases));
         // Other arrays than the ones it copied: read.

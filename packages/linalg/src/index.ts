@@ -40,6 +40,8 @@ export type {
   DenseStackLayer,
   DenseStackPlan,
   KernelBackend,
+  ParameterUpdate,
+  SlotHolder,
 } from "./kernel-backend.js";
 export { typescriptBackend } from "./typescript-backend.js";
 export { packedDoubles } from "./packed-doubles.js";

@@ -137,6 +137,14 @@ export interface KernelBackend {
    */
   addRowVector?(rows: number, cols: number, a: FloatArray, v: FloatArray, out: FloatArray): boolean;
   /**
+   * Standardization by column, `out[i, j] = (x[i, j] − mean[j]) / std[j]`, of a rows×cols float32
+   * `x` with float32 means and float64 standard deviations: subtract and divide in float64, one
+   * rounding when stored — the bits of the Normalization layer's loop. `out` is `x` or shares no
+   * element with it. Returns false, having written nothing, when it would not run it (small or
+   * float64 arrays): the caller runs its loop.
+   */
+  standardize?(rows: number, cols: number, x: FloatArray, mean: FloatArray, std: Float64Array, out: FloatArray): boolean;
+  /**
    * The bias gradient `out[j] = Σᵢ a[i, j]` (`out[j] += …` when `accumulate`) of a rows×cols `a`,
    * bit-identical to the reference loop of `sumColumns` in ops.ts: each column summed in
    * increasing row order from +0 (from the old `out[j]` when accumulating), rounded to the dtype
@@ -364,15 +372,65 @@ export interface DenseStack {
     biasGrads: readonly (FloatArray | undefined)[],
   ): number;
   /**
-   * Plain SGD, `p ← p − lr·(g + weightDecay·p)` in float64 rounded once (the bits of the `sgd`
-   * rule), on the parameters of the last forward pass with the gradients of the last backward
-   * pass, inside the backend; writes the new values of the parameters that backward pass computed
-   * gradients for to `kernels` and `biases` (the arrays given to `forward`). Returns false, having
-   * changed nothing, when it cannot (the parameters it held were overwritten since): the caller
-   * then applies the update itself.
+   * The optimizer's update of every parameter the last backward pass computed a gradient for, on
+   * the parameters of the last forward pass with those gradients, inside the backend:
+   * `kernelUpdates[l]` and `biasUpdates[l]` say each one's rule and arguments (see
+   * {@link ParameterUpdate}; the bits are those of {@link KernelBackend.sgdUpdate},
+   * {@link KernelBackend.momentumUpdate} and {@link KernelBackend.adamUpdate}). Writes the new
+   * values to `kernels` and `biases` (the arrays given to `forward`).
+   *
+   * The slots of momentum and Adam may stay inside the backend after the update, the stack then
+   * holding them for the optimizer (see {@link SlotHolder}): their arrays are up to date again only
+   * after {@link DenseStack.release}, which the optimizer calls before it reads or writes them.
+   *
+   * Returns false, having changed nothing, when it does not apply them all (the parameters it held
+   * were overwritten since, a rule it does not run for this element type, a missing update): the
+   * caller then steps the optimizer itself.
    */
-  update(lr: number, weightDecay: number, kernels: readonly FloatArray[], biases: readonly (FloatArray | undefined)[]): boolean;
+  update(
+    kernelUpdates: readonly (ParameterUpdate | undefined)[],
+    biasUpdates: readonly (ParameterUpdate | undefined)[],
+    kernels: readonly FloatArray[],
+    biases: readonly (FloatArray | undefined)[],
+  ): boolean;
+  /** Writes the optimizer slots the stack holds back to their arrays and stops holding them. */
+  release(): void;
 }
+
+/**
+ * Something that may keep copies of an optimizer's slot arrays between updates instead of writing
+ * them back each time (a fused kernel's memory). The optimizer calls `release` before anything
+ * else reads or writes those arrays: its own step, a state dict, loading one, or handing its next
+ * updates to another holder.
+ */
+export interface SlotHolder {
+  /** Writes every slot held back to its array and stops holding it. */
+  release(): void;
+}
+
+/**
+ * One parameter's next update as an optimizer hands it to a fused kernel ({@link DenseStack.update}):
+ * the rule, its scalars for this step, and its float64 slots.
+ * - `"sgd"`: `p ← p − lr·(g + weightDecay·p)` ({@link KernelBackend.sgdUpdate}).
+ * - `"momentum"`: PyTorch's momentum SGD with `buffer` ({@link KernelBackend.momentumUpdate}).
+ * - `"adam"`: Adam with `moments` and this step's bias corrections ({@link KernelBackend.adamUpdate}).
+ *
+ * @example
+ * ```ts
+ * const update: ParameterUpdate = { rule: "sgd", lr: 0.1, weightDecay: 0 };
+ * ```
+ */
+export type ParameterUpdate =
+  | { readonly rule: "sgd"; readonly lr: number; readonly weightDecay: number }
+  | {
+      readonly rule: "momentum";
+      readonly lr: number;
+      readonly momentum: number;
+      readonly weightDecay: number;
+      readonly nesterov: boolean;
+      readonly buffer: Float64Array;
+    }
+  | { readonly rule: "adam"; readonly moments: AdamMoments; readonly step: AdamStep };
 
 /** One layer of a {@link DenseEpochsPlan}. */
 export interface DenseEpochsLayer {

@@ -476,6 +476,34 @@ describe.runIf(isWasmSimdSupported())("addRowVector and sumColumns on the WASM b
     );
   });
 
+  it("standardize gives the bits of the Normalization layer's loop: float64 subtract and divide, one rounding (float32, odd widths, in place, extremes)", () => {
+    const wasm = createWasmBackend({ minWork: 0 });
+    const t = threads as ThreadedWasmBackend;
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        const x = values(c.rows, c.cols, "float32", c.seed, c.specials).data;
+        const mean = values(1, c.cols, "float32", c.seed + 1, c.specials).data;
+        // √variance as the layer keeps it: float64, positive, tiny to huge (quotients that
+        // overflow float32 or fall below its subnormals).
+        const rng = new Rng(c.seed + 2);
+        const std = Float64Array.from({ length: c.cols }, () => Math.sqrt(rng.uniform() * 2 ** (rng.int(120) - 60)) + Number.MIN_VALUE);
+        const want = new Float32Array(x.length);
+        for (let i = 0; i < x.length; i += c.cols) {
+          for (let j = 0; j < c.cols; j++) want[i + j] = ((x[i + j] as number) - (mean[j] as number)) / (std[j] as number);
+        }
+        for (const backend of [wasm, t]) {
+          const out = c.inPlace ? x.slice() : new Float32Array(x.length);
+          const done = backend.standardize?.(c.rows, c.cols, c.inPlace ? out : x, mean, std, out);
+          expect(done).toBe(x.length > 0);
+          if (done) expectSameBits(out, want);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // float64 data: the layer's own loop.
+    expect(wasm.standardize?.(2, 2, new Float64Array(4), new Float64Array(2), new Float64Array(2).fill(1), new Float64Array(4))).toBe(false);
+  });
+
   it("gives the same bits on the threaded backend (its one-thread kernels)", () => {
     const t = threads as ThreadedWasmBackend;
     fc.assert(

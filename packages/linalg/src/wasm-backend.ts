@@ -471,6 +471,8 @@ export function createConvKernels(exports: Record<string, unknown>, heap: WasmHe
 
 /** The signature of the kernels' `addRowVectorF32`/`F64` exports (internal). */
 type AddRowVectorExport = (rows: number, cols: number, a: number, v: number, out: number) => void;
+/** The signature of the kernels' `standardizeF32` export (internal). */
+type StandardizeExport = (rows: number, cols: number, a: number, mean: number, std: number, out: number) => void;
 /** The signature of the kernels' `sumColumnsF32`/`F64` exports (internal). */
 type SumColumnsExport = (rows: number, cols: number, a: number, out: number, accumulate: number) => void;
 
@@ -485,6 +487,7 @@ export const ROW_ELEMENTS_PER_WORK = 1;
 export interface WasmRowKernels {
   addRowVector(rows: number, cols: number, a: FloatArray, v: FloatArray, out: FloatArray): boolean;
   sumColumns(rows: number, cols: number, a: FloatArray, out: FloatArray, accumulate: boolean): boolean;
+  standardize(rows: number, cols: number, x: FloatArray, mean: FloatArray, std: Float64Array, out: FloatArray): boolean;
 }
 
 /**
@@ -496,7 +499,22 @@ export function createRowKernels(exports: Record<string, unknown>, heap: WasmHea
   const addF64 = exports["addRowVectorF64"] as AddRowVectorExport;
   const sumF32 = exports["sumColumnsF32"] as SumColumnsExport;
   const sumF64 = exports["sumColumnsF64"] as SumColumnsExport;
+  const standardizeF32 = exports["standardizeF32"] as StandardizeExport;
   return {
+    standardize(rows, cols, x, mean, std, out) {
+      const n = rows * cols;
+      if (n < minElements || n === 0 || !(x instanceof Float32Array && out instanceof Float32Array && mean instanceof Float32Array)) return false;
+      const sOff = HEAP_BASE;
+      const mOff = align16(sOff + cols * 8);
+      const xOff = align16(mOff + cols * 4);
+      heap.reserve(xOff + n * 4);
+      heap.f64.set(std.subarray(0, cols), sOff >> 3);
+      heap.f32.set(mean.subarray(0, cols), mOff >> 2);
+      heap.f32.set(x.subarray(0, n), xOff >> 2);
+      standardizeF32(rows, cols, xOff, mOff, sOff, xOff);
+      out.set(heap.f32.subarray(xOff >> 2, (xOff >> 2) + n));
+      return true;
+    },
     addRowVector(rows, cols, a, v, out) {
       const n = rows * cols;
       if (n < minElements || n === 0) return false;
@@ -1146,6 +1164,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     conv2dMaxPool,
     addRowVector: rowKernels.addRowVector,
     sumColumns: rowKernels.sumColumns,
+    standardize: rowKernels.standardize,
     ...elementKernels,
     ...recurrentKernels,
     ...optimizerKernels,

@@ -1,5 +1,5 @@
 import type { FloatArray } from "./dtype.js";
-import type { DenseStack, DenseStackPlan } from "./kernel-backend.js";
+import type { DenseStack, DenseStackPlan, ParameterUpdate } from "./kernel-backend.js";
 import { alignLine, type GemmExport, type WasmMemory } from "./wasm-backend.js";
 
 /*
@@ -18,7 +18,16 @@ import { alignLine, type GemmExport, type WasmMemory } from "./wasm-backend.js";
  *
  * Each stack has its own module instance and memory: nothing the other kernels do between the
  * forward and the backward pass (a loss that calls matmul, say) can overwrite the activations
- * kept for the backward pass, and the memory, sized once for the plan, never grows afterwards.
+ * kept for the backward pass. The memory is sized once for the plan, and grows once more only
+ * when an optimizer with slots (momentum, Adam) first hands its updates over.
+ *
+ * The update runs the optimizer kernels of the backend (assembly/optimizers.ts) on the parameters
+ * and gradients already in the memory. Slots (float64) are copied in at the first update and then
+ * stay in the memory: the stack holds them for the optimizer (SlotHolder) and writes them back
+ * only when the optimizer asks (release), which it does before it reads or writes them any other
+ * way. Copying Adam's two moments in and out every step would cost about as much as the update
+ * itself (float64 slots are four times the bytes of the float32 parameters). On a memory shared
+ * with other kernels (threads) nothing is held: the slots are copied back after each update.
  */
 
 /** The module instance a dense stack runs on and the memory its kernels address (internal). */
@@ -62,6 +71,14 @@ type ReluExport = (src: number, dst: number, n: number) => void;
 type ReluBackwardExport = (x: number, grad: number, dst: number, n: number) => void;
 type NonFiniteExport = (src: number, n: number) => number;
 type SgdExport = (value: number, grad: number, n: number, lr: number, wd: number) => void;
+type MomentumExport = (value: number, grad: number, buffer: number, n: number, lr: number, mu: number, wd: number, nesterov: number) => void;
+type AdamExport = (value: number, grad: number, m: number, v: number, vmax: number, n: number, hp: number) => void;
+
+/** The float64 slots per element of an update's rule: momentum's buffer; Adam's m, v and, with AMSGrad, v̄. */
+function slotCount(update: ParameterUpdate | undefined): number {
+  if (update === undefined || update.rule === "sgd") return 0;
+  return update.rule === "momentum" ? 1 : update.moments.maxExpAvgSq ? 3 : 2;
+}
 
 interface LayerRegions {
   readonly inputs: number;
@@ -108,6 +125,9 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
   const panel = next;
   next = alignLine(next + kit.panelBytes(widestK));
   const xAt = take(batch * (layers[0] as DenseStackPlan["layers"][number]).inputs);
+  // Adam's six scalars (float64) for its kernel.
+  const hpAt = next;
+  next = alignLine(next + 6 * 8);
   const regions: LayerRegions[] = layers.map((layer, l) => {
     const relu = layer.activation === "relu";
     const w = take(layer.inputs * layer.units);
@@ -125,9 +145,10 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
   const instance = kit.instantiate();
   const e = instance.exports;
   instance.reserve(end);
-  // Views of [0, end): a private memory is never grown again; a shared one's old views keep their
-  // length when it grows, so these stay valid for the stack's life either way.
-  const view: FloatArray = isF32 ? new Float32Array(instance.memory.buffer) : new Float64Array(instance.memory.buffer);
+  // Views of the memory: made again when the slots grow it (a private memory's buffer is replaced
+  // when it grows; a shared one's old views keep their length).
+  let view: FloatArray = isF32 ? new Float32Array(instance.memory.buffer) : new Float64Array(instance.memory.buffer);
+  let doubles = new Float64Array(instance.memory.buffer);
   const suffix = isF32 ? "F32" : "F64";
   const gemmExport = e[`gemm${suffix}`] as GemmExport;
   const gemm =
@@ -141,6 +162,17 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
   const nonFinite = e[`nonFinite${suffix}`] as NonFiniteExport;
   const sgdExport = e[`sgd${suffix}`] as SgdExport;
   const sgd = kit.sgd ?? ((_: boolean, value: number, grad: number, n: number, lr: number, wd: number) => sgdExport(value, grad, n, lr, wd));
+  const momentumF32 = e["momentumF32"] as MomentumExport;
+  const adamF32 = e["adamF32"] as AdamExport;
+  // Slots: `slots` regions of float64 per parameter (kernel 2l, bias 2l + 1), made at the first
+  // update that needs them (again, larger, for a rule with more slots). held[…] is the array
+  // whose values a region holds (and the array does not), undefined when it holds nothing.
+  const holdSlots = kit.generation === undefined;
+  let slots = 0;
+  let slotAt: number[] = [];
+  let slotsEnd = end;
+  const held: (Float64Array | undefined)[] = [];
+  let holding = false;
   // The last forward pass's arguments: to redo it when a shared memory was written since, and to
   // know which arrays the parameters the memory holds came from.
   let lastX: FloatArray | undefined;
@@ -185,24 +217,31 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
       backwardDone = true;
       return bad;
     },
-    update(lr, weightDecay, kernels, biases) {
+    update(kernelUpdates, biasUpdates, kernels, biases) {
       // The parameters are still those the forward pass copied in, the gradients those the
       // backward pass wrote out: the update needs no copy in, only the new values out — unless a
-      // shared memory was written since, when the optimizer steps instead.
-      if (!claim() || !backwardDone) {
+      // shared memory was written since, or some update is not one this stack runs, when the
+      // optimizer steps instead.
+      if (!claim() || !backwardDone || !runsAll(kernelUpdates, biasUpdates)) {
         // What the memory holds is unknown now: the next forward pass reads the parameters.
         parametersHeld = false;
         return false;
       }
+      let needed = 0;
+      for (let l = 0; l < regions.length; l++) {
+        if (computedKernel[l]) needed = Math.max(needed, slotCount(kernelUpdates[l]));
+        if (computedBias[l]) needed = Math.max(needed, slotCount(biasUpdates[l]));
+      }
+      if (needed > slots) makeSlots(needed);
       for (let l = 0; l < regions.length; l++) {
         const r = regions[l] as LayerRegions;
         if (computedKernel[l]) {
           const n = r.inputs * r.units;
-          sgd(isF32, r.w, r.dw, n, lr, weightDecay);
+          apply(kernelUpdates[l] as ParameterUpdate, 2 * l, r.w, r.dw, n);
           get(r.w, n, kernels[l] as FloatArray);
         }
         if (computedBias[l]) {
-          sgd(isF32, r.b, r.db, r.units, lr, weightDecay);
+          apply(biasUpdates[l] as ParameterUpdate, 2 * l + 1, r.b, r.db, r.units);
           get(r.b, r.units, biases[l] as FloatArray);
         }
       }
@@ -210,8 +249,133 @@ export function createDenseStack(kit: DenseStackKit, plan: DenseStackPlan): Dens
       backwardDone = false;
       return true;
     },
+    release() {
+      if (!holding) return;
+      for (let i = 0; i < held.length; i++) {
+        const array = held[i];
+        if (!array) continue;
+        const at = (slotAt[i] as number) >> 3;
+        array.set(doubles.subarray(at, at + array.length));
+        held[i] = undefined;
+      }
+      holding = false;
+    },
   };
   return stack;
+
+  /** Whether every parameter the last backward pass computed a gradient for has an update this stack runs. */
+  function runsAll(kernelUpdates: readonly (ParameterUpdate | undefined)[], biasUpdates: readonly (ParameterUpdate | undefined)[]): boolean {
+    for (let l = 0; l < regions.length; l++) {
+      const r = regions[l] as LayerRegions;
+      if (computedKernel[l] && !runs(kernelUpdates[l], r.inputs * r.units)) return false;
+      if (computedBias[l] && !runs(biasUpdates[l], r.units)) return false;
+    }
+    return true;
+  }
+
+  /** Whether this stack runs `update` on n elements: SGD in both element types, the others in float32 (as the backend's kernels). */
+  function runs(update: ParameterUpdate | undefined, n: number): boolean {
+    if (update === undefined) return false;
+    switch (update.rule) {
+      case "sgd":
+        return true;
+      case "momentum":
+        return isF32 && update.buffer.length === n;
+      case "adam": {
+        const { expAvg, expAvgSq, maxExpAvgSq } = update.moments;
+        return isF32 && expAvg.length === n && expAvgSq.length === n && (maxExpAvgSq === undefined || maxExpAvgSq.length === n);
+      }
+    }
+  }
+
+  /** Runs `update` on the parameter at `value` (n elements, gradient at `grad`); `slot` numbers its slot regions. */
+  function apply(update: ParameterUpdate, slot: number, value: number, grad: number, n: number): void {
+    switch (update.rule) {
+      case "sgd":
+        sgd(isF32, value, grad, n, update.lr, update.weightDecay);
+        return;
+      case "momentum": {
+        const buffer = slotRegion(update.buffer, slot, 0, n);
+        momentumF32(value, grad, buffer, n, update.lr, update.momentum, update.weightDecay, +update.nesterov);
+        settle(update.buffer, slot, 0);
+        return;
+      }
+      case "adam": {
+        const { expAvg, expAvgSq, maxExpAvgSq } = update.moments;
+        const step = update.step;
+        const h = hpAt >> 3;
+        doubles[h] = step.stepSize;
+        doubles[h + 1] = step.sqrtCorrection2;
+        doubles[h + 2] = step.beta1;
+        doubles[h + 3] = step.beta2;
+        doubles[h + 4] = step.eps;
+        doubles[h + 5] = step.weightDecay;
+        const m = slotRegion(expAvg, slot, 0, n);
+        const v = slotRegion(expAvgSq, slot, 1, n);
+        const vmax = maxExpAvgSq ? slotRegion(maxExpAvgSq, slot, 2, n) : 0;
+        adamF32(value, grad, m, v, vmax, n, hpAt);
+        settle(expAvg, slot, 0);
+        settle(expAvgSq, slot, 1);
+        if (maxExpAvgSq) settle(maxExpAvgSq, slot, 2);
+        return;
+      }
+    }
+  }
+
+  /**
+   * The byte offset of slot `k` of parameter `slot` with the values of `array` (n float64): copied
+   * in unless the region already holds that array's values.
+   */
+  function slotRegion(array: Float64Array, slot: number, k: number, n: number): number {
+    const i = slot * slots + k;
+    const at = slotAt[i] as number;
+    if (held[i] !== array) {
+      // A region holding another array's values (the optimizer's state was replaced without a
+      // release, or another optimizer) gives them back first.
+      const other = held[i];
+      if (other) other.set(doubles.subarray(at >> 3, (at >> 3) + other.length));
+      doubles.set(n === array.length ? array : array.subarray(0, n), at >> 3);
+      held[i] = array;
+    }
+    return at;
+  }
+
+  /** After an update: the region keeps the slot's new values (a memory of its own), or gives them back now. */
+  function settle(array: Float64Array, slot: number, k: number): void {
+    const i = slot * slots + k;
+    if (holdSlots) {
+      holding = true;
+      return;
+    }
+    const at = (slotAt[i] as number) >> 3;
+    array.set(doubles.subarray(at, at + array.length));
+    held[i] = undefined;
+  }
+
+  /**
+   * Places `count` slot regions per parameter after everything else and grows the memory for
+   * them; what the old regions held goes back to its arrays first.
+   */
+  function makeSlots(count: number): void {
+    stack.release();
+    const offsets: number[] = [];
+    let at = slotsEnd;
+    for (const r of regions) {
+      for (const n of [r.inputs * r.units, r.units]) {
+        for (let k = 0; k < count; k++) {
+          offsets.push(at);
+          at = alignLine(at + n * 8);
+        }
+      }
+    }
+    instance.reserve(at);
+    view = isF32 ? new Float32Array(instance.memory.buffer) : new Float64Array(instance.memory.buffer);
+    doubles = new Float64Array(instance.memory.buffer);
+    slotAt = offsets;
+    slots = count;
+    slotsEnd = at;
+    held.length = 0;
+  }
 
   /**
    * Before a pass: whether the memory is as this stack's last pass left it (always, for a memory

@@ -60,11 +60,20 @@ export const adam: OptimizerFactory<AdamOptions> = /* @__PURE__ */ defineOptimiz
     weightDecay: { min: 0 },
   },
   slots: ["expAvg", "expAvgSq", { name: "maxExpAvgSq", when: (hp) => hp.amsgrad }],
+  // The update below is exactly the kernels' Adam (the backend's adamUpdate runs it too).
+  fusedUpdate({ slots, lr, t, hp }) {
+    const { beta1, beta2, eps, weightDecay, amsgrad } = hp;
+    return {
+      rule: "adam",
+      moments: { expAvg: slots.expAvg, expAvgSq: slots.expAvgSq, maxExpAvgSq: amsgrad ? slots.maxExpAvgSq : undefined },
+      step: { stepSize: stepSizeAt(lr, beta1, t), sqrtCorrection2: sqrtCorrection2At(beta2, t), beta1, beta2, eps, weightDecay },
+    };
+  },
   update({ value, grad, slots, lr, t, hp }) {
     const { beta1, beta2, eps, weightDecay: wd, amsgrad } = hp;
     const { expAvg, expAvgSq, maxExpAvgSq } = slots;
-    const stepSize = lr / (1 - beta1 ** t);
-    const sqrtCorrection2 = Math.sqrt(1 - beta2 ** t);
+    const stepSize = stepSizeAt(lr, beta1, t);
+    const sqrtCorrection2 = sqrtCorrection2At(beta2, t);
     const backend = getBackend();
     if (backend.adamUpdate) {
       // A kernel backend may run the same formula in WASM (same bits): large arrays only. The
@@ -95,3 +104,13 @@ export const adam: OptimizerFactory<AdamOptions> = /* @__PURE__ */ defineOptimiz
     }
   },
 });
+
+/** lr / (1 − β₁ᵗ): the step size with the first moment's bias correction. */
+function stepSizeAt(lr: number, beta1: number, t: number): number {
+  return lr / (1 - beta1 ** t);
+}
+
+/** √(1 − β₂ᵗ): the second moment's bias correction, under the square root. */
+function sqrtCorrection2At(beta2: number, t: number): number {
+  return Math.sqrt(1 - beta2 ** t);
+}

@@ -7,6 +7,8 @@ import {
   type Json,
   type JsonObject,
   type Param,
+  type ParameterUpdate,
+  type SlotHolder,
 } from "@backprop/linalg";
 import { clampGradients, rescaleGradients } from "./clip.js";
 import { describeValue, isPlainObject, type HyperparameterRange } from "./config.js";
@@ -126,6 +128,14 @@ export interface OptimizerDefinition<C extends Hyperparameters, S extends string
    * Lets fused kernels apply the update themselves ({@link Optimizer.plainSgd}). Default: never.
    */
   readonly plainSgd?: (hp: HyperparameterValues<C>) => { readonly weightDecay: number } | undefined;
+  /**
+   * When `update` is, for these hyperparameters, exactly one of the rules a fused kernel runs
+   * (plain SGD, momentum SGD, Adam: see `ParameterUpdate`), that rule with its arguments for the
+   * update `args.t` of one parameter — scalars computed as `update` computes them, the slot arrays
+   * themselves; undefined otherwise. Lets fused kernels apply the update
+   * ({@link Optimizer.fusedUpdates}). Default: never.
+   */
+  readonly fusedUpdate?: (args: Omit<UpdateArgs<C, S>, "value" | "grad">) => ParameterUpdate | undefined;
 }
 
 /**
@@ -338,6 +348,10 @@ class RuleOptimizer<C extends Hyperparameters, S extends string> implements Opti
   private readonly states = new Map<string, ParamState<C, S>>();
   private readonly seen = new Set<string>();
   private steps = 0;
+  // Who holds copies of the slots (a fused kernel's memory) since it took the last updates.
+  private holder: SlotHolder | undefined;
+  // fusedUpdates' answer, one entry per param (reused).
+  private readonly fused: (ParameterUpdate | undefined)[] = [];
   // The param list the last step validated, as it was then (each Param and its trainable flag), with
   // each trainable param's state. A training loop passes the same list every step, so the checks
   // and map lookups run once; any change to the list, a flag or the state map runs them again.
@@ -390,6 +404,7 @@ class RuleOptimizer<C extends Hyperparameters, S extends string> implements Opti
   }
 
   step(params: readonly Param[]): void {
+    this.releaseSlots();
     const lr = this.learningRate;
     if (!(Number.isFinite(lr) && lr >= 0)) {
       throw new BackpropError(
@@ -427,6 +442,47 @@ class RuleOptimizer<C extends Hyperparameters, S extends string> implements Opti
     if (typeof this.lr !== "number" || this.clipValue !== undefined || this.clipNorm !== undefined) return undefined;
     const form = this.def.plainSgd?.(this.hp);
     return form ? { lr: this.lr, weightDecay: form.weightDecay } : undefined;
+  }
+
+  fusedUpdates(params: readonly Param[], holder?: SlotHolder): readonly (ParameterUpdate | undefined)[] | undefined {
+    const update = this.def.fusedUpdate;
+    // Clipping rewrites the gradients first: not a kernel's update.
+    if (!update || this.clipValue !== undefined || this.clipNorm !== undefined) return undefined;
+    const lr = this.learningRate;
+    // step() names a bad scheduled rate; let it.
+    if (!(Number.isFinite(lr) && lr >= 0)) return undefined;
+    if (!this.sameAsChecked(params)) this.check(params);
+    const fused = this.fused;
+    fused.length = params.length;
+    const states = this.checkedStates;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i] as Param;
+      if (!p.trainable) {
+        fused[i] = undefined;
+        continue;
+      }
+      let state = states[i];
+      if (state === undefined) {
+        state = this.states.get(p.name) ?? this.createState(p.name, p.value.data.length);
+        states[i] = state;
+      }
+      state.size = p.value.data.length;
+      const one = update({ slots: state.args.slots, lr, t: state.t + 1, hp: this.hp });
+      if (one === undefined) return undefined;
+      fused[i] = one;
+    }
+    if (holder !== this.holder) {
+      this.releaseSlots();
+      this.holder = holder;
+    }
+    return fused;
+  }
+
+  /** The slots' values back in their arrays from whoever held them. */
+  private releaseSlots(): void {
+    const holder = this.holder;
+    this.holder = undefined;
+    holder?.release();
   }
 
   recordSteps(params: readonly Param[], count: number): void {
@@ -505,6 +561,7 @@ class RuleOptimizer<C extends Hyperparameters, S extends string> implements Opti
   }
 
   stateDict(): OptimizerState {
+    this.releaseSlots();
     const slots: Record<string, Record<string, number[]>> = {};
     const paramSteps: Record<string, number> = {};
     for (const [name, state] of this.states) {
@@ -517,6 +574,8 @@ class RuleOptimizer<C extends Hyperparameters, S extends string> implements Opti
   }
 
   loadStateDict(state: OptimizerState): void {
+    // The slots a holder has go back to the arrays being replaced, not into the loaded ones.
+    this.releaseSlots();
     const where = `${this.name}.loadStateDict`;
     const fail = (problem: string, hint?: string): never => {
       throw new BackpropError("INVALID_STATE", `${where}: ${problem}`, hint === undefined ? {} : { hint });

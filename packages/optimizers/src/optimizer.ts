@@ -1,4 +1,4 @@
-import type { Json, JsonObject, Param } from "@backprop/linalg";
+import type { Json, JsonObject, Param, ParameterUpdate, SlotHolder } from "@backprop/linalg";
 
 /**
  * A saved optimizer: its name and config, the step count and, per parameter name, the slot
@@ -67,9 +67,20 @@ export interface Optimizer {
    */
   plainSgd?(): { readonly lr: number; readonly weightDecay: number } | undefined;
   /**
-   * Records that `count` updates of the rule {@link Optimizer.plainSgd} describes were applied to
-   * the trainable `params` outside `step`: the step count and each parameter's update count advance
-   * exactly as `count` calls of `step` would have advanced them.
+   * The next update of each of `params` (same order; undefined for a frozen one) as a fused kernel
+   * runs it — the rule, its scalars for this step, its slot arrays — when every one is such a rule
+   * (plain SGD, momentum SGD, Adam) and no clipping applies; undefined otherwise. The kernel that
+   * applies them reports it with {@link Optimizer.recordSteps}(params, 1). A `holder` may keep the
+   * slots' values instead of writing them back: the optimizer calls its `release` before it next
+   * reads or writes them (its own step, a state dict, another holder). Optional: optimizers
+   * without it are stepped by `step` only.
+   */
+  fusedUpdates?(params: readonly Param[], holder?: SlotHolder): readonly (ParameterUpdate | undefined)[] | undefined;
+  /**
+   * Records that `count` updates were applied to the trainable `params` outside `step` (the rule
+   * {@link Optimizer.plainSgd} describes, or those {@link Optimizer.fusedUpdates} handed out): the
+   * step count and each parameter's update count advance exactly as `count` calls of `step` would
+   * have advanced them.
    */
   recordSteps?(params: readonly Param[], count: number): void;
   /** Everything needed to resume: config, step count, slots. */

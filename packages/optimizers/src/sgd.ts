@@ -52,6 +52,11 @@ export const sgd: OptimizerFactory<SgdOptions> = /* @__PURE__ */ defineOptimizer
   slots: [{ name: "momentumBuffer", when: (hp) => hp.momentum !== 0 }],
   // Without momentum the update below is exactly the plain rule fused kernels apply.
   plainSgd: (hp) => (hp.momentum === 0 ? { weightDecay: hp.weightDecay } : undefined),
+  // Both forms below are the kernels' rules (the backend's sgdUpdate and momentumUpdate run them too).
+  fusedUpdate: ({ slots, lr, hp }) =>
+    hp.momentum === 0
+      ? { rule: "sgd", lr, weightDecay: hp.weightDecay }
+      : { rule: "momentum", lr, momentum: hp.momentum, weightDecay: hp.weightDecay, nesterov: hp.nesterov, buffer: slots.momentumBuffer },
   update({ value, grad, slots, lr, hp }) {
     const mu = hp.momentum;
     const wd = hp.weightDecay;

@@ -1,8 +1,10 @@
-import { createWasmBackend, Matrix, Rng, setBackend, type DType, type KernelBackend } from "@backprop/linalg";
-import { adam, sgd } from "@backprop/optimizers";
+import { createWasmBackend, Matrix, Rng, setBackend, Tensor, type DType, type KernelBackend } from "@backprop/linalg";
+import { adam, exponentialDecay, rmsprop, sgd, type Optimizer } from "@backprop/optimizers";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Dense } from "../dense.js";
+import { Flatten } from "../flatten.js";
+import { Normalization } from "../normalization.js";
 import { denseStackStep } from "./dense-stack-step.js";
 import { Sequential } from "./sequential.js";
 import { paramBits, randomData } from "./step.test-util.js";
@@ -161,23 +163,122 @@ describe("the fused Dense-stack step", () => {
     expect(paramBits(fused.model)).toEqual(paramBits(layered.model));
   });
 
-  it("applies plain SGD inside the backend (the optimizer records the steps), other rules through the optimizer", () => {
+  it("applies SGD, momentum and Adam inside the backend (the optimizer records the steps), other rules and clipping through the optimizer", () => {
     restore = setBackend(wasmDefault);
-    const x = new Matrix(64, 32, "float32");
-    new Rng(4).fillUniform(x, -1, 1);
-    const y = new Matrix(64, 4, "float32");
-    new Rng(5).fillUniform(y, 0, 1);
-    for (const [optimizer, stepped] of [
-      [sgd({ lr: 0.1 }), false],
-      [sgd({ lr: 0.1, momentum: 0.5 }), true],
-    ] as const) {
-      const model = new Sequential([new Dense({ units: 32, inputDim: 32, activation: "relu" }), new Dense({ units: 4 })], { dtype: "float32", seed: 1 });
-      model.compile({ loss: "meanSquaredError", optimizer });
-      const step = vi.spyOn(optimizer, "step");
-      model.fit(x, y, { epochs: 2, batchSize: 16, shuffle: true });
-      expect(step.mock.calls.length > 0).toBe(stepped);
-      expect(optimizer.iterations).toBe(8);
+    const cases: [DType, () => Optimizer, boolean][] = [
+      ["float32", () => sgd({ lr: 0.1 }), false],
+      ["float32", () => sgd({ lr: 0.1, momentum: 0.5, nesterov: true }), false],
+      ["float32", () => adam({ lr: 0.01 }), false],
+      ["float32", () => adam({ lr: 0.01, amsgrad: true, weightDecay: 0.01 }), false],
+      ["float32", () => adam({ lr: exponentialDecay({ initial: 0.01, gamma: 0.5, decaySteps: 2 }) }), false],
+      ["float64", () => sgd({ lr: 0.1, weightDecay: 0.01 }), false],
+      // The backend's momentum and Adam kernels are float32 only.
+      ["float64", () => adam({ lr: 0.01 }), true],
+      ["float32", () => adam({ lr: 0.01, clipNorm: 1 }), true],
+      ["float32", () => rmsprop({ lr: 0.01 }), true],
+    ];
+    for (const [dtype, make, stepped] of cases) {
+      const x = new Matrix(64, 32, dtype);
+      new Rng(4).fillUniform(x, -1, 1);
+      const y = new Matrix(64, 4, dtype);
+      new Rng(5).fillUniform(y, 0, 1);
+      const run = (strategies: boolean) => {
+        const optimizer = make();
+        const model = new Sequential([new Dense({ units: 32, inputDim: 32, activation: "relu" }), new Dense({ units: 4 })], {
+          dtype,
+          seed: 1,
+          ...(strategies ? {} : { stepStrategies: [] }),
+        });
+        model.compile({ loss: "meanSquaredError", optimizer });
+        const step = vi.spyOn(optimizer, "step");
+        model.fit(x, y, { epochs: 2, batchSize: 16, shuffle: true });
+        const calls = step.mock.calls.length;
+        step.mockRestore();
+        return { model, optimizer, calls };
+      };
+      const fused = run(true);
+      const layered = run(false);
+      expect(fused.calls > 0).toBe(stepped);
+      expect(fused.optimizer.iterations).toBe(8);
+      expect(paramBits(fused.model)).toEqual(paramBits(layered.model));
+      expect(fused.optimizer.stateDict()).toEqual(layered.optimizer.stateDict());
     }
+  });
+
+  it("keeps Adam's moments in the backend between steps and hands them back whenever the optimizer needs them", () => {
+    restore = setBackend(wasmDefault);
+    const x = new Matrix(50, 24, "float32");
+    new Rng(6).fillUniform(x, -1, 1);
+    const y = new Matrix(50, 3, "float32");
+    new Rng(7).fillUniform(y, 0, 1);
+    const run = (strategies: boolean) => {
+      const optimizer = adam({ lr: 0.01, amsgrad: true });
+      const model = new Sequential([new Dense({ units: 24, inputDim: 24, activation: "relu" }), new Dense({ units: 3, activation: "softmax" })], {
+        dtype: "float32",
+        seed: 3,
+        ...(strategies ? {} : { stepStrategies: [] }),
+      });
+      model.compile({ loss: "categoricalCrossentropy", optimizer });
+      const states: unknown[] = [];
+      // Two batch sizes (16 and the last 2): two stacks take turns holding the moments.
+      model.fit(x, y, { epochs: 2, batchSize: 16, shuffle: true });
+      states.push(optimizer.stateDict());
+      model.fit(x, y, { epochs: 1, batchSize: 16, shuffle: true });
+      // A step through the layers in between (traceStep), then a state from elsewhere.
+      model.traceStep(x.batchSlice(0, 16), y.batchSlice(0, 16));
+      states.push(optimizer.stateDict());
+      const other = new Sequential([new Dense({ units: 24, inputDim: 24, activation: "relu" }), new Dense({ units: 3, activation: "softmax" })], {
+        dtype: "float32",
+        seed: 9,
+      });
+      other.compile({ loss: "categoricalCrossentropy", optimizer: adam({ lr: 0.01, amsgrad: true }) });
+      other.fit(x, y, { epochs: 1, batchSize: 25 });
+      optimizer.loadStateDict((other.optimizer as Optimizer).stateDict());
+      model.fit(x, y, { epochs: 2, batchSize: 16, shuffle: true });
+      states.push(optimizer.stateDict());
+      return { model, states };
+    };
+    const fused = run(true);
+    const layered = run(false);
+    expect(fused.states).toEqual(layered.states);
+    expect(paramBits(fused.model)).toEqual(paramBits(layered.model));
+  });
+
+  it("runs a Normalization or Flatten before the first Dense layer on its own and the Dense layers fused, with the same bits", () => {
+    restore = setBackend(wasmDefault);
+    const x = new Tensor([40, 4, 6], "float32");
+    new Rng(8).fillUniform(x, 0, 255);
+    const y = new Matrix(40, 3, "float32");
+    new Rng(9).fillUniform(y, 0, 1);
+    const build = (strategies: boolean, frozen: boolean) => {
+      const normalization = new Normalization();
+      normalization.adapt(x.reshape([40, 24]));
+      const model = new Sequential(
+        [new Flatten({ inputShape: [4, 6] }), normalization, new Dense({ units: 16, activation: "relu" }), new Dense({ units: 3, activation: "softmax" })],
+        { dtype: "float32", seed: 2, ...(strategies ? {} : { stepStrategies: [] }) },
+      );
+      model.compile({ loss: "categoricalCrossentropy", optimizer: adam({ lr: 0.01 }) });
+      model.build();
+      if (!frozen) for (const p of normalization.params()) p.trainable = true;
+      return model;
+    };
+    const fit = (model: Sequential) => {
+      const forward = vi.spyOn(Dense.prototype, "forward");
+      const loss = model.fit(x, y, { epochs: 2, batchSize: 8, shuffle: true }).history["loss"];
+      const calls = forward.mock.calls.length;
+      forward.mockRestore();
+      return { loss, calls };
+    };
+    const fusedModel = build(true, true);
+    const layeredModel = build(false, true);
+    const fused = fit(fusedModel);
+    const layered = fit(layeredModel);
+    expect(fused.calls).toBe(0);
+    expect(layered.calls).toBeGreaterThan(0);
+    expect(fused.loss).toEqual(layered.loss);
+    expect(paramBits(fusedModel)).toEqual(paramBits(layeredModel));
+    // A statistic made trainable is trained through the layers.
+    expect(fit(build(true, false)).calls).toBeGreaterThan(0);
   });
 
   it("declines what it cannot fuse: a sigmoid hidden layer, regularizers, products below minWork, the TypeScript backend", () => {

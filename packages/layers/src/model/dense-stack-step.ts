@@ -1,10 +1,23 @@
 import { identity, relu, type Activation } from "@backprop/activations";
-import { getBackend, Matrix, type DenseStack, type DenseStackLayer, type DType, type FloatArray, type Tensor } from "@backprop/linalg";
+import {
+  getBackend,
+  Matrix,
+  type DenseStack,
+  type DenseStackLayer,
+  type DType,
+  type FloatArray,
+  type Param,
+  type ParameterUpdate,
+  type Tensor,
+} from "@backprop/linalg";
+import type { Optimizer } from "@backprop/optimizers";
 import { BufferPool } from "../buffer-pool.js";
 import { Dense } from "../dense.js";
 import type { Layer } from "../layer.js";
 import type { FusedGradient, Loss } from "../losses/index.js";
-import { fusedOutputDelta, type StepModel, type StepPasses, type StepStrategy } from "./train-step.js";
+import { Normalization } from "../normalization.js";
+import { ViewLayer } from "../reshape.js";
+import { forwardLayers, fusedOutputDelta, type StepModel, type StepPasses, type StepStrategy } from "./train-step.js";
 
 /*
  * The step of a stack of Dense layers through the kernel backend's fused passes
@@ -13,14 +26,37 @@ import { fusedOutputDelta, type StepModel, type StepPasses, type StepStrategy } 
  * ReLU or linear (the activations the backend computes with the layers' own bits); the last layer
  * may have any activation, applied here as the layer would apply it, with its loss gradient or the
  * fused softmax/sigmoid cross-entropy δ. The loss and the finiteness checks stay the model's (see
- * train-step.ts); so does the optimizer's update, except plain SGD, which the backend applies to
- * the parameters it still holds from the forward pass (the optimizer records the step).
+ * train-step.ts); so does the optimizer's update, except SGD, momentum and Adam, which the backend
+ * applies to the parameters it still holds from the forward pass (Optimizer.fusedUpdates hands
+ * them over; the optimizer records the step).
  *
  * The passes read the parameters from the params and write the gradients into them, as the layer
  * passes do, so callbacks, metrics and the optimizer see the same numbers; like the small-network
  * step, they do not renew what each layer recorded of its last pass (`inspect()`), which is why
  * `traceStep` always goes through the layers.
+ *
+ * Layers before the first Dense that train nothing and whose backward pass nothing reads — a
+ * Normalization of the inputs, a Flatten or Reshape — run their own forward pass first, outside
+ * the stack (the "frozen prefix"). The layer passes would give them dL/dy and they would compute
+ * dL/dx, which only earlier layers could use: there are none that train, so the stack stops at
+ * the first Dense layer, as it does without a prefix.
  */
+
+/**
+ * How many of the first layers of `layers` run before a fused Dense stack: built Normalization,
+ * Flatten and Reshape layers, for training only those with no trainable parameter. Never all of
+ * them.
+ */
+export function frozenPrefix(layers: readonly Layer[], training = true): number {
+  let n = 0;
+  while (n < layers.length - 1) {
+    const layer = layers[n] as Layer;
+    if (!(layer instanceof Normalization || layer instanceof ViewLayer) || !layer.built) break;
+    if (training && layer.params().some((p) => p.trainable)) break;
+    n++;
+  }
+  return n;
+}
 
 /**
  * The Dense layers of `layers` when all of them qualify, else undefined. For training, a layer
@@ -69,13 +105,18 @@ export function stackLayers(dense: readonly Dense[]): DenseStackLayer[] {
 export const denseStackStep: StepStrategy = Object.freeze({
   name: "denseStack",
   passesFor(model: StepModel, loss: Loss, batch: number): StepPasses | undefined {
-    if (model.inputShape.length !== 1) return undefined;
-    const dense = denseLayers(model.layers);
+    const prefixLength = frozenPrefix(model.layers);
+    const prefix = model.layers.slice(0, prefixLength);
+    // The stack takes vectors: what the prefix gives must be one.
+    let shape = model.inputShape;
+    for (const layer of prefix) shape = layer.computeOutputShape(shape);
+    if (shape.length !== 1) return undefined;
+    const dense = denseLayers(model.layers.slice(prefixLength));
     const denseStack = getBackend().denseStack;
     if (!dense || !denseStack) return undefined;
     const stack = denseStack({ dtype: model.dtype, batch, layers: stackLayers(dense) });
     if (!stack) return undefined;
-    return new DenseStackPasses(stack, dense, loss, fusedOutputDelta(dense[dense.length - 1], loss), batch, model.dtype);
+    return new DenseStackPasses(stack, prefix, dense, loss, fusedOutputDelta(dense[dense.length - 1], loss), batch, model.dtype);
   },
 });
 
@@ -94,9 +135,16 @@ class DenseStackPasses implements StepPasses {
   private readonly outTensor: Tensor;
   private readonly gradPool: BufferPool;
   private readonly deltaPool: BufferPool;
+  // The optimizer's updates per layer, and where each layer's parameters are in the list it got.
+  private readonly kernelUpdates: (ParameterUpdate | undefined)[] = [];
+  private readonly biasUpdates: (ParameterUpdate | undefined)[] = [];
+  private readonly kernelAt: number[] = [];
+  private readonly biasAt: number[] = [];
+  private indexed: readonly Param[] | undefined;
 
   constructor(
     private readonly stack: DenseStack,
+    private readonly prefix: readonly Layer[],
     private readonly layers: readonly Dense[],
     private readonly loss: Loss,
     private readonly fused: FusedGradient | undefined,
@@ -119,7 +167,8 @@ class DenseStackPasses implements StepPasses {
 
   forward(x: Tensor): Tensor {
     const out = this.external ? this.z : this.y;
-    this.stack.forward(x.data, this.kernels, this.biases, out.data);
+    const input = this.prefix.length > 0 ? forwardLayers(this.prefix, x, true) : x;
+    this.stack.forward(input.data, this.kernels, this.biases, out.data);
     // The last layer's activation, as Dense.forward applies it (softmax, sigmoid, …).
     if (this.external) this.lastActivation.apply(this.z.data, this.y.data, this.z.cols);
     return this.outTensor;
@@ -158,7 +207,27 @@ class DenseStackPasses implements StepPasses {
     return this.stack.backward(gradient.data, isDelta, this.kernelGrads, this.biasGrads) === 0;
   }
 
-  update(lr: number, weightDecay: number): boolean {
-    return this.stack.update(lr, weightDecay, this.kernels, this.biases);
+  update(optimizer: Optimizer, params: readonly Param[]): boolean {
+    // The stack holds the slots between steps (it is their SlotHolder): the optimizer asks for
+    // them back before anything else touches them.
+    const updates = optimizer.fusedUpdates?.(params, this.stack);
+    if (!updates) return false;
+    if (params !== this.indexed) this.index(params);
+    const layers = this.layers;
+    for (let l = 0; l < layers.length; l++) {
+      this.kernelUpdates[l] = updates[this.kernelAt[l] as number];
+      const b = this.biasAt[l] as number;
+      this.biasUpdates[l] = b >= 0 ? updates[b] : undefined;
+    }
+    return this.stack.update(this.kernelUpdates, this.biasUpdates, this.kernels, this.biases);
+  }
+
+  /** Where each layer's kernel and bias are in `params` (−1: absent). */
+  private index(params: readonly Param[]): void {
+    this.layers.forEach((layer, l) => {
+      this.kernelAt[l] = params.indexOf(layer.kernel);
+      this.biasAt[l] = layer.bias ? params.indexOf(layer.bias) : -1;
+    });
+    this.indexed = params;
   }
 }

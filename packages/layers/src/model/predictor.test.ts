@@ -7,6 +7,7 @@ import { Conv2D } from "../conv2d.js";
 import { Dense } from "../dense.js";
 import { Dropout } from "../dropout.js";
 import { Flatten } from "../flatten.js";
+import { Normalization } from "../normalization.js";
 import { Sequential } from "./sequential.js";
 
 let restore: KernelBackend | undefined;
@@ -194,6 +195,33 @@ describe("Sequential.predictor", () => {
     predictor.refresh();
     expect(predictor.predict(x).data).toEqual(want.data);
     expect(counting.reuses()).toEqual([false, true, true, false]);
+  });
+
+  it("runs a leading Flatten and Normalization on their own and the Dense layers fused, with predict's numbers", () => {
+    restore = useBackend("wasm");
+    const counting = countingBackend();
+    setBackend(counting.backend);
+    const x = new Tensor([10, 4, 5], "float32");
+    new Rng(3).fillUniform(x, 0, 255);
+    const normalization = new Normalization();
+    normalization.adapt(x.reshape([10, 20]));
+    const model = new Sequential([new Flatten({ inputShape: [4, 5] }), normalization, new Dense({ units: 32, activation: "relu" }), new Dense({ units: 8, activation: "softmax" })], {
+      dtype: "float32",
+      seed: 4,
+    });
+    const want = model.predict(x, { batchSize: 4 });
+    const predictor = model.predictor({ batchSize: 4 });
+    expect(predictor.predict(x).data).toEqual(want.data);
+    // Batches of 4 and the last 2.
+    expect(counting.stacks()).toBe(2);
+    // New statistics reach the predictor at refresh.
+    const variance = (normalization.params()[1] as { value: { data: Float32Array } }).value.data;
+    variance.fill(4);
+    expect(predictor.predict(x).data).toEqual(want.data);
+    predictor.refresh();
+    const changed = predictor.predict(x).data;
+    expect(changed).toEqual(model.predict(x, { batchSize: 4 }).data);
+    expect(changed).not.toEqual(want.data);
   });
 
   it("on the two-thread backend gives predict's numbers, also with other products between its calls", async () => {

@@ -2,7 +2,8 @@ import type { Activation } from "@backprop/activations";
 import { getBackend, Matrix, type DenseStack, type DType, type FloatArray, type KernelBackend, type Tensor } from "@backprop/linalg";
 import type { Dense } from "../dense.js";
 import type { Layer } from "../layer.js";
-import { denseLayers, planActivation, stackLayers } from "./dense-stack-step.js";
+import { denseLayers, frozenPrefix, planActivation, stackLayers } from "./dense-stack-step.js";
+import { forwardLayers } from "./train-step.js";
 
 /*
  * The fast path of `Sequential.predictor` for a stack of Dense layers on a kernel backend with fused
@@ -63,12 +64,17 @@ export class DenseStackInference {
   private readonly stacks = new Map<number, StackEntry | null>();
   private version = 0;
 
+  private readonly prefix: readonly Layer[];
+
   constructor(
     layers: readonly Layer[],
     private readonly dtype: DType,
     private readonly batchSize: number,
   ) {
-    this.dense = denseLayers(layers, false);
+    // A Normalization, Flatten or Reshape first runs on its own, batch by batch (as in training).
+    const prefixLength = frozenPrefix(layers, false);
+    this.prefix = layers.slice(0, prefixLength);
+    this.dense = denseLayers(layers.slice(prefixLength), false);
     const last = this.dense?.[this.dense.length - 1];
     this.lastActivation = last?.activation;
     this.external = last !== undefined && planActivation(last.activation, true) === "external";
@@ -84,18 +90,20 @@ export class DenseStackInference {
   }
 
   /**
-   * Writes the outputs for the rows of `x` (n×inputs, the model's dtype) to `out` (n×units);
+   * Writes the outputs for the samples of `x` (the model's input, its dtype) to `out` (n×units);
    * false, having written nothing, when the fused passes do not apply.
    */
-  run(x: Matrix, out: Matrix): boolean {
+  run(x: Tensor, out: Matrix): boolean {
     if (!this.dense) return false;
+    const n = x.shape[0] as number;
+    const inputs = (this.dense[0] as Dense).kernel.value.rows;
+    // Without a prefix the samples go in as they are: they must be vectors of the first layer's inputs.
+    if (this.prefix.length === 0 && x.size !== n * inputs) return false;
     const backend = getBackend();
     if (backend !== this.backend) {
       this.backend = backend;
       this.stacks.clear();
     }
-    const n = x.rows;
-    const inputs = x.cols;
     const units = out.cols;
     // Every batch's stack first, so a declined size leaves `out` untouched.
     const full = n >= this.batchSize ? this.stackFor(this.batchSize) : undefined;
@@ -105,7 +113,10 @@ export class DenseStackInference {
     for (let start = 0; start < n; start += this.batchSize) {
       const rows = Math.min(this.batchSize, n - start);
       const entry = (rows === this.batchSize ? full : partial) as StackEntry;
-      const xs = x.data.subarray(start * inputs, (start + rows) * inputs);
+      const xs =
+        this.prefix.length > 0
+          ? forwardLayers(this.prefix, x.batchSlice(start, start + rows), false).data
+          : x.data.subarray(start * inputs, (start + rows) * inputs);
       const ys = out.data.subarray(start * units, (start + rows) * units);
       entry.stack.forward(xs, this.kernels, this.biases, entry.z ?? ys, entry.loaded === this.version);
       entry.loaded = this.version;

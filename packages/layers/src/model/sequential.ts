@@ -620,7 +620,7 @@ export class Sequential {
     const n = x.shape[0] as number;
     const outputShape = this.builtOutput as Shape;
     const out = outputShape.length === 1 ? new Matrix(n, outputShape[0] as number, this.dtype) : new Tensor([n, ...outputShape], this.dtype);
-    if (fast && out instanceof Matrix && x.rank === 2 && fast.run(x.asMatrix(), out)) return out;
+    if (fast && out instanceof Matrix && fast.run(x, out)) return out;
     const width = sizeOf(outputShape);
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(start + batchSize, n);

@@ -40,12 +40,12 @@ export interface StepPasses {
    */
   backward(yPred: Tensor, yTrue: Tensor): boolean;
   /**
-   * Optional: applies plain SGD (`p ← p − lr·(g + weightDecay·p)`, the bits of the `sgd` rule) to
-   * every parameter the last backward pass computed a gradient for, and returns true; false when
-   * it does not (the optimizer then steps). Used only when the optimizer is plain SGD
-   * (`Optimizer.plainSgd`), which then records the step.
+   * Optional: applies the optimizer's next update ({@link Optimizer.fusedUpdates} of `params`, the
+   * model's parameters) to every parameter the last backward pass computed a gradient for, with
+   * the bits of `optimizer.step`, and returns true; false when it does not (the optimizer then
+   * steps). The step then records the update (`Optimizer.recordSteps`).
    */
-  update?(lr: number, weightDecay: number): boolean;
+  update?(optimizer: Optimizer, params: readonly Param[]): boolean;
 }
 
 /**
@@ -355,13 +355,12 @@ export class TrainingStep {
   }
 
   /**
-   * Plain SGD applied by the passes themselves (see {@link StepPasses.update}), recorded by the
-   * optimizer; false when the optimizer is not plain SGD or the passes decline.
+   * The optimizer's update applied by the passes themselves (see {@link StepPasses.update}),
+   * recorded by the optimizer; false when the passes decline.
    */
   private updateInPasses(passes: StepPasses, optimizer: Optimizer): boolean {
-    const plain = optimizer.recordSteps ? optimizer.plainSgd?.() : undefined;
-    if (!plain || passes.update?.(plain.lr, plain.weightDecay) !== true) return false;
-    optimizer.recordSteps?.(this.params, 1);
+    if (!optimizer.recordSteps || passes.update?.(optimizer, this.params) !== true) return false;
+    optimizer.recordSteps(this.params, 1);
     return true;
   }
 
@@ -388,7 +387,7 @@ export class TrainingStep {
     }
     // 3. backward
     if (!passes.backward(prediction, y)) checkGradients(params, caller, epoch, batch, this.steps);
-    // 4. update (plain SGD may run inside the passes, on parameters they still hold)
+    // 4. update (SGD, momentum and Adam may run inside the passes, on parameters they still hold)
     if (!passes.update || !this.updateInPasses(passes, optimizer)) optimizer.step(params);
     this.steps++;
     // NOTE: the prediction goes in a field, not a returned object: a tiny net's step is short
